@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Bytes at or above this are dropped so that `byte % 62` is uniform (248 = 62 * 4). */
+const UNBIASED_LIMIT = 248;
+
+/** The strings of the WeChat Pay protocol, with wechatpay-php's names and argument orders. */
+export const Formatter = {
+  /** `size` random characters of `[0-9A-Za-z]`, from the CSPRNG, without modulo bias. */
+  nonce(size = 32): string {
+    if (!Number.isSafeInteger(size) || size < 1) {
+      throw new RangeError(`Formatter.nonce: size must be a positive integer, got ${String(size)}`);
+    }
+    let out = '';
+    while (out.length < size) {
+      for (const byte of randomBytes(size + 8)) {
+        if (byte < UNBIASED_LIMIT) {
+          out += BASE62[byte % 62];
+          if (out.length === size) break;
+        }
+      }
+    }
+    return out;
+  },
+
+  /** The current unix time in whole seconds. */
+  timestamp(): number {
+    return Math.floor(Date.now() / 1000);
+  },
+
+  /** The APIv3 `Authorization` header value. */
+  authorization(mchid: string, nonce: string, signature: string, timestamp: string | number, serial: string): string {
+    return (
+      `WECHATPAY2-SHA256-RSA2048 mchid="${mchid}",serial_no="${serial}",` +
+      `timestamp="${timestamp}",nonce_str="${nonce}",signature="${signature}"`
+    );
+  },
+
+  /** The APIv3 request string to sign: `METHOD\nURI\nTIMESTAMP\nNONCE\nBODY\n`. */
+  request(method: string, uri: string, timestamp: string | number, nonce: string, body = ''): string {
+    return Formatter.joinedByLineFeed(method, uri, timestamp, nonce, body);
+  },
+
+  /** The APIv3 response (and notification) string to verify: `TIMESTAMP\nNONCE\nBODY\n`. */
+  response(timestamp: string | number, nonce: string, body = ''): string {
+    return Formatter.joinedByLineFeed(timestamp, nonce, body);
+  },
+
+  /** Every piece followed by `\n`, the last one included. */
+  joinedByLineFeed(...pieces: Array<string | number>): string {
+    return pieces.map((piece) => `${piece}\n`).join('');
+  },
+
+  /** A copy of `thing` with its keys in byte order (as PHP's `ksort(..., SORT_STRING)`). */
+  ksort<T>(thing: Record<string, T>): Record<string, T> {
+    const sorted: Record<string, T> = {};
+    for (const key of Object.keys(thing).sort(byteOrder)) {
+      sorted[key] = thing[key] as T;
+    }
+    return sorted;
+  },
+
+  /** `k=v` pairs joined by `&`, skipping the `sign` key and empty (`null`, `undefined`, `''`) values. */
+  queryStringLike(thing: Record<string, unknown>): string {
+    const pairs: string[] = [];
+    for (const [key, value] of Object.entries(thing)) {
+      if (key === 'sign' || value === null || value === undefined || value === '') continue;
+      pairs.push(`${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+    }
+    return pairs.join('&');
+  },
+};
+
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
