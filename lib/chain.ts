@@ -1,0 +1,118 @@
+import { inspect } from 'node:util';
+import type { HttpVerb } from './types.js';
+import { encodeSegment, normalizeProperty } from './uri.js';
+
+/** Sends one request: what every verb of every node ends in. */
+export type Dispatch = (verb: HttpVerb, template: string, options: unknown) => Promise<unknown>;
+
+const VERBS: ReadonlySet<string> = new Set<HttpVerb>(['get', 'post', 'put', 'patch', 'delete']);
+const ASYNC_VERBS: ReadonlyMap<string, HttpVerb> = new Map(
+  [...VERBS].map((verb) => [`${verb}Async`, verb as HttpVerb]),
+);
+
+interface NodeState {
+  /** The URI template this node names. */
+  template: string;
+  /** Set when this node was reached through a verb name: calling the node sends that verb to the parent. */
+  verbOf?: { verb: HttpVerb; template: string };
+}
+
+const STATE = Symbol('state');
+type NodeTarget = (() => void) & { [STATE]: NodeState };
+
+/** Joins a template and a further piece with exactly one `/` between them. */
+export function joinTemplate(template: string, piece: string): string {
+  if (template === '') return piece;
+  return template.endsWith('/') || piece.startsWith('/') ? `${template}${piece}` : `${template}/${piece}`;
+}
+
+/** The template of a tagged-template call: literal parts verbatim, every value one encoded segment. */
+export function taggedTemplate(strings: TemplateStringsArray, values: readonly unknown[]): string {
+  return strings.reduce((out, literal, index) => out + literal + (index < values.length ? encodeSegment(values[index]) : ''), '');
+}
+
+/**
+ * Makes chain nodes: Proxies whose every property is a further segment, and whose `get` ... `delete`
+ * and `getAsync` ... `deleteAsync` send a request. Nodes are made on demand and never cached, so
+ * dynamic segments (order numbers, ids) leave nothing behind. One handler serves all nodes of a client.
+ */
+export function createChain(dispatch: Dispatch): (template: string) => unknown {
+  const handler: ProxyHandler<NodeTarget> = {
+    get(target, property) {
+      const state = target[STATE];
+      if (typeof property === 'symbol') return symbolMember(state, property);
+      if (SPECIAL_MEMBERS.has(property)) return stringMember(state, property);
+      const asyncVerb = ASYNC_VERBS.get(property);
+      if (asyncVerb) return (options?: unknown) => dispatch(asyncVerb, state.template, options);
+      const child = joinTemplate(state.template, normalizeProperty(property));
+      if (VERBS.has(property)) {
+        return makeNode({ template: child, verbOf: { verb: property as HttpVerb, template: state.template } });
+      }
+      return makeNode({ template: child });
+    },
+    apply(target, _this, args: unknown[]) {
+      const state = target[STATE];
+      if (!state.verbOf) {
+        return Promise.reject(new TypeError(
+          `${state.template} is a chain node, not a verb: call .get(), .post(), .put(), .patch() or .delete() on it`,
+        ));
+      }
+      return dispatch(state.verbOf.verb, state.verbOf.template, args[0]);
+    },
+    set() {
+      return false;
+    },
+    defineProperty() {
+      return false;
+    },
+    deleteProperty() {
+      return false;
+    },
+  };
+
+  function makeNode(state: NodeState): unknown {
+    // util.inspect shows a Proxy's target without running its traps, so the target describes itself.
+    const target = Object.defineProperties(() => undefined, {
+      [STATE]: { value: state },
+      [inspect.custom]: { value: () => describe(state) },
+    }) as NodeTarget;
+    return new Proxy(target, handler);
+  }
+
+  return (template: string) => makeNode({ template });
+}
+
+/** Members that make a node behave as a plain value for promises, serialisation and printing. */
+const SPECIAL_MEMBERS: ReadonlySet<string> = new Set(['then', 'toJSON', 'toString', 'valueOf', 'inspect']);
+
+function stringMember(state: NodeState, property: string): unknown {
+  switch (property) {
+    case 'then':
+      return undefined;
+    case 'toJSON':
+    case 'toString':
+    case 'valueOf':
+      return () => state.template;
+    case 'inspect':
+      return () => describe(state);
+    default:
+      return undefined;
+  }
+}
+
+function symbolMember(state: NodeState, property: symbol): unknown {
+  switch (property) {
+    case Symbol.toPrimitive:
+      return () => state.template;
+    case Symbol.toStringTag:
+      return 'WechatpayChain';
+    case inspect.custom:
+      return () => describe(state);
+    default:
+      return undefined;
+  }
+}
+
+function describe(state: NodeState): string {
+  return `[WechatpayChain ${state.template}]`;
+}

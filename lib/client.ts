@@ -1,0 +1,252 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { ApiError, RequestError, WechatpayError, type ExchangeFacts } from './errors.js';
+import type { LoadedConfig, CertsInput } from './config.js';
+import { DEFAULT_TIMEOUT, setOfPlatformKeys } from './config.js';
+import { withMeta, requestMeta, type RequestMeta } from './request-meta.js';
+import { responseRule } from './routes.js';
+import type { HttpVerb, MultipartLike } from './types.js';
+
+/** What a media upload gives the client: the signed meta, the multipart bytes and their content type. */
+interface MultipartBody extends MultipartLike {
+  getContentType(): string;
+  getBody(): unknown;
+}
+import { buildQuery, expandTemplate, resolveUrl, templateVariables } from './uri.js';
+import { readBody } from './util/body.js';
+import { headerOf, plainHeaders } from './util/headers.js';
+import { userAgent } from './user-agent.js';
+import { ACCEPT, CONTENT_TYPE_JSON, createSigner } from './v3/signer.js';
+import { verifySigned } from './v3/verifier.js';
+
+/** Request options the SDK reads itself; every other key is a URI variable or an axios setting. */
+const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri']);
+/** axios settings a request may carry through (everything but what the SDK owns: url, method, data). */
+const AXIOS_OPTIONS = new Set([
+  'timeout', 'timeoutErrorMessage', 'signal', 'cancelToken', 'adapter', 'responseType', 'responseEncoding',
+  'maxContentLength', 'maxBodyLength', 'maxRedirects', 'maxRate', 'beforeRedirect', 'onUploadProgress',
+  'onDownloadProgress', 'httpAgent', 'httpsAgent', 'proxy', 'decompress', 'socketPath', 'allowedSocketPaths',
+  'transport', 'insecureHTTPParser', 'lookup', 'family', 'transitional', 'env', 'httpVersion', 'http2Options',
+  'fetchOptions', 'withCredentials', 'auth', 'transformResponse', 'validateStatus', 'paramsSerializer',
+  'formSerializer', 'parseReviver', 'redact', 'sensitiveHeaders', 'xsrfCookieName', 'xsrfHeaderName', 'withXSRFToken',
+]);
+
+type Options = Record<string, unknown>;
+
+/** One merchant's HTTP side: an axios instance that signs every request and verifies every answer. */
+export interface Transport {
+  dispatch(verb: HttpVerb, template: string, options: unknown): Promise<AxiosResponse>;
+  setCerts(certs: CertsInput): void;
+}
+
+export function createTransport(config: LoadedConfig): Transport {
+  let platformKeys = config.platformKeys;
+  const agent = userAgent();
+  const instance: AxiosInstance = axios.create({
+    timeout: DEFAULT_TIMEOUT,
+    maxRedirects: 0,
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({ keepAlive: true }),
+    ...config.axios,
+  });
+  instance.interceptors.request.use(createSigner(config.merchant, agent));
+  instance.interceptors.response.use(
+    async (response) => {
+      const meta = requestMeta(response.config);
+      const facts = exchangeFacts(response);
+      const ok = response.status >= 200 && response.status < 300;
+      if (ok && meta.rule === 'unsigned-download') return finish(response, meta, response.data);
+
+      const raw = await readBody(response.data ?? '');
+      if (ok) {
+        verifySigned({ ...facts, headers: facts.headers ?? {}, raw }, {
+          keys: platformKeys,
+          maxClockOffset: config.maxClockOffset,
+          statement: meta.rule === 'statement',
+        });
+        return finish(response, meta, parseBody(raw, facts.headers));
+      }
+      if (meta.validateStatus?.(response.status)) return finish(response, meta, parseBody(raw, facts.headers));
+      throw apiError(raw, facts);
+    },
+    (error: unknown) => {
+      throw asSdkError(error);
+    },
+  );
+
+  async function dispatch(verb: HttpVerb, template: string, rawOptions: unknown): Promise<AxiosResponse> {
+    const options = checkOptions(template, rawOptions);
+    if (/^\/*v2\//.test(template)) {
+      throw new RequestError('EREQUEST_PROTOCOL',
+        `${template} is an APIv2 (XML) endpoint; APIv2 is not available in this version, and it is never sent unsigned`);
+    }
+    const path = expandTemplate(template, options);
+    const baseURL = stringOption(options, 'baseURL') ?? stringOption(options, 'base_uri') ?? config.baseURL;
+    const query = (options['query'] ?? options['params']) as Options | undefined;
+    const url = resolveUrl(baseURL, path, buildQuery(query));
+    const multipart = options['multipart'] as MultipartBody | undefined;
+
+    const passthrough: AxiosRequestConfig = {};
+    for (const [key, value] of Object.entries(options)) {
+      if (AXIOS_OPTIONS.has(key)) (passthrough as Options)[key] = value;
+    }
+    const rule = responseRule(path);
+    const meta: RequestMeta = {
+      template,
+      rule,
+      json: options['json'],
+      multipartMeta: multipart?.getMeta(),
+      transformResponse: asArray(passthrough.transformResponse) as RequestMeta['transformResponse'],
+      validateStatus: passthrough.validateStatus ?? undefined,
+    };
+    const request: AxiosRequestConfig = {
+      ...passthrough,
+      method: verb,
+      url: url.href,
+      baseURL: undefined,
+      allowAbsoluteUrls: true,
+      headers: {
+        Accept: ACCEPT,
+        ...(multipart ? { 'Content-Type': multipart.getContentType() } : { 'Content-Type': CONTENT_TYPE_JSON }),
+        'User-Agent': agent,
+        ...stringHeaders(config.headers),
+        ...stringHeaders(options['headers'] as Options | undefined),
+      },
+      data: multipart ? multipart.getBody() : options['body'],
+      responseType: rule === 'unsigned-download' && passthrough.responseType === 'stream' ? 'stream' : 'arraybuffer',
+      transformRequest: [(data: unknown) => data],
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+    };
+    return instance.request(withMeta(request, meta));
+  }
+
+  return {
+    dispatch,
+    setCerts(certs: CertsInput) {
+      platformKeys = setOfPlatformKeys(certs, config.merchant.serial);
+    },
+  };
+}
+
+/** The options object of a call, with anything that is neither a URI variable, a payload option nor an axios setting refused. */
+function checkOptions(template: string, raw: unknown): Options {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new RequestError('EREQUEST_OPTIONS', `The options of ${template} must be an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
+  const options = raw as Options;
+  const { required, optional } = templateVariables(template);
+  const variables = new Set([...required, ...optional, 'empty']);
+  const unknown = Object.keys(options).filter((key) => !variables.has(key) && !PAYLOAD_OPTIONS.has(key) && !AXIOS_OPTIONS.has(key));
+  if (unknown.length > 0) {
+    const known = [...required, ...optional];
+    throw new RequestError('EREQUEST_OPTIONS',
+      `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} for ${template}: ` +
+      `not a variable of the template (${known.length ? known.join(', ') : 'it has none'}), a request option ` +
+      '(json, query, headers, body, multipart, baseURL, ...) nor an axios setting');
+  }
+  for (const key of ['json', 'multipart', 'body'].filter((name) => options[name] !== undefined)) {
+    const others = ['json', 'multipart', 'body'].filter((name) => name !== key && options[name] !== undefined);
+    if (others.length > 0) {
+      throw new RequestError('EREQUEST_OPTIONS', `${template}: give one of json, multipart or body, not ${[key, ...others].join(' and ')}`);
+    }
+  }
+  return options;
+}
+
+function stringOption(options: Options, key: string): string | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new RequestError('EREQUEST_OPTIONS', `The option ${key} must be a string URL`);
+  return value;
+}
+
+function stringHeaders(headers: Options | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined && value !== null) out[name] = String(value);
+  }
+  return out;
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+function exchangeFacts(response: AxiosResponse): ExchangeFacts & { headers: Record<string, string> } {
+  const headers = plainHeaders(response.headers);
+  return {
+    method: response.config.method?.toUpperCase(),
+    url: response.config.url,
+    status: response.status,
+    headers,
+    requestId: headerOf(headers, 'Request-ID'),
+  };
+}
+
+/** The verified body as data: JSON parsed, text as a string, anything else (files) as a Buffer; empty is undefined. */
+function parseBody(raw: Buffer, headers: Record<string, string> | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const type = (headerOf(headers, 'Content-Type') ?? '').toLowerCase();
+  const text = (): string => raw.toString('utf8');
+  if (type.includes('json') || (type === '' && /^\s*[{[]/.test(text()))) {
+    try {
+      return JSON.parse(text());
+    } catch {
+      return text();
+    }
+  }
+  if (type === '' || type.startsWith('text/') || type.includes('xml') || type.includes('csv')) return text();
+  return raw;
+}
+
+function finish(response: AxiosResponse, meta: RequestMeta, data: unknown): AxiosResponse {
+  let value = data;
+  for (const transform of meta.transformResponse ?? []) {
+    value = transform.call(response.config, value, response.headers, response.status);
+  }
+  response.data = value;
+  return response;
+}
+
+function apiError(raw: Buffer, facts: ExchangeFacts & { headers: Record<string, string> }): ApiError {
+  const body = raw.toString('utf8');
+  let parsed: { code?: unknown; message?: unknown; detail?: unknown } = {};
+  try {
+    const value: unknown = JSON.parse(body);
+    if (value && typeof value === 'object') parsed = value as typeof parsed;
+  } catch {
+    // not JSON: keep the status as the code
+  }
+  const status = facts.status ?? 0;
+  const code = typeof parsed.code === 'string' ? parsed.code : `HTTP_${status}`;
+  const message = typeof parsed.message === 'string' ? parsed.message : `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`;
+  return new ApiError(status, code, `${facts.method} ${facts.url} answered ${status} ${code}: ${message}`, {
+    ...facts,
+    detail: parsed.detail,
+    body,
+  });
+}
+
+/**
+ * Errors leaving the client are the SDK's own; a transport failure keeps only its code and message
+ * (an AxiosError carries the request config, agents included, which may hold key material).
+ */
+function asSdkError(error: unknown): WechatpayError {
+  if (error instanceof WechatpayError) return error;
+  if (axios.isAxiosError(error)) {
+    const method = error.config?.method?.toUpperCase();
+    const url = error.config?.url;
+    const cause = Object.assign(new Error(error.message), { code: error.code });
+    return new RequestError('EREQUEST_TRANSPORT', `${method} ${url} failed: ${error.code ?? 'ERROR'} ${error.message}`,
+      { method, url }, { cause });
+  }
+  if (error instanceof Error) {
+    return new RequestError('EREQUEST_TRANSPORT', error.message, {}, { cause: Object.assign(new Error(error.message), { name: error.name }) });
+  }
+  return new RequestError('EREQUEST_TRANSPORT', String(error));
+}
+

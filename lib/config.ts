@@ -1,0 +1,146 @@
+import type { KeyObject } from 'node:crypto';
+import type { CreateAxiosDefaults } from 'axios';
+import { Rsa } from './crypto/rsa.js';
+import { ConfigError } from './errors.js';
+import type { HeadersInit } from './types.js';
+import type { MerchantCredentials } from './v3/signer.js';
+import { MAX_CLOCK_OFFSET } from './v3/verifier.js';
+
+/** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
+export type KeyInput = Parameters<typeof Rsa.from>[0];
+
+/** Platform certificate serials and/or public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
+export type CertsInput = Readonly<Record<string, KeyInput>> | ReadonlyMap<string, KeyInput>;
+
+export const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
+export const DEFAULT_TIMEOUT = 30_000;
+
+/** The settings of `Builder.factory`: the merchant's identity, the platform's keys, and any axios instance setting. */
+export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url' | 'method' | 'data'> {
+  /** The merchant id (商户号). */
+  mchid: string;
+  /** The serial number of the merchant's API certificate (商户API证书序列号). */
+  serial: string;
+  /** The merchant's API private key (商户API私钥). */
+  privateKey: KeyInput;
+  /** The platform's certificates and/or public keys, by serial or `PUB_KEY_ID_...`, used to verify every answer. */
+  certs: CertsInput;
+  /** The APIv3 key (32 bytes), for notifications and `GET v3/certificates`. */
+  apiv3Key?: string;
+  /** The APIv2 secret (32 bytes), for `v2/...` calls. */
+  secret?: string;
+  /** wechatpay-php's name for `baseURL`. */
+  base_uri?: string;
+  headers?: HeadersInit;
+  /** The largest accepted offset between the platform's timestamps and this machine's clock, in seconds. */
+  maxClockOffset?: number;
+}
+
+/** A validated configuration with its keys loaded once. */
+export interface LoadedConfig {
+  merchant: MerchantCredentials;
+  platformKeys: Map<string, KeyObject>;
+  baseURL: string;
+  maxClockOffset: number;
+  apiv3Key: string | undefined;
+  secret: string | undefined;
+  headers: HeadersInit;
+  /** The caller's axios instance settings, minus the SDK's own fields. */
+  axios: CreateAxiosDefaults;
+}
+
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'apiv3Key', 'secret', 'base_uri', 'baseURL', 'headers', 'maxClockOffset']);
+
+/** Validates `Builder.factory`'s config without changing it; every error names the field at fault. */
+export function loadConfig(config: ClientConfig): LoadedConfig {
+  if (typeof config !== 'object' || config === null) {
+    throw new ConfigError('config', 'Builder.factory needs an object with mchid, serial, privateKey and certs');
+  }
+  const mchid = requiredString(config, 'mchid');
+  const serial = requiredString(config, 'serial');
+  if (config.privateKey === undefined || config.privateKey === null) {
+    throw new ConfigError('privateKey', 'is required: the merchant API private key (PEM, file://, KeyObject, ...)');
+  }
+  const privateKey = loadKey('privateKey', config.privateKey, 'private');
+  const platformKeys = setOfPlatformKeys(config.certs, serial);
+
+  const baseURL = config.baseURL ?? config.base_uri ?? DEFAULT_BASE_URL;
+  if (typeof baseURL !== 'string' || !/^https?:\/\//.test(baseURL)) {
+    throw new ConfigError(config.baseURL !== undefined ? 'baseURL' : 'base_uri', 'must be an absolute http(s) URL');
+  }
+  const maxClockOffset = config.maxClockOffset ?? MAX_CLOCK_OFFSET;
+  if (!Number.isFinite(maxClockOffset) || maxClockOffset < 0) {
+    throw new ConfigError('maxClockOffset', 'must be a non-negative number of seconds');
+  }
+
+  const axios: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (!OWN_FIELDS.has(key)) axios[key] = value;
+  }
+  return {
+    merchant: { mchid, serial, privateKey },
+    platformKeys,
+    baseURL,
+    maxClockOffset,
+    apiv3Key: optionalSecret(config, 'apiv3Key'),
+    secret: optionalSecret(config, 'secret'),
+    headers: { ...config.headers },
+    axios: axios as CreateAxiosDefaults,
+  };
+}
+
+/** Loads a `certs` setting: every entry a public key, none of them the merchant's own certificate. */
+export function setOfPlatformKeys(certs: CertsInput | undefined, merchantSerial: string): Map<string, KeyObject> {
+  if (typeof certs !== 'object' || certs === null) {
+    throw new ConfigError('certs', 'is required: an object mapping platform certificate serials or PUB_KEY_ID_... to public keys');
+  }
+  const entries = certs instanceof Map ? [...(certs as ReadonlyMap<string, KeyInput>)] : Object.entries(certs);
+  if (entries.length === 0) {
+    throw new ConfigError('certs', 'is empty: without a platform certificate or public key no answer could be verified');
+  }
+  const keys = new Map<string, KeyObject>();
+  for (const [id, input] of entries) {
+    if (typeof id !== 'string' || id.trim() === '') {
+      throw new ConfigError('certs', 'has an empty serial/public-key id');
+    }
+    if (id.toUpperCase() === merchantSerial.toUpperCase()) {
+      throw new ConfigError(`certs["${id}"]`,
+        "is the merchant's own certificate serial; certs holds the platform's certificates or public keys only");
+    }
+    keys.set(id, loadKey(`certs["${id}"]`, input, 'public'));
+  }
+  return keys;
+}
+
+function loadKey(field: string, input: KeyInput, type: 'private' | 'public'): KeyObject {
+  try {
+    return Rsa.from(input, type);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unreadable';
+    throw new ConfigError(field, `cannot be loaded as an RSA ${type} key: ${reason}`, { cause: error });
+  }
+}
+
+function requiredString(config: ClientConfig, field: 'mchid' | 'serial'): string {
+  const value: unknown = config[field];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError(field, `must be a non-empty string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalSecret(config: ClientConfig, field: 'apiv3Key' | 'secret'): string | undefined {
+  const value: unknown = config[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || Buffer.byteLength(value) !== 32) {
+    const length = typeof value === 'string' ? `${Buffer.byteLength(value)} bytes` : describe(value);
+    throw new ConfigError(field, `must be a string of exactly 32 bytes, got ${length}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a blank string';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,117 @@
+import { parseTemplate } from 'url-template';
+import { TemplateError } from './errors.js';
+
+/** `{name}` placeholder of the WeChat Pay docs for "this template ends with a slash". */
+const EMPTY_LAST_SEGMENT = /\/\{empty\}$/;
+const EXPRESSION = /\{([^{}]*)\}/g;
+const OPERATORS = '+#./;?&';
+/** Operators whose variables may be absent (RFC 6570 omits them); every other variable is required. */
+const OPTIONAL_OPERATORS = '?&';
+
+/**
+ * A property name of the chain as a path segment (PROTOCOL.md section 1): a leading capital is
+ * lower-cased, every other capital `X` becomes `-x`, and `_name_` / `$name$` become `{name}`.
+ * A name holding `/`, `{` or `}` is a path written out by hand and is kept verbatim.
+ */
+export function normalizeProperty(name: string): string {
+  if (/[/{}]/.test(name)) return name;
+  const dashed = name.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const placeholder = /^_(.+)_$/.exec(dashed) ?? /^\$(.+)\$$/.exec(dashed);
+  return placeholder ? `{${placeholder[1]}}` : dashed;
+}
+
+/** The variables a template needs, split into the required ones and those RFC 6570 may omit. */
+export function templateVariables(template: string): { required: string[]; optional: string[] } {
+  const required: string[] = [];
+  const optional: string[] = [];
+  for (const [, body = ''] of template.matchAll(EXPRESSION)) {
+    const operator = OPERATORS.includes(body.charAt(0)) ? body.charAt(0) : '';
+    for (const spec of body.slice(operator.length).split(',')) {
+      const name = spec.replace(/(:\d+|\*)$/, '');
+      (OPTIONAL_OPERATORS.includes(operator) && operator !== '' ? optional : required).push(name);
+    }
+  }
+  return { required, optional };
+}
+
+type Primitive = string | number | boolean;
+
+/**
+ * Expands a URI template (RFC 6570) with the given variables. Everything that could make the result
+ * ambiguous is an error thrown here, before any I/O: a missing or empty variable, an expression left
+ * unexpanded, a value that is not a primitive, a value that is `.` or `..` (URL parsers resolve those).
+ */
+export function expandTemplate(template: string, variables: Readonly<Record<string, unknown>>): string {
+  const effective = EMPTY_LAST_SEGMENT.test(template) && variables['empty'] === undefined
+    ? template.replace(EMPTY_LAST_SEGMENT, '/')
+    : template;
+  const { required, optional } = templateVariables(effective);
+  const context: Record<string, Primitive | Primitive[]> = Object.create(null) as Record<string, Primitive>;
+
+  for (const name of [...required, ...optional]) {
+    const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
+    if (value === undefined || value === null || value === '') {
+      if (required.includes(name)) {
+        throw new TemplateError('EURI_VARIABLE_MISSING', template,
+          `URI template ${template} needs the variable "${name}" (a non-empty string or number in the request options)`);
+      }
+      continue;
+    }
+    context[name] = checkedValue(template, name, value);
+  }
+
+  const expanded = parseTemplate(effective).expand(context);
+  if (/[{}]/.test(expanded)) {
+    throw new TemplateError('EURI_UNEXPANDED', template, `URI template ${template} has an expression that cannot be expanded`);
+  }
+  return expanded;
+}
+
+function checkedValue(template: string, name: string, value: unknown): Primitive | Primitive[] {
+  const single = (item: unknown): Primitive => {
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
+      if (item === '.' || item === '..') {
+        throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" cannot be "${item}"`);
+      }
+      return item;
+    }
+    if (typeof item === 'bigint') return item.toString();
+    throw new TemplateError('EURI_INVALID', template,
+      `URI template ${template}: "${name}" must be a string or a number, got ${item === null ? 'null' : typeof item}`);
+  };
+  return Array.isArray(value) ? value.map(single) : single(value);
+}
+
+/** One path segment from an arbitrary value, encoded as RFC 6570 `{x}` would (used by tagged templates). */
+export function encodeSegment(value: unknown): string {
+  return expandTemplate('{value}', { value });
+}
+
+/** A query string (without `?`) from an object: RFC 3986 encoding, arrays as repeated keys, empty values skipped. */
+export function buildQuery(query: Readonly<Record<string, unknown>> | undefined): string {
+  if (!query) return '';
+  const pairs: string[] = [];
+  for (const [key, raw] of Object.entries(query)) {
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (value === undefined || value === null) continue;
+      const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+      pairs.push(`${encodeRfc3986(key)}=${encodeRfc3986(text)}`);
+    }
+  }
+  return pairs.join('&');
+}
+
+function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * The absolute URL of a request: the expanded path resolved against the base URL (whose path prefix,
+ * such as `/hk/`, is kept), plus the query string.
+ */
+export function resolveUrl(baseURL: string, path: string, query: string): URL {
+  const base = baseURL.endsWith('/') ? baseURL : `${baseURL}/`;
+  const url = new URL(path.replace(/^\/+/, ''), base);
+  if (query) url.search = url.search ? `${url.search}&${query}` : `?${query}`;
+  return url;
+}

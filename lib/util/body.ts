@@ -1,0 +1,21 @@
+import { Readable } from 'node:stream';
+
+/** The bytes of a raw request body: a string (UTF-8), a Buffer, a typed array or a readable stream. */
+export async function readBody(data: unknown): Promise<Buffer> {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (data instanceof Readable || isAsyncIterable(data)) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of data as AsyncIterable<unknown>) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+    }
+    return Buffer.concat(chunks);
+  }
+  throw new TypeError(`A request body must be a string, Buffer, Uint8Array or readable stream, got ${typeof data}`);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}

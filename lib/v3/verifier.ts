@@ -1,0 +1,101 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { Rsa } from '../crypto/rsa.js';
+import { Hash } from '../crypto/hash.js';
+import { VerificationError, type ExchangeFacts } from '../errors.js';
+import { Formatter } from '../formatter.js';
+import { headerOf } from '../util/headers.js';
+
+/** What the platform's own signing looks like on the wire (PROTOCOL.md section 5). */
+export const WECHATPAY_TIMESTAMP = 'Wechatpay-Timestamp';
+export const WECHATPAY_NONCE = 'Wechatpay-Nonce';
+export const WECHATPAY_SERIAL = 'Wechatpay-Serial';
+export const WECHATPAY_SIGNATURE = 'Wechatpay-Signature';
+export const WECHATPAY_STATEMENT_SHA1 = 'Wechatpay-Statement-Sha1';
+/** Signatures the platform sends on purpose to check that responses are verified. */
+export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
+/** The largest accepted difference between the platform's timestamp and this machine's clock. */
+export const MAX_CLOCK_OFFSET = 300;
+
+/** Platform certificate serials and public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
+export type PlatformKeys = ReadonlyMap<string, KeyObject>;
+
+export interface SignedMessage extends ExchangeFacts {
+  headers: Record<string, string>;
+  /** The raw body bytes as received. */
+  raw: Buffer;
+}
+
+export interface VerifyOptions {
+  keys: PlatformKeys;
+  maxClockOffset?: number;
+  /** Overseas statements: the signed body is `{"sha1":"<Wechatpay-Statement-Sha1>"}` (checked against the body). */
+  statement?: boolean;
+  /** What is verified, for messages: "response" or "notification". */
+  subject?: string;
+  now?: () => number;
+}
+
+/**
+ * Verifies a signed platform message (an APIv3 response or a notification) and returns normally only
+ * when every rule holds: the four headers present, the timestamp an integer within the clock window,
+ * the serial a configured platform key, the RSA-SHA256 signature over `TIMESTAMP\nNONCE\nBODY\n` valid.
+ */
+export function verifySigned(message: SignedMessage, options: VerifyOptions): void {
+  const subject = options.subject ?? 'response';
+  const facts: ExchangeFacts = { ...message, body: message.raw.toString('utf8') };
+  const timestamp = headerOf(message.headers, WECHATPAY_TIMESTAMP);
+  const nonce = headerOf(message.headers, WECHATPAY_NONCE);
+  const serial = headerOf(message.headers, WECHATPAY_SERIAL);
+  const signature = headerOf(message.headers, WECHATPAY_SIGNATURE);
+
+  if (!timestamp || !nonce || !serial || !signature) {
+    const missing = [
+      [WECHATPAY_TIMESTAMP, timestamp], [WECHATPAY_NONCE, nonce], [WECHATPAY_SERIAL, serial], [WECHATPAY_SIGNATURE, signature],
+    ].filter(([, value]) => !value).map(([name]) => name);
+    throw new VerificationError('EV3_RES_HEADERS_INCOMPLETE',
+      `The ${subject} is not signed: header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`, facts);
+  }
+
+  const maxClockOffset = options.maxClockOffset ?? MAX_CLOCK_OFFSET;
+  const now = (options.now ?? Formatter.timestamp)();
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    throw new VerificationError('EV3_RES_HEADER_TIMESTAMP_OFFSET',
+      `The ${subject}'s ${WECHATPAY_TIMESTAMP} is not an integer number of seconds`, facts);
+  }
+  if (Math.abs(now - Number(timestamp)) > maxClockOffset) {
+    throw new VerificationError('EV3_RES_HEADER_TIMESTAMP_OFFSET',
+      `The ${subject}'s ${WECHATPAY_TIMESTAMP} ${timestamp} is ${Number(timestamp) - now} s away from this machine's clock ` +
+      `(allowed: ${maxClockOffset} s); replayed, or a clock to fix`, facts);
+  }
+
+  const key = options.keys.get(serial);
+  if (!key) {
+    throw new VerificationError('EV3_RES_HEADER_PLATFORM_SERIAL',
+      `The ${subject} is signed by ${serial}, which is not among the configured platform certificates/public keys ` +
+      `(${[...options.keys.keys()].join(', ') || 'none'})`, facts);
+  }
+
+  if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) {
+    throw new VerificationError('EV3_RES_HEADER_SIGNATURE_DIGEST',
+      `The ${subject} carries a probe signature (${PROBE_SIGNATURE_PREFIX}...): the platform sends these on purpose ` +
+      'to check that the SDK rejects unverifiable answers', facts);
+  }
+
+  const body = options.statement ? statementBody(message, facts) : message.raw;
+  const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, Buffer.from('\n')]);
+  if (!Rsa.verify(signed, signature, key)) {
+    throw new VerificationError('EV3_RES_HEADER_SIGNATURE_DIGEST',
+      `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`, facts);
+  }
+}
+
+/** Overseas statements sign `{"sha1":"..."}` instead of the CSV; the CSV must hash to that value. */
+function statementBody(message: SignedMessage, facts: ExchangeFacts): Buffer {
+  const claimed = headerOf(message.headers, WECHATPAY_STATEMENT_SHA1) ?? '';
+  const actual = createHash('sha1').update(message.raw).digest('hex');
+  if (!Hash.equals(actual, claimed.toLowerCase())) {
+    throw new VerificationError('EV3_RES_STATEMENT_SHA1',
+      `The statement's body does not hash to its ${WECHATPAY_STATEMENT_SHA1} header`, facts);
+  }
+  return Buffer.from(JSON.stringify({ sha1: claimed }));
+}
