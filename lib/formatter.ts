@@ -51,13 +51,14 @@ export const Formatter = {
     return pieces.map((piece) => `${piece}\n`).join('');
   },
 
-  /** A copy of `thing` with its keys in byte order (as PHP's `ksort(..., SORT_STRING)`). */
+  /**
+   * A copy of `thing` with its keys in UTF-8 byte order, as the platform sorts them (wechatpay-php's
+   * natural, case-insensitive order differs for keys such as `coupon_id_10`). JavaScript still lists
+   * integer-like keys (`"10"`) first, in numeric order; no APIv2 field is named like that.
+   */
   ksort<T>(thing: Record<string, T>): Record<string, T> {
-    const sorted: Record<string, T> = {};
-    for (const key of Object.keys(thing).sort(byteOrder)) {
-      sorted[key] = thing[key] as T;
-    }
-    return sorted;
+    // fromEntries defines own properties: a `__proto__` key stays a key instead of becoming the prototype.
+    return Object.fromEntries(Object.keys(thing).sort(byteOrder).map((key) => [key, thing[key] as T]));
   },
 
   /** `k=v` pairs joined by `&`, skipping the `sign` key and empty (`null`, `undefined`, `''`) values. */
