@@ -1,4 +1,17 @@
+export { Builder } from './builder.js';
+export type { ClientRoot, WechatpayClient } from './builder.js';
+export type { ClientConfig, CertsInput, KeyInput } from './config.js';
 export * from './errors.js';
 export { Formatter } from './formatter.js';
+export { Rsa } from './crypto/rsa.js';
+export type { RsaKeyInput, KeyType } from './crypto/rsa.js';
+export { AesGcm } from './crypto/aes-gcm.js';
+export { AesEcb } from './crypto/aes-ecb.js';
+export { Hash, ALGO_MD5, ALGO_HMAC_SHA256 } from './crypto/hash.js';
+export type { SignType } from './crypto/hash.js';
+export { Transformer } from './transformer.js';
+export type { XmlRecord, XmlValue } from './transformer.js';
+export { PemUtil } from './util/pem.js';
+export type { Pkcs12Bundle } from './util/pem.js';
 export { VERSION } from './version.js';
 export type * from './types.js';

@@ -190,7 +190,7 @@ export class Platform {
         'Wechatpay-Signature': answer.signature ?? signWith(key, message),
         'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
       });
-      for (const name of answer.omit ?? []) delete headers[name];
+      for (const name of answer.omit ?? []) Reflect.deleteProperty(headers, name);
     }
     return { status: answer.status ?? 200, headers, payload: answer.tamperBody ? answer.tamperBody(payload) : payload };
   }
