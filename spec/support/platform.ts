@@ -90,7 +90,7 @@ export class Platform {
   readonly platform = keyPair('platform');
   readonly publicKey = keyPair('platform-public-key');
   respond: Responder = () => ({ body: '{}' });
-  private server: Server | undefined;
+  server: Server | undefined;
   baseURL = '';
 
   /** The `certs` setting that trusts this platform's certificate serial and public-key id. */
