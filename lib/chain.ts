@@ -31,12 +31,36 @@ export function taggedTemplate(strings: TemplateStringsArray, values: readonly u
   return strings.reduce((out, literal, index) => out + literal + (index < values.length ? encodeSegment(values[index]) : ''), '');
 }
 
+/** Most recently made nodes kept for reuse; a bound, so dynamic segments (order ids) cannot grow it. */
+const NODE_CACHE_LIMIT = 2048;
+
 /**
  * Makes chain nodes: Proxies whose every property is a further segment, and whose `get` ... `delete`
- * and `getAsync` ... `deleteAsync` send a request. Nodes are made on demand and never cached, so
- * dynamic segments (order numbers, ids) leave nothing behind. One handler serves all nodes of a client.
+ * and `getAsync` ... `deleteAsync` send a request. One handler serves all nodes of a client; nodes are
+ * reused from a small bounded cache, so a chain written in code costs a few map lookups.
  */
 export function createChain(dispatch: Dispatch): (template: string) => unknown {
+  const cache = new Map<string, unknown>();
+
+  function cached(key: string, make: () => unknown): unknown {
+    let node = cache.get(key);
+    if (node === undefined) {
+      node = make();
+      if (cache.size >= NODE_CACHE_LIMIT) cache.clear();
+      cache.set(key, node);
+    }
+    return node;
+  }
+
+  function child(state: NodeState, property: string): unknown {
+    return cached(`${state.template}\n${property}`, () => {
+      const template = joinTemplate(state.template, normalizeProperty(property));
+      return makeNode(VERBS.has(property)
+        ? { template, verbOf: { verb: property as HttpVerb, template: state.template } }
+        : { template });
+    });
+  }
+
   const handler: ProxyHandler<NodeTarget> = {
     get(target, property) {
       const state = target[STATE];
@@ -44,11 +68,7 @@ export function createChain(dispatch: Dispatch): (template: string) => unknown {
       if (SPECIAL_MEMBERS.has(property)) return stringMember(state, property);
       const asyncVerb = ASYNC_VERBS.get(property);
       if (asyncVerb) return (options?: unknown) => dispatch(asyncVerb, state.template, options);
-      const child = joinTemplate(state.template, normalizeProperty(property));
-      if (VERBS.has(property)) {
-        return makeNode({ template: child, verbOf: { verb: property as HttpVerb, template: state.template } });
-      }
-      return makeNode({ template: child });
+      return child(state, property);
     },
     apply(target, _this, args: unknown[]) {
       const state = target[STATE];
@@ -79,7 +99,7 @@ export function createChain(dispatch: Dispatch): (template: string) => unknown {
     return new Proxy(target, handler);
   }
 
-  return (template: string) => makeNode({ template });
+  return (template: string) => cached(`\n${template}`, () => makeNode({ template }));
 }
 
 /** Members that make a node behave as a plain value for promises, serialisation and printing. */

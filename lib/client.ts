@@ -15,7 +15,7 @@ interface MultipartBody extends MultipartLike {
 }
 import { buildQuery, expandTemplate, resolveUrl, templateVariables } from './uri.js';
 import { readBody } from './util/body.js';
-import { headerOf, plainHeaders } from './util/headers.js';
+import { headerOf, plainHeaders, type HeaderBag } from './util/headers.js';
 import { userAgent } from './user-agent.js';
 import { ACCEPT, CONTENT_TYPE_JSON, createSigner } from './v3/signer.js';
 import { verifySigned } from './v3/verifier.js';
@@ -40,40 +40,58 @@ export interface Transport {
   setCerts(certs: CertsInput): void;
 }
 
+/** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled here. */
+const OWNED_DEFAULTS = {
+  transformRequest: [(data: unknown) => data],
+  transformResponse: [(data: unknown) => data],
+  validateStatus: () => true,
+  responseType: 'arraybuffer',
+  allowAbsoluteUrls: true,
+  baseURL: undefined,
+} satisfies AxiosRequestConfig;
+/** The caller's response hooks, from the config or a request: applied after verification. */
+const CALLER_HOOKS = ['transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls'] as const;
+
 export function createTransport(config: LoadedConfig): Transport {
   let platformKeys = config.platformKeys;
   const agent = userAgent();
+  const { transformResponse: configTransforms, validateStatus: configValidateStatus, ...instanceSettings } = config.axios;
+  for (const key of CALLER_HOOKS) Reflect.deleteProperty(instanceSettings, key);
   const instance: AxiosInstance = axios.create({
     timeout: DEFAULT_TIMEOUT,
     maxRedirects: 0,
     httpAgent: new http.Agent({ keepAlive: true }),
     httpsAgent: new https.Agent({ keepAlive: true }),
-    ...config.axios,
+    ...instanceSettings,
+    ...OWNED_DEFAULTS,
   });
+  // Every request carries its complete headers; axios's per-method default headers would only be deep-copied each time.
+  instance.defaults.headers = {} as typeof instance.defaults.headers;
   instance.interceptors.request.use(createSigner(config.merchant, agent));
   instance.interceptors.response.use(
     async (response) => {
       const meta = requestMeta(response.config);
-      const facts = exchangeFacts(response);
       const ok = response.status >= 200 && response.status < 300;
       if (ok && meta.rule === 'unsigned-download') return finish(response, meta, response.data);
 
       const raw = await readBody(response.data ?? '');
       if (ok) {
-        verifySigned({ ...facts, headers: facts.headers ?? {}, raw }, {
+        verifySigned({ headers: response.headers, raw, facts: exchangeFacts(response) }, {
           keys: platformKeys,
           maxClockOffset: config.maxClockOffset,
           statement: meta.rule === 'statement',
         });
-        return finish(response, meta, parseBody(raw, facts.headers));
+        return finish(response, meta, parseBody(raw, response.headers));
       }
-      if (meta.validateStatus?.(response.status)) return finish(response, meta, parseBody(raw, facts.headers));
-      throw apiError(raw, facts);
+      if (meta.validateStatus?.(response.status)) return finish(response, meta, parseBody(raw, response.headers));
+      throw apiError(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
     },
     (error: unknown) => {
       throw asSdkError(error);
     },
   );
+
+  const defaultHeaders = stringHeaders(config.headers);
 
   async function dispatch(verb: HttpVerb, template: string, rawOptions: unknown): Promise<AxiosResponse> {
     const options = checkOptions(template, rawOptions);
@@ -87,38 +105,35 @@ export function createTransport(config: LoadedConfig): Transport {
     const url = resolveUrl(baseURL, path, buildQuery(query));
     const multipart = options['multipart'] as MultipartBody | undefined;
 
-    const passthrough: AxiosRequestConfig = {};
-    for (const [key, value] of Object.entries(options)) {
-      if (AXIOS_OPTIONS.has(key)) (passthrough as Options)[key] = value;
-    }
     const rule = responseRule(path);
+    const request: AxiosRequestConfig = {
+      method: verb,
+      url: url.href,
+      headers: {
+        Accept: ACCEPT,
+        'Content-Type': multipart ? multipart.getContentType() : CONTENT_TYPE_JSON,
+        'User-Agent': agent,
+        ...defaultHeaders,
+        ...stringHeaders(options['headers'] as Options | undefined),
+      },
+    };
+    for (const key in options) {
+      if (AXIOS_OPTIONS.has(key)) (request as Options)[key] = options[key];
+    }
     const meta: RequestMeta = {
       template,
       rule,
       json: options['json'],
       multipartMeta: multipart?.getMeta(),
-      transformResponse: asArray(passthrough.transformResponse) as RequestMeta['transformResponse'],
-      validateStatus: passthrough.validateStatus ?? undefined,
+      transformResponse: asArray((request.transformResponse ?? configTransforms) as RequestMeta['transformResponse']),
+      validateStatus: request.validateStatus ?? configValidateStatus ?? undefined,
     };
-    const request: AxiosRequestConfig = {
-      ...passthrough,
-      method: verb,
-      url: url.href,
-      baseURL: undefined,
-      allowAbsoluteUrls: true,
-      headers: {
-        Accept: ACCEPT,
-        ...(multipart ? { 'Content-Type': multipart.getContentType() } : { 'Content-Type': CONTENT_TYPE_JSON }),
-        'User-Agent': agent,
-        ...stringHeaders(config.headers),
-        ...stringHeaders(options['headers'] as Options | undefined),
-      },
-      data: multipart ? multipart.getBody() : options['body'],
-      responseType: rule === 'unsigned-download' && passthrough.responseType === 'stream' ? 'stream' : 'arraybuffer',
-      transformRequest: [(data: unknown) => data],
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-    };
+    for (const key of CALLER_HOOKS) {
+      if (key in request) (request as Options)[key] = OWNED_DEFAULTS[key];
+    }
+    if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
+    const body = multipart ? multipart.getBody() : options['body'];
+    if (body !== undefined) request.data = body;
     return instance.request(withMeta(request, meta));
   }
 
@@ -146,6 +161,10 @@ function checkOptions(template: string, raw: unknown): Options {
       `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} for ${template}: ` +
       `not a variable of the template (${known.length ? known.join(', ') : 'it has none'}), a request option ` +
       '(json, query, headers, body, multipart, baseURL, ...) nor an axios setting');
+  }
+  if (options['transformRequest'] !== undefined) {
+    throw new RequestError('EREQUEST_OPTIONS',
+      `${template}: transformRequest is not supported: it would change the body after it is signed; shape \`json\` or \`body\` instead`);
   }
   for (const key of ['json', 'multipart', 'body'].filter((name) => options[name] !== undefined)) {
     const others = ['json', 'multipart', 'body'].filter((name) => name !== key && options[name] !== undefined);
@@ -176,19 +195,17 @@ function asArray<T>(value: T | T[] | undefined): T[] | undefined {
   return Array.isArray(value) ? value : [value];
 }
 
-function exchangeFacts(response: AxiosResponse): ExchangeFacts & { headers: Record<string, string> } {
-  const headers = plainHeaders(response.headers);
+function exchangeFacts(response: AxiosResponse): ExchangeFacts {
   return {
     method: response.config.method?.toUpperCase(),
     url: response.config.url,
     status: response.status,
-    headers,
-    requestId: headerOf(headers, 'Request-ID'),
+    requestId: headerOf(response.headers, 'Request-ID'),
   };
 }
 
 /** The verified body as data: JSON parsed, text as a string, anything else (files) as a Buffer; empty is undefined. */
-function parseBody(raw: Buffer, headers: Record<string, string> | undefined): unknown {
+function parseBody(raw: Buffer, headers: HeaderBag): unknown {
   if (raw.length === 0) return undefined;
   const type = (headerOf(headers, 'Content-Type') ?? '').toLowerCase();
   const text = (): string => raw.toString('utf8');

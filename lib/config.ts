@@ -73,6 +73,9 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     throw new ConfigError('maxClockOffset', 'must be a non-negative number of seconds');
   }
 
+  if (config.transformRequest !== undefined) {
+    throw new ConfigError('transformRequest', 'is not supported: it would change request bodies after they are signed');
+  }
   const axios: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (!OWN_FIELDS.has(key)) axios[key] = value;

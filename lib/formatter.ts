@@ -4,6 +4,16 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Bytes at or above this are dropped so that `byte % 62` is uniform (248 = 62 * 4). */
 const UNBIASED_LIMIT = 248;
 
+/** CSPRNG bytes drawn in blocks (one system call per ~100 nonces); every byte is used once. */
+const pool = { bytes: Buffer.alloc(0), offset: 0 };
+function randomByte(): number {
+  if (pool.offset >= pool.bytes.length) {
+    pool.bytes = randomBytes(4096);
+    pool.offset = 0;
+  }
+  return pool.bytes[pool.offset++]!;
+}
+
 /** The strings of the WeChat Pay protocol, with wechatpay-php's names and argument orders. */
 export const Formatter = {
   /** `size` random characters of `[0-9A-Za-z]`, from the CSPRNG, without modulo bias. */
@@ -13,12 +23,8 @@ export const Formatter = {
     }
     let out = '';
     while (out.length < size) {
-      for (const byte of randomBytes(size + 8)) {
-        if (byte < UNBIASED_LIMIT) {
-          out += BASE62[byte % 62];
-          if (out.length === size) break;
-        }
-      }
+      const byte = randomByte();
+      if (byte < UNBIASED_LIMIT) out += BASE62[byte % 62];
     }
     return out;
   },

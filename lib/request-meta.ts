@@ -21,13 +21,19 @@ export interface RequestMeta {
 
 const KEY = 'wechatpay';
 
+/** A class instance, not a plain object: axios deep-copies plain objects of a config on every request. */
+class CarriedMeta {
+  constructor(readonly meta: RequestMeta) {}
+}
+
 export function withMeta<T extends AxiosRequestConfig>(config: T, meta: RequestMeta): T {
-  return Object.assign(config, { [KEY]: meta });
+  return Object.assign(config, { [KEY]: new CarriedMeta(meta) });
 }
 
 /** The request's meta; its absence means the request did not come from a client of this SDK. */
 export function requestMeta(config: AxiosRequestConfig): RequestMeta {
-  const meta = (config as Record<string, unknown>)[KEY] as RequestMeta | undefined;
+  const carried = (config as Record<string, unknown>)[KEY];
+  const meta = carried instanceof CarriedMeta ? carried.meta : undefined;
   if (!meta) {
     throw new RequestError('EREQUEST_OPTIONS', 'This request was not built by a wechatpay-chain client and will not be signed');
   }

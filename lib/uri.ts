@@ -20,8 +20,33 @@ export function normalizeProperty(name: string): string {
   return placeholder ? `{${placeholder[1]}}` : dashed;
 }
 
+interface ParsedTemplate {
+  variables: { required: string[]; optional: string[] };
+  expand: (context: Record<string, Primitive | Primitive[]>) => string;
+}
+
+/** Parsed templates, bounded: chains repeat a few hundred templates; tagged templates may make endless ones. */
+const parsed = new Map<string, ParsedTemplate>();
+const PARSED_LIMIT = 1024;
+
+function parse(template: string): ParsedTemplate {
+  let entry = parsed.get(template);
+  if (!entry) {
+    const compiled = parseTemplate(template);
+    entry = { variables: scanVariables(template), expand: (context) => compiled.expand(context) };
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(template, entry);
+  }
+  return entry;
+}
+
 /** The variables a template needs, split into the required ones and those RFC 6570 may omit. */
 export function templateVariables(template: string): { required: string[]; optional: string[] } {
+  const { required, optional } = parse(template).variables;
+  return { required: [...required], optional: [...optional] };
+}
+
+function scanVariables(template: string): { required: string[]; optional: string[] } {
   const required: string[] = [];
   const optional: string[] = [];
   for (const [, body = ''] of template.matchAll(EXPRESSION)) {
@@ -45,7 +70,7 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
   const effective = EMPTY_LAST_SEGMENT.test(template) && variables['empty'] === undefined
     ? template.replace(EMPTY_LAST_SEGMENT, '/')
     : template;
-  const { required, optional } = templateVariables(effective);
+  const { variables: { required, optional }, expand } = parse(effective);
   const context: Record<string, Primitive | Primitive[]> = Object.create(null) as Record<string, Primitive>;
 
   for (const name of [...required, ...optional]) {
@@ -60,7 +85,7 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
     context[name] = checkedValue(template, name, value);
   }
 
-  const expanded = parseTemplate(effective).expand(context);
+  const expanded = expand(context);
   if (/[{}]/.test(expanded)) {
     throw new TemplateError('EURI_UNEXPANDED', template, `URI template ${template} has an expression that cannot be expanded`);
   }

@@ -1,9 +1,9 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { Rsa } from '../crypto/rsa.js';
 import { Hash } from '../crypto/hash.js';
-import { VerificationError, type ExchangeFacts } from '../errors.js';
+import { VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
 import { Formatter } from '../formatter.js';
-import { headerOf } from '../util/headers.js';
+import { headerOf, plainHeaders, type HeaderBag } from '../util/headers.js';
 
 /** What the platform's own signing looks like on the wire (PROTOCOL.md section 5). */
 export const WECHATPAY_TIMESTAMP = 'Wechatpay-Timestamp';
@@ -19,10 +19,13 @@ export const MAX_CLOCK_OFFSET = 300;
 /** Platform certificate serials and public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
 export type PlatformKeys = ReadonlyMap<string, KeyObject>;
 
-export interface SignedMessage extends ExchangeFacts {
-  headers: Record<string, string>;
+export interface SignedMessage {
+  /** The headers as received: AxiosHeaders, node's IncomingHttpHeaders or any casing. */
+  headers: HeaderBag;
   /** The raw body bytes as received. */
   raw: Buffer;
+  /** What an error should say about the exchange (method, url, status, request id). */
+  facts?: ExchangeFacts;
 }
 
 export interface VerifyOptions {
@@ -42,7 +45,12 @@ export interface VerifyOptions {
  */
 export function verifySigned(message: SignedMessage, options: VerifyOptions): void {
   const subject = options.subject ?? 'response';
-  const facts: ExchangeFacts = { ...message, body: message.raw.toString('utf8') };
+  const fail = (code: VerificationErrorCode, text: string): VerificationError =>
+    new VerificationError(code, text, {
+      ...message.facts,
+      headers: plainHeaders(message.headers),
+      body: message.raw.toString('utf8'),
+    });
   const timestamp = headerOf(message.headers, WECHATPAY_TIMESTAMP);
   const nonce = headerOf(message.headers, WECHATPAY_NONCE);
   const serial = headerOf(message.headers, WECHATPAY_SERIAL);
@@ -52,50 +60,43 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
     const missing = [
       [WECHATPAY_TIMESTAMP, timestamp], [WECHATPAY_NONCE, nonce], [WECHATPAY_SERIAL, serial], [WECHATPAY_SIGNATURE, signature],
     ].filter(([, value]) => !value).map(([name]) => name);
-    throw new VerificationError('EV3_RES_HEADERS_INCOMPLETE',
-      `The ${subject} is not signed: header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`, facts);
+    throw fail('EV3_RES_HEADERS_INCOMPLETE', `The ${subject} is not signed: header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`);
   }
 
   const maxClockOffset = options.maxClockOffset ?? MAX_CLOCK_OFFSET;
   const now = (options.now ?? Formatter.timestamp)();
   if (!/^\d{1,12}$/.test(timestamp)) {
-    throw new VerificationError('EV3_RES_HEADER_TIMESTAMP_OFFSET',
-      `The ${subject}'s ${WECHATPAY_TIMESTAMP} is not an integer number of seconds`, facts);
+    throw fail('EV3_RES_HEADER_TIMESTAMP_OFFSET', `The ${subject}'s ${WECHATPAY_TIMESTAMP} is not an integer number of seconds`);
   }
   if (Math.abs(now - Number(timestamp)) > maxClockOffset) {
-    throw new VerificationError('EV3_RES_HEADER_TIMESTAMP_OFFSET',
-      `The ${subject}'s ${WECHATPAY_TIMESTAMP} ${timestamp} is ${Number(timestamp) - now} s away from this machine's clock ` +
-      `(allowed: ${maxClockOffset} s); replayed, or a clock to fix`, facts);
+    throw fail('EV3_RES_HEADER_TIMESTAMP_OFFSET', `The ${subject}'s ${WECHATPAY_TIMESTAMP} ${timestamp} is ${Number(timestamp) - now} s away from this machine's clock ` +
+      `(allowed: ${maxClockOffset} s); replayed, or a clock to fix`);
   }
 
   const key = options.keys.get(serial);
   if (!key) {
-    throw new VerificationError('EV3_RES_HEADER_PLATFORM_SERIAL',
-      `The ${subject} is signed by ${serial}, which is not among the configured platform certificates/public keys ` +
-      `(${[...options.keys.keys()].join(', ') || 'none'})`, facts);
+    throw fail('EV3_RES_HEADER_PLATFORM_SERIAL', `The ${subject} is signed by ${serial}, which is not among the configured platform certificates/public keys ` +
+      `(${[...options.keys.keys()].join(', ') || 'none'})`);
   }
 
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) {
-    throw new VerificationError('EV3_RES_HEADER_SIGNATURE_DIGEST',
-      `The ${subject} carries a probe signature (${PROBE_SIGNATURE_PREFIX}...): the platform sends these on purpose ` +
-      'to check that the SDK rejects unverifiable answers', facts);
+    throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject} carries a probe signature (${PROBE_SIGNATURE_PREFIX}...): the platform sends these on purpose ` +
+      'to check that the SDK rejects unverifiable answers');
   }
 
-  const body = options.statement ? statementBody(message, facts) : message.raw;
+  const body = options.statement ? statementBody(message, fail) : message.raw;
   const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, Buffer.from('\n')]);
   if (!Rsa.verify(signed, signature, key)) {
-    throw new VerificationError('EV3_RES_HEADER_SIGNATURE_DIGEST',
-      `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`, facts);
+    throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`);
   }
 }
 
 /** Overseas statements sign `{"sha1":"..."}` instead of the CSV; the CSV must hash to that value. */
-function statementBody(message: SignedMessage, facts: ExchangeFacts): Buffer {
+function statementBody(message: SignedMessage, fail: (code: VerificationErrorCode, text: string) => VerificationError): Buffer {
   const claimed = headerOf(message.headers, WECHATPAY_STATEMENT_SHA1) ?? '';
   const actual = createHash('sha1').update(message.raw).digest('hex');
   if (!Hash.equals(actual, claimed.toLowerCase())) {
-    throw new VerificationError('EV3_RES_STATEMENT_SHA1',
-      `The statement's body does not hash to its ${WECHATPAY_STATEMENT_SHA1} header`, facts);
+    throw fail('EV3_RES_STATEMENT_SHA1', `The statement's body does not hash to its ${WECHATPAY_STATEMENT_SHA1} header`);
   }
   return Buffer.from(JSON.stringify({ sha1: claimed }));
 }

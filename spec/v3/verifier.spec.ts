@@ -72,6 +72,24 @@ describe('tampered answers are rejected', () => {
     await expect(client.v3.a.get({ responseType: 'stream' })).rejects.toBeInstanceOf(VerificationError);
   });
 
+  it('applies config-level transformResponse and validateStatus the same way', async () => {
+    const hooked = Builder.factory(platform.config({
+      transformResponse: [(data: { a: number }) => ({ hooked: data.a })],
+      validateStatus: (status: number) => status === 404,
+    })) as AnyClient;
+    answering({ body: '{"a":1}' });
+    expect((await hooked.v3.a.get()).data).toEqual({ hooked: 1 });
+    answering({ body: '{"a":1}', tamperBody: () => Buffer.from('{"a":2}') });
+    await expect(hooked.v3.a.get()).rejects.toBeInstanceOf(VerificationError);
+    answering({ status: 404, body: '{"a":3}' });
+    expect((await hooked.v3.a.get()).data).toEqual({ hooked: 3 });
+  });
+
+  it('refuses transformRequest, which would change the body after signing', async () => {
+    await expect(client.v3.a.post({ json: {}, transformRequest: [(d: unknown) => d] })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    expect(() => Builder.factory(platform.config({ transformRequest: [(d: unknown) => d] }))).toThrow(expect.objectContaining({ field: 'transformRequest' }));
+  });
+
   it('applies a per-request transformResponse after verification', async () => {
     answering({ body: '{"a":1}' });
     const response = await client.v3.a.get({ transformResponse: (data: { a: number }) => ({ doubled: data.a * 2 }) });
