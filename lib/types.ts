@@ -1,5 +1,6 @@
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
+import type { Paths, Tree } from './generated/index.js';
 
 /** The HTTP verbs a chain node offers. */
 export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -75,9 +76,43 @@ export type OperationCall<Op> = Op extends Operation<infer O, infer D>
     : (options: O) => Promise<WechatpayResponse<D>>
   : never;
 
-/** The verbs of a typed endpoint: exactly the documented ones, each also under its `...Async` name. */
+/**
+ * The verbs of a typed endpoint: exactly the documented ones, each also under its `...Async` name.
+ * (Mapped over `keyof Ops` with `as`, so each verb keeps the doc comment written on its operation.)
+ */
 export type EndpointVerbs<Ops> = {
-  [V in keyof Ops & HttpVerb]: OperationCall<Ops[V]>;
+  [V in keyof Ops as V & HttpVerb]: OperationCall<Ops[V]>;
 } & {
-  [V in keyof Ops & HttpVerb as `${V}Async`]: OperationCall<Ops[V]>;
+  [V in keyof Ops as V extends HttpVerb ? `${V}Async` : never]: OperationCall<Ops[V]>;
 };
+
+// ---------------------------------------------------------------------------------------------------
+// The typed client (the generated declarations live in ./generated/; see scripts/codegen/).
+
+/** The options every typed APIv3 call (mainland, hk, global) takes besides its documented ones. */
+export interface TypedOptions extends TransportOptions {}
+
+/** The options every typed APIv2 call takes besides its documented ones. */
+export interface TypedOptionsV2 extends TransportOptions {
+  /** Send over mutual TLS with the merchant certificate (the SDK turns it on for the endpoints that need it). */
+  security?: boolean;
+  /** Do not add `nonce_str`. */
+  nonceless?: boolean;
+}
+
+/**
+ * A node whose only child is a path variable (`v3/pay/transactions/id` -> `{transaction_id}`): besides
+ * `_transaction_id_` (the variable given in the options), any other property is the value itself,
+ * written into the path (`id[orderId]`), and the child reached that way no longer takes the variable.
+ */
+export type DynamicSegment<Node, Given> = Node & { readonly [value: string]: Given };
+
+/** `client.chain(...)`: a known template is typed; any other string is the untyped escape hatch. */
+export interface ChainFunction {
+  <P extends keyof Paths>(template: P): Paths[P];
+  (template: string): LooseNode;
+  (strings: TemplateStringsArray, ...values: Array<string | number>): LooseNode;
+}
+
+/** The client `Builder.factory(config)` returns: the property chain, `client['v3/...']` and `client.chain('v3/...')`. */
+export type WechatpayClient = Tree & { readonly [P in keyof Paths]: Paths[P] } & { chain: ChainFunction };

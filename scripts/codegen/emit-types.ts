@@ -1,0 +1,311 @@
+/**
+ * TypeScript declarations of every endpoint: one interface per chain node (its children and its documented
+ * verbs), per-operation options and response data, the `Paths` map and the root `Tree`.
+ * Types only: the emitted modules compile to nothing.
+ */
+import type { Endpoint, Method, Schema } from './model.js';
+import { docComment, pascalSegment, propertyKey, shortLabel } from './naming.js';
+import { dynamicChild, isVariable, propertiesOf, walk, type TreeNode } from './tree.js';
+
+export interface EmittedFile {
+  /** Relative to the output folder. */
+  path: string;
+  content: string;
+}
+
+type Side = 'request' | 'response';
+interface Mode {
+  side: Side;
+  /** APIv2: values travel as XML text. */
+  xml: boolean;
+}
+
+const VERB_NAME: Record<Method, string> = { get: 'Get', post: 'Post', put: 'Put', patch: 'Patch', delete: 'Delete' };
+
+/** What an encrypted field's doc comment says. */
+function encryptedNote(schema: Schema, side: Side): string | undefined {
+  if (!schema['x-is-sensitive'] && schema.format !== 'base64') return undefined;
+  return side === 'request'
+    ? 'Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).'
+    : 'Encrypted: decrypt with the merchant private key (RSA-OAEP).';
+}
+
+function fieldDoc(schema: Schema, side: Side): string[] {
+  const lines: Array<string | undefined> = [shortLabel(schema.description) ?? shortLabel(schema.title)];
+  if (schema['x-json']) lines.push('A JSON string.');
+  lines.push(encryptedNote(schema, side));
+  if (schema.deprecated) lines.push('@deprecated');
+  return lines.filter((l): l is string => !!l);
+}
+
+const literal = (value: string | number | boolean): string => (typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : String(value));
+
+/** The TypeScript type of a schema. */
+export function tsType(schema: Schema, mode: Mode, indent: string): string {
+  if (schema.oneOf?.length) {
+    const members = [...new Set(schema.oneOf.map((s) => tsType(s, mode, indent)))];
+    return members.join(' | ');
+  }
+  if (schema['x-json']) return 'string';
+  const type = schema.type ?? (schema.properties ? 'object' : schema.items ? 'array' : undefined);
+  if (schema.enum?.length && type !== 'object' && type !== 'array') {
+    // Enum values follow the declared type (the data writes `enum: [1, 2]` for some string fields).
+    const values: Array<string | number | boolean> = (mode.xml && mode.side === 'response') || type === 'string' ? schema.enum.map(String)
+      : type === 'integer' || type === 'number' ? schema.enum.map((v) => (Number.isFinite(Number(v)) ? Number(v) : v)) : schema.enum;
+    // APIv2 payloads travel as XML text: a numeric enum value may be written either way.
+    const both = mode.xml && mode.side === 'request' ? values.flatMap((v): Array<string | number | boolean> => (typeof v === 'number' ? [v, String(v)] : [v])) : values;
+    return [...new Set(both.map(literal))].join(' | ');
+  }
+  switch (type) {
+    case 'string':
+    case 'file':
+      return 'string';
+    case 'integer':
+    case 'number':
+      return mode.xml ? (mode.side === 'response' ? 'string' : 'number | string') : 'number';
+    case 'boolean':
+      return mode.xml ? (mode.side === 'response' ? 'string' : 'boolean | string') : 'boolean';
+    case 'array': {
+      const item = schema.items ? tsType(schema.items, mode, indent) : 'unknown';
+      return /[|&]/.test(item) && !item.startsWith('{') ? `Array<${item}>` : `${item}[]`;
+    }
+    case 'object':
+      return schema.properties && Object.keys(schema.properties).length > 0 ? objectType(schema, mode, indent) : 'Record<string, unknown>';
+    default:
+      return 'unknown';
+  }
+}
+
+/** `{ ...fields }`, required as documented; `name_$n` fields as template-literal index signatures. */
+export function objectType(schema: Schema, mode: Mode, indent: string, optionalNames: ReadonlySet<string> = new Set()): string {
+  const inner = `${indent}  `;
+  const required = new Set(schema.required ?? []);
+  let out = '{\n';
+  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+    out += docComment(fieldDoc(prop, mode.side), inner);
+    const type = tsType(prop, mode, inner);
+    if (name.includes('$')) {
+      const pattern = name.replace(/\$[nm]/g, '${number}');
+      out += `${inner}[key: \`${pattern}\`]: ${type};\n`;
+    } else {
+      const optional = !required.has(name) || optionalNames.has(name);
+      out += `${inner}${propertyKey(name)}${optional ? '?' : ''}: ${type};\n`;
+    }
+  }
+  return `${out}${indent}}`;
+}
+
+const hasRequired = (schema: Schema | undefined): boolean => (schema?.required?.length ?? 0) > 0;
+
+/** APIv2 fields the SDK fills in itself: optional in the options, whatever the data says. */
+export const V2_SDK_FIELDS: ReadonlySet<string> = new Set(['nonce_str', 'sign']);
+
+interface OperationNames {
+  options: string;
+  data: string;
+}
+
+export class TypeEmitter {
+  private readonly names = new Map<TreeNode, string>();
+  private readonly used = new Set<string>();
+  private readonly opNames = new Map<Endpoint, OperationNames>();
+  private readonly out: string[] = [];
+  /** Bound node variants already emitted (`name` -> declared). */
+  private readonly bound = new Set<string>();
+  /** Nodes left out of the property tree: their chain cannot be written with properties. */
+  readonly unreachable: TreeNode[] = [];
+
+  constructor(private readonly root: TreeNode) {
+    for (const node of walk(root)) {
+      if (node === root) continue;
+      const base = (node.parent?.segment ? this.names.get(node.parent)! : '') + pascalSegment(node.segment);
+      let name = base;
+      for (let i = 2; this.used.has(name); i++) name = `${base}_${i}`;
+      this.used.add(name);
+      this.names.set(node, name);
+    }
+  }
+
+  nameOf(node: TreeNode): string {
+    return this.names.get(node)!;
+  }
+
+  /** The operation types (options + data) of one endpoint. */
+  private emitOperation(endpoint: Endpoint, node: TreeNode): OperationNames {
+    const prefix = `${this.nameOf(node)}${VERB_NAME[endpoint.method]}`;
+    const names = { options: `${prefix}Options`, data: `${prefix}Data` };
+    this.opNames.set(endpoint, names);
+    const v2 = endpoint.area === 'v2';
+    const request: Mode = { side: 'request', xml: v2 };
+    const lines: string[] = [];
+    for (const p of endpoint.parameters.path) {
+      lines.push(docComment([shortLabel(p.description), 'Path variable.'].filter(Boolean), '  ').trimEnd());
+      const numeric = p.schema.type === 'integer' || p.schema.type === 'number';
+      lines.push(`  ${propertyKey(p.name)}: ${p.schema.enum ? tsType(p.schema, { side: 'request', xml: false }, '  ') : numeric ? 'string | number' : 'string'};`);
+    }
+    if (endpoint.parameters.query.length > 0) {
+      const query: Schema = { type: 'object', properties: {}, required: [] };
+      for (const p of endpoint.parameters.query) {
+        query.properties![p.name] = { ...p.schema, ...(p.description ? { description: p.description } : {}) };
+        if (p.required && !(v2 && V2_SDK_FIELDS.has(p.name))) query.required!.push(p.name);
+      }
+      lines.push('  /** Query string parameters. */');
+      lines.push(`  query${hasRequired(query) ? '' : '?'}: ${objectType(query, { side: 'request', xml: false }, '  ')};`);
+    }
+    if (endpoint.body) {
+      const schema = endpoint.body.schema;
+      const key = v2 ? 'xml' : 'json';
+      const optionalNames = v2 ? V2_SDK_FIELDS : new Set<string>();
+      const requiredLeft = (schema.required ?? []).some((n) => !optionalNames.has(n));
+      const type = schema.properties && Object.keys(schema.properties).length ? objectType(schema, request, '  ', optionalNames) : tsType(schema, request, '  ');
+      lines.push(v2 ? '  /** The APIv2 payload (`nonce_str` and `sign` are filled in by the SDK). */' : '  /** The JSON body. */');
+      lines.push(`  ${key}${requiredLeft ? '' : '?'}: ${type};`);
+    }
+    if (endpoint.multipart) {
+      const parts = endpoint.parameters.formData.map((p) => p.name).join(', ');
+      lines.push(`  /** The upload (\`MediaUtil\`): multipart parts ${parts}; the signed body is the \`meta\` JSON. */`);
+      lines.push('  multipart: MultipartLike;');
+    }
+    if (endpoint.parameters.header.length > 0) {
+      const required = endpoint.parameters.header.some((h) => h.required);
+      const fields = endpoint.parameters.header
+        .map((h) => `${docComment([shortLabel(h.description)], '    ')}    ${propertyKey(h.name)}${h.required ? '' : '?'}: string;\n`)
+        .join('');
+      lines.push('  /** Request headers (the documented ones, and any other). */');
+      lines.push(`  headers${required ? '' : '?'}: {\n${fields}  } & HeadersInit;`);
+    }
+    const base = v2 ? 'TypedOptionsV2' : 'TypedOptions';
+    this.out.push(`${docComment([`Options of \`${endpoint.method.toUpperCase()} ${endpoint.template}\`.`], '')}export interface ${names.options} extends ${base} {${lines.length ? `\n${lines.filter(Boolean).join('\n')}\n` : ''}}\n`);
+    this.out.push(this.dataDeclaration(endpoint, names.data));
+    return names;
+  }
+
+  private dataDeclaration(endpoint: Endpoint, name: string): string {
+    const { response } = endpoint;
+    const doc = docComment([`The \`data\` of \`${endpoint.method.toUpperCase()} ${endpoint.template}\`.`], '');
+    switch (response.kind) {
+      case 'empty':
+        return `${doc}export type ${name} = undefined;\n`;
+      case 'binary':
+        return `${doc}export type ${name} = Buffer;\n`;
+      case 'text': {
+        const gzip = endpoint.parameters.query.some((p) => p.name === 'tar_type') || Object.hasOwn(endpoint.body?.schema.properties ?? {}, 'tar_type');
+        return `${doc}export type ${name} = ${gzip ? 'string | Buffer' : 'string'};\n`;
+      }
+      default: {
+        const schema = response.schema!;
+        const mode: Mode = { side: 'response', xml: response.kind === 'xml' };
+        if (schema.properties && Object.keys(schema.properties).length > 0) return `${doc}export interface ${name} ${objectType(schema, mode, '')}\n`;
+        return `${doc}export type ${name} = ${tsType(schema, mode, '')};\n`;
+      }
+    }
+  }
+
+  private opDoc(endpoint: Endpoint, indent: string): string {
+    return docComment(
+      [
+        endpoint.summary,
+        `\`${endpoint.method.toUpperCase()} ${endpoint.template}\``,
+        endpoint.certRequired ? 'Needs the merchant certificate (mutual TLS).' : undefined,
+        endpoint.baseUri ? `Served by ${endpoint.baseUri}` : undefined,
+        endpoint.docUrl ? `@see ${endpoint.docUrl}` : undefined,
+        endpoint.deprecated ? '@deprecated' : undefined,
+      ],
+      indent,
+    );
+  }
+
+  /** The type a property (or a `Paths` entry) names for a node with `bound` variables given directly. */
+  private refType(node: TreeNode, bound: readonly string[]): string {
+    const name = this.variantName(node, bound);
+    const dynamic = dynamicChild(node);
+    if (!dynamic) return name;
+    const variable = dynamic.segment.slice(1, -1);
+    return `DynamicSegment<${name}, ${this.variantName(dynamic, [...bound, variable])}>`;
+  }
+
+  private variantName(node: TreeNode, bound: readonly string[]): string {
+    const vars = bound.filter((v) => this.varsBelow(node).has(v));
+    return vars.length === 0 ? this.nameOf(node) : `${this.nameOf(node)}$${vars.map((v) => pascalSegment(v)).join('$')}`;
+  }
+
+  /** Path variables of the node's own path (those a bound variant can leave out). */
+  private varsBelow(node: TreeNode): Set<string> {
+    const vars = new Set<string>();
+    for (let n: TreeNode | undefined = node; n; n = n.parent) if (isVariable(n.segment)) vars.add(n.segment.slice(1, -1));
+    return vars;
+  }
+
+  /** Emits the node interface for `bound` (and, recursively, its children). */
+  private emitNode(node: TreeNode, bound: readonly string[]): void {
+    const name = this.variantName(node, bound);
+    if (this.bound.has(name)) return;
+    this.bound.add(name);
+    const own = bound.filter((v) => this.varsBelow(node).has(v));
+    const ops = node.endpoints.map((endpoint) => {
+      const names = this.opNames.get(endpoint) ?? this.emitOperation(endpoint, node);
+      const options = own.length ? `Omit<${names.options}, ${own.map((v) => `'${v}'`).join(' | ')}>` : names.options;
+      return { endpoint, options, data: names.data };
+    });
+    const members: string[] = [];
+    const dynamic = dynamicChild(node);
+    const children = [...node.children.values()].sort((a, b) => (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0));
+    for (const child of children) {
+      const properties = propertiesOf(child.segment);
+      if (properties.length === 0) {
+        if (own.length === 0) this.unreachable.push(child);
+        continue;
+      }
+      this.emitNode(child, bound);
+      if (dynamic === child) this.emitNode(child, [...bound, child.segment.slice(1, -1)]);
+      const ref = this.refType(child, bound);
+      for (const property of properties) {
+        const verb = ops.find((op) => op.endpoint.method === property);
+        // A child named like a verb of this node (`receivers/delete` beside DELETE): both at once.
+        const type = verb ? `OperationCall<Operation<${verb.options}, ${verb.data}>> & ${ref}` : ref;
+        members.push(`${docComment([`\`${child.key}\``], '  ')}  readonly ${propertyKey(property)}: ${type};\n`);
+      }
+    }
+    const opsType = ops.length
+      ? `EndpointVerbs<{\n${ops.map((op) => `${this.opDoc(op.endpoint, '  ')}  ${op.endpoint.method}: Operation<${op.options}, ${op.data}>;\n`).join('')}}>`
+      : undefined;
+    const head = `${docComment([`\`${node.key}\``, own.length ? `With ${own.map((v) => `{${v}}`).join(', ')} given in the path.` : undefined], '')}export interface ${name}`;
+    this.out.push(`${head}${opsType ? ` extends ${opsType}` : ''} {\n${members.join('')}}\n`);
+  }
+
+  emit(header: string): EmittedFile[] {
+    const top = [...this.root.children.values()];
+    // Depth first from the root, so every bound variant is reached; then any node only `chain()` reaches.
+    for (const node of top) this.emitNode(node, []);
+    for (const node of walk(this.root)) if (node !== this.root) this.emitNode(node, []);
+    const paths: string[] = [];
+    for (const node of walk(this.root)) {
+      if (node === this.root) continue;
+      paths.push(`  ${propertyKey(node.key)}: ${this.refType(node, [])};\n`);
+    }
+    const tree = top.map((node) => `  readonly ${propertyKey(node.segment)}: ${this.refType(node, [])};\n`).join('');
+    const imports =
+      "import type { DynamicSegment, EndpointVerbs, HeadersInit, MultipartLike, Operation, OperationCall, TypedOptions, TypedOptionsV2 } from '../types.js';\n";
+    const endpoints = `${header}${imports}\n${this.out.join('\n')}`;
+    const index =
+      `${header}import type { ${[...new Set(top.map((n) => this.nameOf(n)).concat(this.collectPathTypes()))].sort().join(', ')} } from './endpoints.js';\n` +
+      "import type { DynamicSegment } from '../types.js';\n\n" +
+      '/** Every endpoint template and every prefix of one (`{var}` form) -> its chain node. */\n' +
+      `export interface Paths {\n${paths.join('')}}\n\n` +
+      '/** The root of the property chain (`client.v3...`, `client.v2...`, `client.hk...`, `client.global...`). */\n' +
+      `export interface Tree {\n${tree}}\n`;
+    return [
+      { path: 'endpoints.ts', content: endpoints },
+      { path: 'index.ts', content: index },
+    ];
+  }
+
+  private collectPathTypes(): string[] {
+    const names = new Set<string>();
+    for (const node of walk(this.root)) {
+      if (node === this.root) continue;
+      for (const m of this.refType(node, []).matchAll(/[A-Za-z0-9_$]+/g)) if (m[0] !== 'DynamicSegment') names.add(m[0]);
+    }
+    return [...names];
+  }
+}
