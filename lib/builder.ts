@@ -2,6 +2,9 @@ import { inspect } from 'node:util';
 import { createChain, taggedTemplate } from './chain.js';
 import { createTransport } from './client.js';
 import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import { Notification, type NotificationParser, type NotificationRequest } from './notification.js';
+import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from './pay-params.js';
 import type { LooseNode } from './types.js';
 import { normalizeProperty } from './uri.js';
 
@@ -11,6 +14,22 @@ export interface ClientRoot {
   chain(strings: TemplateStringsArray, ...values: Array<string | number>): LooseNode;
   /** Replaces the platform certificates/public keys used to verify answers (same checks as `Builder.factory`). */
   setCerts(certs: CertsInput): void;
+  /**
+   * Encrypts a sensitive field for the platform (RSA-OAEP with its public key, or the newest valid platform
+   * certificate); the request whose body carries the result sends the matching `Wechatpay-Serial` itself.
+   */
+  encrypt(plaintext: string): string;
+  /** Decrypts a sensitive field the platform returned, with the merchant private key. */
+  decrypt(ciphertext: string): string;
+  /** Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`. */
+  readonly notification: NotificationParser;
+  /** Front-end payment parameters signed with the merchant key. */
+  readonly payParams: {
+    /** JSAPI / mini-program `requestPayment` parameters for a `prepay_id`. */
+    jsapi(appId: string, prepayId: string, options?: PayParamsOptions): JsapiPayParams;
+    /** APP `PayReq` parameters for a `prepay_id` (`partnerid` is this merchant). */
+    app(appid: string, prepayId: string, options?: PayParamsOptions): AppPayParams;
+  };
 }
 
 export type WechatpayClient = ClientRoot & { readonly [segment: string]: LooseNode };
@@ -31,6 +50,23 @@ export const Builder = {
     const members: Record<string | symbol, unknown> = {
       chain,
       setCerts: (certs: CertsInput) => transport.setCerts(certs),
+      encrypt: (plaintext: string) => transport.sensitive.encrypt(plaintext),
+      decrypt: (ciphertext: string) => transport.sensitive.decrypt(ciphertext),
+      notification: {
+        parse: (request: NotificationRequest) => {
+          if (loaded.apiv3Key === undefined) {
+            throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
+          }
+          return Notification.create({ certs: transport.platformKeys(), apiv3Key: loaded.apiv3Key, maxClockOffset: loaded.maxClockOffset })
+            .parse(request);
+        },
+      } satisfies NotificationParser,
+      payParams: {
+        jsapi: (appId: string, prepayId: string, options?: PayParamsOptions) =>
+          PayParams.jsapi(appId, prepayId, loaded.merchant.privateKey, options),
+        app: (appid: string, prepayId: string, options?: PayParamsOptions) =>
+          PayParams.app(appid, loaded.merchant.mchid, prepayId, loaded.merchant.privateKey, options),
+      },
       then: undefined,
       toJSON: () => ({ mchid: loaded.merchant.mchid, serial: loaded.merchant.serial }),
       toString: () => description,

@@ -3,7 +3,9 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiError, RequestError, WechatpayError, type ExchangeFacts } from './errors.js';
 import type { LoadedConfig, CertsInput } from './config.js';
-import { DEFAULT_TIMEOUT, setOfPlatformKeys } from './config.js';
+import { DEFAULT_TIMEOUT } from './config.js';
+import { PlatformKeys } from './platform-keys.js';
+import { SensitiveFields } from './sensitive.js';
 import { withMeta, requestMeta, type RequestMeta } from './request-meta.js';
 import { responseRule } from './routes.js';
 import type { HttpVerb, MultipartLike } from './types.js';
@@ -38,6 +40,10 @@ type Options = Record<string, unknown>;
 export interface Transport {
   dispatch(verb: HttpVerb, template: string, options: unknown): Promise<AxiosResponse>;
   setCerts(certs: CertsInput): void;
+  /** The platform keys trusted right now. */
+  platformKeys(): PlatformKeys;
+  /** Sensitive-field encryption bound to this merchant and its platform keys. */
+  sensitive: SensitiveFields;
 }
 
 /** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled here. */
@@ -67,7 +73,8 @@ export function createTransport(config: LoadedConfig): Transport {
   });
   // Every request carries its complete headers; axios's per-method default headers would only be deep-copied each time.
   instance.defaults.headers = {} as typeof instance.defaults.headers;
-  instance.interceptors.request.use(createSigner(config.merchant, agent));
+  const sensitive = new SensitiveFields(() => platformKeys, config.merchant.privateKey);
+  instance.interceptors.request.use(createSigner(config.merchant, agent, (body) => sensitive.serialFor(body)));
   instance.interceptors.response.use(
     async (response) => {
       const meta = requestMeta(response.config);
@@ -77,7 +84,7 @@ export function createTransport(config: LoadedConfig): Transport {
       const raw = await readBody(response.data ?? '');
       if (ok) {
         verifySigned({ headers: response.headers, raw, facts: exchangeFacts(response) }, {
-          keys: platformKeys,
+          keys: platformKeys.byId,
           maxClockOffset: config.maxClockOffset,
           statement: meta.rule === 'statement',
         });
@@ -139,8 +146,10 @@ export function createTransport(config: LoadedConfig): Transport {
 
   return {
     dispatch,
+    sensitive,
+    platformKeys: () => platformKeys,
     setCerts(certs: CertsInput) {
-      platformKeys = setOfPlatformKeys(certs, config.merchant.serial);
+      platformKeys = PlatformKeys.load(certs, config.merchant.serial);
     },
   };
 }

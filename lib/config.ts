@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { PlatformKeys, type CertsInput } from './platform-keys.js';
 import type { CreateAxiosDefaults } from 'axios';
 import { Rsa } from './crypto/rsa.js';
 import { ConfigError } from './errors.js';
@@ -9,8 +10,7 @@ import { MAX_CLOCK_OFFSET } from './v3/verifier.js';
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
 
-/** Platform certificate serials and/or public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
-export type CertsInput = Readonly<Record<string, KeyInput>> | ReadonlyMap<string, KeyInput>;
+export type { CertsInput };
 
 export const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
 export const DEFAULT_TIMEOUT = 30_000;
@@ -39,7 +39,7 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
 /** A validated configuration with its keys loaded once. */
 export interface LoadedConfig {
   merchant: MerchantCredentials;
-  platformKeys: Map<string, KeyObject>;
+  platformKeys: PlatformKeys;
   baseURL: string;
   maxClockOffset: number;
   apiv3Key: string | undefined;
@@ -62,7 +62,7 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     throw new ConfigError('privateKey', 'is required: the merchant API private key (PEM, file://, KeyObject, ...)');
   }
   const privateKey = loadKey('privateKey', config.privateKey, 'private');
-  const platformKeys = setOfPlatformKeys(config.certs, serial);
+  const platformKeys = PlatformKeys.load(config.certs, serial);
 
   const baseURL = config.baseURL ?? config.base_uri ?? DEFAULT_BASE_URL;
   if (typeof baseURL !== 'string' || !/^https?:\/\//.test(baseURL)) {
@@ -90,29 +90,6 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     headers: { ...config.headers },
     axios: axios as CreateAxiosDefaults,
   };
-}
-
-/** Loads a `certs` setting: every entry a public key, none of them the merchant's own certificate. */
-export function setOfPlatformKeys(certs: CertsInput | undefined, merchantSerial: string): Map<string, KeyObject> {
-  if (typeof certs !== 'object' || certs === null) {
-    throw new ConfigError('certs', 'is required: an object mapping platform certificate serials or PUB_KEY_ID_... to public keys');
-  }
-  const entries = certs instanceof Map ? [...(certs as ReadonlyMap<string, KeyInput>)] : Object.entries(certs);
-  if (entries.length === 0) {
-    throw new ConfigError('certs', 'is empty: without a platform certificate or public key no answer could be verified');
-  }
-  const keys = new Map<string, KeyObject>();
-  for (const [id, input] of entries) {
-    if (typeof id !== 'string' || id.trim() === '') {
-      throw new ConfigError('certs', 'has an empty serial/public-key id');
-    }
-    if (id.toUpperCase() === merchantSerial.toUpperCase()) {
-      throw new ConfigError(`certs["${id}"]`,
-        "is the merchant's own certificate serial; certs holds the platform's certificates or public keys only");
-    }
-    keys.set(id, loadKey(`certs["${id}"]`, input, 'public'));
-  }
-  return keys;
 }
 
 function loadKey(field: string, input: KeyInput, type: 'private' | 'public'): KeyObject {

@@ -1,6 +1,11 @@
 export { Builder } from './builder.js';
 export type { ClientRoot, WechatpayClient } from './builder.js';
 export type { ClientConfig, CertsInput, KeyInput } from './config.js';
+export { PlatformKeys } from './platform-keys.js';
+export { Notification } from './notification.js';
+export type { NotificationRequest, NotificationOptions, NotificationEnvelope, NotificationReply, NotificationParser, EncryptedResource } from './notification.js';
+export { PayParams } from './pay-params.js';
+export type { JsapiPayParams, AppPayParams, PayParamsOptions } from './pay-params.js';
 export * from './errors.js';
 export { Formatter } from './formatter.js';
 export { Rsa } from './crypto/rsa.js';

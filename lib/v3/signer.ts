@@ -28,7 +28,7 @@ export function authorization(merchant: MerchantCredentials, method: string, tar
  * The APIv3 request interceptor: serialises the body once, signs exactly those bytes (or a media
  * upload's meta JSON) with the request target exactly as sent, and sets the protocol headers.
  */
-export function createSigner(merchant: MerchantCredentials, userAgent: string) {
+export function createSigner(merchant: MerchantCredentials, userAgent: string, serialFor?: (body: string) => string | undefined) {
   return async function sign(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
     const meta = requestMeta(config);
     const method = (config.method ?? 'get').toUpperCase();
@@ -59,6 +59,8 @@ export function createSigner(merchant: MerchantCredentials, userAgent: string) {
     headers.set('Accept', ACCEPT, false);
     if (meta.multipartMeta === undefined) headers.set('Content-Type', CONTENT_TYPE_JSON, false);
     headers.set('User-Agent', userAgent, false);
+    const platformSerial = serialFor?.(signedBody);
+    if (platformSerial) headers.set('Wechatpay-Serial', platformSerial, false);
     headers.set('Authorization', authorization(merchant, method, `${url.pathname}${url.search}`, signedBody), true);
     return config;
   };

@@ -1,0 +1,160 @@
+import type { IncomingMessage } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+import { AesGcm } from './crypto/aes-gcm.js';
+import { ConfigError, CryptoError, VerificationError } from './errors.js';
+import { PlatformKeys, type CertsInput } from './platform-keys.js';
+import { plainHeaders, type HeaderBag } from './util/headers.js';
+import { MAX_CLOCK_OFFSET, verifySigned } from './v3/verifier.js';
+
+/** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */
+export interface NotificationRequest {
+  headers: HeaderBag;
+  body: string | Buffer | Uint8Array;
+}
+
+export interface NotificationOptions {
+  /** The platform certificates/public keys (as `Builder.factory`'s `certs`), or a loaded keyring. */
+  certs: CertsInput | PlatformKeys;
+  /** The APIv3 key: exactly 32 bytes. */
+  apiv3Key: string;
+  /** Seconds between the notification's timestamp and this machine's clock (default 300). */
+  maxClockOffset?: number;
+}
+
+/** The encrypted `resource` as it arrives. */
+export interface EncryptedResource {
+  original_type: string;
+  algorithm: 'AEAD_AES_256_GCM';
+  ciphertext: string;
+  associated_data?: string;
+  nonce: string;
+}
+
+/** A verified notification: the envelope, with `resource` decrypted and parsed. */
+export interface NotificationEnvelope<Resource = Record<string, unknown>> {
+  id: string;
+  create_time: string;
+  event_type: string;
+  resource_type: string;
+  summary: string;
+  resource: Resource;
+  /** The `original_type`, `algorithm` and `associated_data` of the encrypted resource, without the ciphertext. */
+  resource_meta: Omit<EncryptedResource, 'ciphertext'>;
+}
+
+/** What a handler answers: write `status`, `headers` and `body` back to the platform. */
+export interface NotificationReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A parser bound to one merchant's keys and APIv3 key, checked once at setup. */
+export interface NotificationParser {
+  parse<Resource = Record<string, unknown>>(request: NotificationRequest): NotificationEnvelope<Resource>;
+}
+
+/**
+ * Callback notifications (PROTOCOL.md section 7): verify the raw body like an answer (headers, clock
+ * window, serial, signature, probes rejected), then decrypt `resource` with the APIv3 key (AES-256-GCM).
+ */
+export const Notification = {
+  /** A parser for one merchant: the APIv3 key and the certs are checked here, not at the first callback. */
+  create(options: NotificationOptions): NotificationParser {
+    const key = checkedApiv3Key(options.apiv3Key);
+    const keys = options.certs instanceof PlatformKeys ? options.certs : PlatformKeys.load(options.certs, '', 'certs');
+    const maxClockOffset = options.maxClockOffset ?? MAX_CLOCK_OFFSET;
+    return { parse: (request) => parseWith(request, keys.byId, key, maxClockOffset) };
+  },
+
+  /** Verifies and decrypts one notification. */
+  parse<Resource = Record<string, unknown>>(request: NotificationRequest, options: NotificationOptions): NotificationEnvelope<Resource> {
+    return Notification.create(options).parse<Resource>(request);
+  },
+
+  /** The raw body and headers of a node:http request (Express, Koa and Next.js expose it too): never a parsed object. */
+  async fromNodeRequest(request: IncomingMessage, limit = 1024 * 1024): Promise<NotificationRequest> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new VerificationError('EV3_NOTIFY_RESOURCE', `The notification body exceeds ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    return { headers: request.headers, body: Buffer.concat(chunks) };
+  },
+
+  /** The answer that tells the platform the notification was handled (HTTP 204, no body). */
+  success(): NotificationReply {
+    return { status: 204, headers: {}, body: '' };
+  },
+
+  /** The answer that asks the platform to retry later: `{"code":"FAIL","message":...}` with a 4xx/5xx status. */
+  failure(message = 'FAIL', status = 500): NotificationReply {
+    return {
+      status: status >= 400 && status < 600 ? status : 500,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code: 'FAIL', message }),
+    };
+  },
+};
+
+function parseWith<Resource>(request: NotificationRequest, keys: ReadonlyMap<string, KeyObject>, apiv3Key: string, maxClockOffset: number): NotificationEnvelope<Resource> {
+  const raw = rawBody(request);
+  verifySigned({ headers: request.headers, raw }, { keys, maxClockOffset, subject: 'notification' });
+
+  const fail = (message: string, cause?: unknown) => new VerificationError('EV3_NOTIFY_RESOURCE', message, {
+    headers: plainHeaders(request.headers),
+    body: raw.toString('utf8'),
+  }, { cause });
+  let envelope: Record<string, unknown>;
+  try {
+    envelope = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw fail('The notification body is not JSON', error);
+  }
+  const resource = envelope['resource'] as Partial<EncryptedResource> | undefined;
+  if (!resource || typeof resource !== 'object') throw fail('The notification has no `resource`');
+  if (resource.algorithm !== 'AEAD_AES_256_GCM') {
+    throw fail(`The notification's resource.algorithm is ${JSON.stringify(resource.algorithm)}, not AEAD_AES_256_GCM`);
+  }
+  if (typeof resource.ciphertext !== 'string' || typeof resource.nonce !== 'string') {
+    throw fail('The notification\'s resource lacks ciphertext or nonce');
+  }
+  let plaintext: string;
+  try {
+    plaintext = AesGcm.decrypt(resource.ciphertext, apiv3Key, resource.nonce, resource.associated_data ?? '');
+  } catch (error) {
+    const reason = error instanceof CryptoError ? error.message : 'decryption failed';
+    throw fail(`The notification's resource cannot be decrypted with the APIv3 key: ${reason}`, error);
+  }
+  let decrypted: Resource;
+  try {
+    decrypted = JSON.parse(plaintext) as Resource;
+  } catch (error) {
+    throw fail('The notification\'s decrypted resource is not JSON', error);
+  }
+  const { ciphertext: _ciphertext, ...meta } = resource as EncryptedResource;
+  return { ...(envelope as Omit<NotificationEnvelope<Resource>, 'resource' | 'resource_meta'>), resource: decrypted, resource_meta: meta };
+}
+
+function rawBody(request: NotificationRequest): Buffer {
+  const body: unknown = request?.body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const kind = body === undefined || body === null ? String(body) : typeof body === 'object' ? 'an already-parsed object' : typeof body;
+  throw new VerificationError('EV3_NOTIFY_RESOURCE',
+    `A notification must be verified over its raw body (a string or Buffer), got ${kind}: a parsed and re-serialised ` +
+    'object no longer has the signed bytes (key order, spacing and escapes change). Keep the raw body: ' +
+    'express.raw({ type: "application/json" }), Koa ctx.request.rawBody, Fastify addContentTypeParser(..., { parseAs: "buffer" }), ' +
+    'Next.js `await request.text()`.');
+}
+
+/** A 32-byte APIv3 key, checked where it is configured. */
+export function checkedApiv3Key(key: unknown, field = 'apiv3Key'): string {
+  if (typeof key !== 'string' || Buffer.byteLength(key) !== 32) {
+    const got = typeof key === 'string' ? `${Buffer.byteLength(key)} bytes` : key === undefined ? 'nothing' : `a ${typeof key}`;
+    throw new ConfigError(field, `must be the 32-byte APIv3 key, got ${got}`);
+  }
+  return key;
+}
