@@ -112,7 +112,7 @@ export function createTransport(config: LoadedConfig): Transport {
     const url = resolveUrl(baseURL, path, buildQuery(query));
     const multipart = options['multipart'] as MultipartBody | undefined;
 
-    const rule = responseRule(path);
+    const rule = responseRule(verb, path);
     const request: AxiosRequestConfig = {
       method: verb,
       url: url.href,

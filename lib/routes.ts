@@ -1,19 +1,8 @@
+import { BASE_URIS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from './generated/routes.js';
 import type { ResponseRule } from './request-meta.js';
+import type { HttpVerb } from './types.js';
 
-/**
- * APIv3 answers that carry no signature (file downloads, PROTOCOL.md section 5): their integrity is
- * checked by a hash instead. Media downloads are by `{media_id}`; the upload next to them is signed.
- */
-const UNSIGNED_DOWNLOADS = [
-  'v3/billdownload/file',
-  'v3/transferdownload/{any}',
-  'v3/transferdownload/{any}/{any}',
-  'v3/merchant-service/images/{media_id}',
-];
-/** Overseas statements: the signed body is `{"sha1":"..."}` (PROTOCOL.md section 5). */
-const STATEMENTS = ['hk/v3/statements', 'v3/global/statements'];
-const SIGNED_EXCEPTIONS = ['v3/merchant-service/images/upload'];
-
+/** A regular expression matching concrete paths of the given templates (`{x}` = one segment). */
 function matcher(templates: readonly string[]): RegExp {
   const alternatives = templates.map((template) =>
     template.split(/\{[^}]+\}/).map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+'));
@@ -22,12 +11,32 @@ function matcher(templates: readonly string[]): RegExp {
 
 const unsigned = matcher(UNSIGNED_DOWNLOADS);
 const statements = matcher(STATEMENTS);
-const signedExceptions = matcher(SIGNED_EXCEPTIONS);
+const v2Get = new Set(V2_GET);
+const v2CertRequired = new Set(V2_CERT_REQUIRED);
+const v2Unsigned = new Set(V2_UNSIGNED_RESPONSES);
 
-/** How the answer to a request on this expanded path (no query, relative to the base URL) is verified. */
-export function responseRule(path: string): ResponseRule {
-  const bare = path.replace(/[?#].*$/, '').replace(/^\/+/, '');
-  if (statements.test(bare)) return 'statement';
-  if (unsigned.test(bare) && !signedExceptions.test(bare)) return 'unsigned-download';
+function bare(path: string): string {
+  return path.replace(/[?#].*$/, '').replace(/^\/+/, '');
+}
+
+/**
+ * How the answer to an APIv3 request is verified (PROTOCOL.md section 5): file downloads (always GET;
+ * the uploads beside them are POST and signed) carry no signature, overseas statements sign a SHA-1.
+ */
+export function responseRule(verb: HttpVerb, path: string): ResponseRule {
+  const route = bare(path);
+  if (statements.test(route)) return 'statement';
+  if (verb === 'get' && unsigned.test(route)) return 'unsigned-download';
   return 'signed';
+}
+
+/** What the API description says of an APIv2 endpoint (by its `v2/...` path). */
+export function v2Facts(template: string): { get: boolean; certRequired: boolean; unsignedResponse: boolean } {
+  const route = bare(template);
+  return { get: v2Get.has(route), certRequired: v2CertRequired.has(route), unsignedResponse: v2Unsigned.has(route) };
+}
+
+/** The host an endpoint lives on when it is not the default one (`x-base-uri`), by template. */
+export function endpointBaseURI(template: string): string | undefined {
+  return BASE_URIS[bare(template)];
 }

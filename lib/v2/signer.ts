@@ -1,0 +1,45 @@
+import { Hash, ALGO_HMAC_SHA256, ALGO_MD5, type SignType } from '../crypto/hash.js';
+import { RequestError } from '../errors.js';
+import { Formatter } from '../formatter.js';
+
+export const ACCEPT_XML = 'text/xml, text/plain, application/x-gzip';
+export const CONTENT_TYPE_XML = 'text/xml; charset=utf-8';
+
+/** The merchant fields the platform compares with the signer (PROTOCOL.md section 9). */
+const MERCHANT_ID_FIELDS = ['mch_id', 'mchid', 'combine_mch_id'] as const;
+
+export interface SignOptions {
+  mchid: string;
+  /** The 32-byte APIv2 secret. */
+  secret: string;
+  /** Do not add `nonce_str` (a few endpoints have none). */
+  nonceless?: boolean;
+}
+
+/**
+ * The fields of an APIv2 request with `nonce_str` and `sign` added: values as strings, the payload's
+ * merchant id checked against the configured one, signed with its `sign_type` (MD5 unless it says
+ * HMAC-SHA256). Throws before any I/O when the payload names another merchant.
+ */
+export function signPayload(data: Readonly<Record<string, unknown>>, options: SignOptions): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined || value === null) continue;
+    fields[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  for (const name of MERCHANT_ID_FIELDS) {
+    const given = fields[name];
+    if (given !== undefined && given !== options.mchid) {
+      throw new RequestError('EREQUEST_OPTIONS',
+        `The APIv2 payload's ${name} (${given}) is not the configured merchant ${options.mchid}: it would be signed with another merchant's secret`);
+    }
+  }
+  if (!options.nonceless && !fields['nonce_str']) fields['nonce_str'] = Formatter.nonce();
+  const type = (fields['sign_type'] ?? ALGO_MD5) as SignType;
+  if (type !== ALGO_MD5 && type !== ALGO_HMAC_SHA256) {
+    throw new RequestError('EREQUEST_OPTIONS', `The APIv2 sign_type must be ${ALGO_MD5} or ${ALGO_HMAC_SHA256}, got ${type}`);
+  }
+  Reflect.deleteProperty(fields, 'sign');
+  fields['sign'] = Hash.sign(type, fields, options.secret);
+  return fields;
+}

@@ -1,0 +1,56 @@
+import { Hash, ALGO_HMAC_SHA256, ALGO_MD5 } from '../crypto/hash.js';
+import { ApiError, VerificationError, XmlError, type ExchangeFacts } from '../errors.js';
+import { Transformer, type XmlRecord } from '../transformer.js';
+
+export interface VerifyV2Options {
+  secret: string;
+  /** The endpoint answers without a `sign` (PROTOCOL.md section 9; from the API description). */
+  unsigned?: boolean;
+  facts?: ExchangeFacts;
+}
+
+/**
+ * Parses and checks an APIv2 answer (PROTOCOL.md section 9): well-formed XML without DOCTYPE or entities,
+ * `return_code` SUCCESS, the `sign` (64 hex characters: HMAC-SHA256, else MD5) equal to the one computed
+ * with the APIv2 secret in constant time, then `result_code` SUCCESS when present. Business failures
+ * (`return_code`/`result_code` FAIL) are {@link ApiError}s carrying the platform's codes.
+ */
+export function verifyV2Response(raw: Buffer, options: VerifyV2Options): XmlRecord {
+  const body = raw.toString('utf8');
+  const facts = { ...options.facts, body };
+  let result: XmlRecord;
+  try {
+    result = Transformer.toArray(body);
+  } catch (error) {
+    const reason = error instanceof XmlError ? error.message : 'unreadable';
+    throw new VerificationError('EV2_RES_XML', `The APIv2 answer is not acceptable XML: ${reason}`, facts, { cause: error });
+  }
+  const where = facts.url ? `${facts.method ?? 'POST'} ${facts.url}` : 'The APIv2 endpoint';
+  const field = (name: string): string | undefined => (typeof result[name] === 'string' ? (result[name] as string) : undefined);
+
+  if (field('return_code') !== 'SUCCESS') {
+    const code = field('return_code') ?? 'FAIL';
+    throw new ApiError(facts.status ?? 200, code, `${where} answered return_code=${code}: ${field('return_msg') ?? 'no return_code'}`, {
+      ...facts, headers: facts.headers ?? {}, detail: result,
+    });
+  }
+  if (!options.unsigned) {
+    const sign = field('sign');
+    if (!sign) {
+      throw new VerificationError('EV2_RES_SIGN', 'The APIv2 answer carries no sign: it cannot be trusted', facts);
+    }
+    const type = sign.length === 64 ? ALGO_HMAC_SHA256 : ALGO_MD5;
+    const fields = Object.fromEntries(Object.entries(result).filter(([, value]) => typeof value === 'string'));
+    if (!Hash.equals(Hash.sign(type, fields, options.secret), sign)) {
+      throw new VerificationError('EV2_RES_SIGN', `The APIv2 answer's ${type} sign does not match its fields: altered, or signed with another secret`, facts);
+    }
+  }
+  const resultCode = field('result_code');
+  if (resultCode !== undefined && resultCode !== 'SUCCESS') {
+    const code = field('err_code') ?? resultCode;
+    throw new ApiError(facts.status ?? 200, code, `${where} answered result_code=${resultCode} ${code}: ${field('err_code_des') ?? ''}`, {
+      ...facts, headers: facts.headers ?? {}, detail: result,
+    });
+  }
+  return result;
+}
