@@ -2,6 +2,8 @@ import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
 import type { Paths, Tree } from './generated/index.js';
 
+export type { Paths, Tree };
+
 /** The HTTP verbs a chain node offers. */
 export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** `getAsync` ... `deleteAsync`: the same calls under wechatpay-php's async names. */

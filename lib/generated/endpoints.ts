@@ -563,9 +563,9 @@ export interface HkV3MerchantsPutOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14336,9 +14336,9 @@ export interface V3AggracctBcWbChannelControlOrdersByOutRequestNoGetOptions exte
     mchid: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -16028,9 +16028,9 @@ export interface V3BankTransferBatchesPostOptions extends TypedOptions {
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -19108,9 +19108,9 @@ export interface V3BrandPartnerCardMemberUserCardsImportByOpenidPostOptions exte
     pickup_time: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -19605,9 +19605,9 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostOptio
     user_card_confirm_state: 'CREATE_CARD_SUCCESS' | 'CREATE_CARD_FAIL';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -20802,9 +20802,9 @@ export interface V3BrandProfitsharingOrdersPostOptions extends TypedOptions {
     finish: boolean;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -22075,9 +22075,9 @@ export interface V3CombineTransactionsAppPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -22198,9 +22198,9 @@ export interface V3CombineTransactionsH5PostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -22424,9 +22424,9 @@ export interface V3CombineTransactionsJsapiPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -22599,9 +22599,9 @@ export interface V3CombineTransactionsNativePostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -25905,9 +25905,9 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
     business_addition_desc?: string[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -27326,9 +27326,9 @@ export interface V3EcommerceMchTransferTransferBillsPostOptions extends TypedOpt
     notify_url?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -27800,9 +27800,9 @@ export interface V3EcommerceProfitsharingOrdersPostOptions extends TypedOptions 
     finish: boolean;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -27951,9 +27951,9 @@ export interface V3EcommerceProfitsharingReceiversAddPostOptions extends TypedOp
     relation_type: 'MERCHANT_ID' | 'PERSONAL_OPENID';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -28491,9 +28491,9 @@ export interface V3EcommerceRefundsByRefundIdApplyAbnormalRefundPostOptions exte
     real_name?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -29880,9 +29880,9 @@ export interface V3EduschoolpayContractsPresignPostOptions extends TypedOptions 
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -30745,9 +30745,9 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatchesPostOptions extends 
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -32137,9 +32137,9 @@ export interface V3FundAppMchTransferPartnerTransferBillsPostOptions extends Typ
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -32352,9 +32352,9 @@ export interface V3FundAppMchTransferPartnerTransferBillsPreTransferWithAuthoriz
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -32418,9 +32418,9 @@ export interface V3FundAppMchTransferPartnerTransferBillsTransferPostOptions ext
     authorization_id: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -32719,9 +32719,9 @@ export interface V3FundAppMchTransferTransferBillsPostOptions extends TypedOptio
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -32911,9 +32911,9 @@ export interface V3FundAppMchTransferTransferBillsPreTransferWithAuthorizationPo
     sponsor_mchid?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -32983,9 +32983,9 @@ export interface V3FundAppMchTransferTransferBillsTransferPostOptions extends Ty
     out_authorization_no?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -33158,9 +33158,9 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsPostOptions extends 
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40159,9 +40159,9 @@ export interface V3GovSubsidyQualificationGetOptions extends TypedOptions {
     identity_document_type?: 'ID_DOC_TYPE_ID_CARD' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40508,9 +40508,9 @@ export interface V3GovSubsidyQualificationsSyncPostOptions extends TypedOptions 
     mch_name: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40816,9 +40816,9 @@ export interface V3GovSubsidyTransactionsSyncPostOptions extends TypedOptions {
     sub_mchid?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -41331,9 +41331,9 @@ export interface V3GovSubsidyZhejiangNQualificationsConfirmPostOptions extends T
     req_time?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -41599,9 +41599,9 @@ export interface V3GovSubsidyZhejiangQualificationsSyncPostOptions extends Typed
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -42573,9 +42573,9 @@ export interface V3InspolicymgrDeductPoliciesByOutInsuranceNoPatchOptions extend
     coverage_term_type?: 'COVERAGE_TERM_TYPE_FIXED_DATE' | 'COVERAGE_TERM_TYPE_LIFETIME';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -61029,9 +61029,9 @@ export interface V3MarketingShoppingReceiptShoppingreceiptsPostOptions extends T
   /** The upload (`MediaUtil`): multipart parts meta, file; the signed body is the `meta` JSON. */
   multipart: MultipartLike;
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -62126,9 +62126,9 @@ export interface V3MchOperateRiskWithdrawlApplyPostOptions extends TypedOptions 
     remark?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -62329,9 +62329,9 @@ export interface V3MchalterapplyMchcontactalterapplymentPostOptions extends Type
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -62698,9 +62698,9 @@ export interface V3MchalterapplyMchsubjectalterapplymentPostOptions extends Type
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -64406,9 +64406,9 @@ export interface V3MerchantRiskManageReportTradeUnionInformationPostOptions exte
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -66933,9 +66933,9 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsPostOptions extends Type
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -67038,9 +67038,9 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssueGeneralPostOptions 
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -67175,9 +67175,9 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssuePassengerTransportP
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -67299,9 +67299,9 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssueRefinedOilPostOptio
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -67436,9 +67436,9 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsRealEstateLeasingPostOpt
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -67808,9 +67808,9 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdInsertCar
     }[];
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -67933,9 +67933,9 @@ export interface V3NewTaxControlFapiaoFapiaomerchantGetspinviteurlGetOptions ext
     sub_mchid?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -68528,9 +68528,9 @@ export interface V3OfflinefaceContractsPresignPostOptions extends TypedOptions {
     contract_mode?: 'LIMIT_BANK_CARD' | 'PRIORITY_BANK_CARD' | 'LIMIT_NONE';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -69089,9 +69089,9 @@ export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserIdByOu
     phone?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -70467,9 +70467,9 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignAppPostOptions exten
     combined_deduct_period_count?: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -70583,9 +70583,9 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignH5PostOptions extend
     combined_deduct_period_count?: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -70694,9 +70694,9 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignJsapiPostOptions ext
     combined_deduct_period_count?: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -70805,9 +70805,9 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignMiniProgramPostOptio
     combined_deduct_period_count?: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -75707,9 +75707,9 @@ export interface V3PayPartnerTransactionsAppPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -76152,9 +76152,9 @@ export interface V3PayPartnerTransactionsH5PostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -76442,9 +76442,9 @@ export interface V3PayPartnerTransactionsJsapiPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -76786,9 +76786,9 @@ export interface V3PayPartnerTransactionsNativePostOptions extends TypedOptions 
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -77315,9 +77315,9 @@ export interface V3PayTransactionsAppPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -77734,9 +77734,9 @@ export interface V3PayTransactionsH5PostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -77996,9 +77996,9 @@ export interface V3PayTransactionsJsapiPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -78230,9 +78230,9 @@ export interface V3PayTransactionsNativePostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -83066,9 +83066,9 @@ export interface V3PayscorePayafterOrdersPostOptions extends TypedOptions {
     address?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -91238,9 +91238,9 @@ export interface V3PlatsolutionInsuranceMchTransferReservationApplyPostOptions e
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -92570,9 +92570,9 @@ export interface V3PlatsolutionMchTransferReservationApplyPostOptions extends Ty
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -93012,9 +93012,9 @@ export interface V3ProfitsharingOrdersPostOptions extends TypedOptions {
     unfreeze_unsplit: boolean;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -93217,9 +93217,9 @@ export interface V3ProfitsharingReceiversAddPostOptions extends TypedOptions {
     custom_relation?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -94512,9 +94512,9 @@ export interface V3RefundDomesticRefundsByRefundIdApplyAbnormalRefundPostOptions
     real_name?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -94943,9 +94943,9 @@ export interface V3SecurityEchoPostOptions extends TypedOptions {
     encrypted_echo_message?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -94999,9 +94999,9 @@ export interface V3SmartguideGuidesGetOptions extends TypedOptions {
     offset?: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -95107,9 +95107,9 @@ export interface V3SmartguideGuidesByGuideIdPatchOptions extends TypedOptions {
     group_qrcode?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 

@@ -5,7 +5,7 @@
 import type { Json } from './load.js';
 import type { Endpoint, Model, Schema } from './model.js';
 import { exampleOf } from './examples.js';
-import { V2_SDK_FIELDS } from './emit-types.js';
+import { V2_SDK_FIELDS, headerRequired } from './emit-types.js';
 import { shortLabel } from './naming.js';
 import { RULES } from './fixups.js';
 import { chainExpression, walk, type TreeNode } from './tree.js';
@@ -128,8 +128,9 @@ function requestTable(endpoint: Endpoint): string {
     for (const p of endpoint.parameters.formData) rows.push(`| &emsp;${p.name} | ${typeLabel(p.schema)} | ${p.required ? '✓' : ''} | ${describe(p.schema, p.description)} |`);
   }
   if (endpoint.parameters.header.length) {
-    rows.push(`| headers | object | ${endpoint.parameters.header.some((h) => h.required) ? '✓' : ''} | Request headers |`);
-    for (const h of endpoint.parameters.header) rows.push(`| &emsp;${h.name} | string | ${h.required ? '✓' : ''} | ${describe(h.schema, h.description)} |`);
+    const required = (h: { name: string; required: boolean }): boolean => headerRequired(endpoint, h.name, h.required);
+    rows.push(`| headers | object | ${endpoint.parameters.header.some(required) ? '✓' : ''} | Request headers |`);
+    for (const h of endpoint.parameters.header) rows.push(`| &emsp;${h.name} | string | ${required(h) ? '✓' : ''} | ${describe(h.schema, h.description)} |`);
   }
   if (rows.length === 0) return '(no request parameters)\n';
   return `| 请求参数 | 类型 | 必填 | 描述 |\n| --- | --- | --- | --- |\n${rows.join('\n')}\n`;

@@ -100,6 +100,25 @@ const hasRequired = (schema: Schema | undefined): boolean => (schema?.required?.
 /** APIv2 fields the SDK fills in itself: optional in the options, whatever the data says. */
 export const V2_SDK_FIELDS: ReadonlySet<string> = new Set(['nonce_str', 'sign']);
 
+/** Whether a value of this schema must carry an encrypted field (one reached through required fields only). */
+export function mustEncrypt(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  if (schema['x-is-sensitive'] || schema.format === 'base64') return true;
+  if (schema.type === 'array') return mustEncrypt(schema.items);
+  return (schema.required ?? []).some((name) => mustEncrypt(schema.properties?.[name]));
+}
+
+/**
+ * The data marks `Wechatpay-Serial` required wherever an encrypted field may be sent (its shared definition
+ * says "for requests with sensitive data"): it is typed required only when a required field is encrypted,
+ * optional when the encrypted fields are optional (a JSAPI order's `payer.identity`).
+ */
+export function headerRequired(endpoint: Endpoint, name: string, documented: boolean): boolean {
+  if (!documented || name.toLowerCase() !== 'wechatpay-serial') return documented;
+  const params = [...endpoint.parameters.query, ...endpoint.parameters.path, ...endpoint.parameters.formData];
+  return mustEncrypt(endpoint.body?.required ? endpoint.body.schema : undefined) || params.some((p) => p.required && mustEncrypt(p.schema));
+}
+
 interface OperationNames {
   options: string;
   data: string;
@@ -167,8 +186,9 @@ export class TypeEmitter {
       lines.push('  multipart: MultipartLike;');
     }
     if (endpoint.parameters.header.length > 0) {
-      const required = endpoint.parameters.header.some((h) => h.required);
-      const fields = endpoint.parameters.header
+      const headers = endpoint.parameters.header.map((h) => ({ ...h, required: headerRequired(endpoint, h.name, h.required) }));
+      const required = headers.some((h) => h.required);
+      const fields = headers
         .map((h) => `${docComment([shortLabel(h.description)], '    ')}    ${propertyKey(h.name)}${h.required ? '' : '?'}: string;\n`)
         .join('');
       lines.push('  /** Request headers (the documented ones, and any other). */');
