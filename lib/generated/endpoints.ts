@@ -577,10 +577,7 @@ export interface HkV3MerchantsPutData {
 
 /** Options of `GET hk/v3/merchants/{sub_mchid}`. */
 export interface HkV3MerchantsBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** Query string parameters. */
   query: {
@@ -897,10 +894,7 @@ export interface HkV3RefundsPostData {
 
 /** Options of `GET hk/v3/refunds/id/{refund_id}`. */
 export interface HkV3RefundsIdByRefundIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付退款订单号
-   * Path variable.
-   */
+  /** 微信支付退款订单号 (path variable) */
   refund_id: string;
   /** Query string parameters. */
   query: {
@@ -1007,10 +1001,7 @@ export interface HkV3RefundsId {
 
 /** Options of `GET hk/v3/refunds/out-refund-no/{out_refund_no}`. */
 export interface HkV3RefundsOutRefundNoByOutRefundNoGetOptions extends TypedOptions {
-  /**
-   * 商户退款订单号
-   * Path variable.
-   */
+  /** 商户退款订单号 (path variable) */
   out_refund_no: string;
   /** Query string parameters. */
   query: {
@@ -1356,10 +1347,7 @@ export interface HkV3TransactionsApp extends EndpointVerbs<{
 
 /** Options of `GET hk/v3/transactions/id/{transaction_id}`. */
 export interface HkV3TransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query: {
@@ -1469,10 +1457,7 @@ export interface HkV3TransactionsIdByTransactionIdGetData {
 
 /** Options of `POST hk/v3/transactions/id/{transaction_id}/close`. */
 export interface HkV3TransactionsIdByTransactionIdClosePostOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** The JSON body. */
   json: {
@@ -1501,10 +1486,7 @@ export interface HkV3TransactionsIdByTransactionIdClose extends EndpointVerbs<{
 
 /** Options of `POST hk/v3/transactions/id/{transaction_id}/reverse`. */
 export interface HkV3TransactionsIdByTransactionIdReversePostOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
   /** The JSON body. */
   json: {
@@ -2129,10 +2111,7 @@ export interface HkV3TransactionsNative extends EndpointVerbs<{
 
 /** Options of `GET hk/v3/transactions/out-trade-no/{out_trade_no}`. */
 export interface HkV3TransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -2242,10 +2221,7 @@ export interface HkV3TransactionsOutTradeNoByOutTradeNoGetData {
 
 /** Options of `POST hk/v3/transactions/out-trade-no/{out_trade_no}/close`. */
 export interface HkV3TransactionsOutTradeNoByOutTradeNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -2274,10 +2250,7 @@ export interface HkV3TransactionsOutTradeNoByOutTradeNoClose extends EndpointVer
 
 /** Options of `POST hk/v3/transactions/out-trade-no/{out_trade_no}/reverse`. */
 export interface HkV3TransactionsOutTradeNoByOutTradeNoReversePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -13455,10 +13428,7 @@ export interface V2 {
 
 /** Options of `GET v3/abnormal-fund-processing/receipts/{receipt_id}`. */
 export interface V3AbnormalFundProcessingReceiptsByReceiptIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付在途异常资金付款单号
-   * Path variable.
-   */
+  /** 微信支付在途异常资金付款单号 (path variable) */
   receipt_id: string;
 }
 
@@ -13505,10 +13475,7 @@ export interface V3AbnormalFundProcessingReceiptsByReceiptIdGetData {
 
 /** Options of `POST v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions`. */
 export interface V3AbnormalFundProcessingReceiptsByReceiptIdTransferInstructionsPostOptions extends TypedOptions {
-  /**
-   * 微信支付在途异常资金付款单号
-   * Path variable.
-   */
+  /** 微信支付在途异常资金付款单号 (path variable) */
   receipt_id: string;
   /** The JSON body. */
   json: {
@@ -13584,15 +13551,9 @@ export interface V3AbnormalFundProcessingReceiptsByReceiptIdTransferInstructions
 
 /** Options of `GET v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}`. */
 export interface V3AbnormalFundProcessingReceiptsByReceiptIdTransferInstructionsByOutInstructionNoGetOptions extends TypedOptions {
-  /**
-   * 微信支付在途异常资金付款单号
-   * Path variable.
-   */
+  /** 微信支付在途异常资金付款单号 (path variable) */
   receipt_id: string;
-  /**
-   * 商户侧指令编号
-   * Path variable.
-   */
+  /** 商户侧指令编号 (path variable) */
   out_instruction_no: string;
 }
 
@@ -14057,10 +14018,7 @@ export interface V3AggracctBcWbChannelBankChannelAccountRenamePostData {
 
 /** Options of `GET v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}`. */
 export interface V3AggracctBcWbChannelBankChannelAccountRenameByApplicationIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付更名受理返回的申请单号
-   * Path variable.
-   */
+  /** 微信支付更名受理返回的申请单号 (path variable) */
   application_id: string;
   /** Query string parameters. */
   query: {
@@ -14323,10 +14281,7 @@ export interface V3AggracctBcWbChannelControlOrdersRecover extends EndpointVerbs
 
 /** Options of `GET v3/aggracct-bc/wb-channel/control-orders/{out_request_no}`. */
 export interface V3AggracctBcWbChannelControlOrdersByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 微众管控/解管单号
-   * Path variable.
-   */
+  /** 微众管控/解管单号 (path variable) */
   out_request_no: string;
   /** Query string parameters. */
   query: {
@@ -14501,10 +14456,7 @@ export interface V3AggracctBcWbChannelSpecialReductionPostData {
 
 /** Options of `GET v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}`. */
 export interface V3AggracctBcWbChannelSpecialReductionByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 特殊减额单号
-   * Path variable.
-   */
+  /** 特殊减额单号 (path variable) */
   out_request_no: string;
   /** Query string parameters. */
   query: {
@@ -14620,15 +14572,9 @@ export interface V3AggracctBc {
 
 /** Options of `GET v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}`. */
 export interface V3Apply4subSubMerchantsBySubMchidApplicationByApplicationNoGetOptions extends TypedOptions {
-  /**
-   * 特约商户/二级商户号
-   * Path variable.
-   */
+  /** 特约商户/二级商户号 (path variable) */
   sub_mchid: string;
-  /**
-   * 修改结算账户申请单号
-   * Path variable.
-   */
+  /** 修改结算账户申请单号 (path variable) */
   application_no: string;
   /** Query string parameters. */
   query?: {
@@ -14696,10 +14642,7 @@ export interface V3Apply4subSubMerchantsBySubMchidApplication {
 
 /** Options of `POST v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement`. */
 export interface V3Apply4subSubMerchantsBySubMchidModifySettlementPostOptions extends TypedOptions {
-  /**
-   * 特约商户号
-   * Path variable.
-   */
+  /** 特约商户号 (path variable) */
   sub_mchid: string;
   /** The JSON body. */
   json: {
@@ -14752,10 +14695,7 @@ export interface V3Apply4subSubMerchantsBySubMchidModifySettlement extends Endpo
 
 /** Options of `GET v3/apply4sub/sub_merchants/{sub_mchid}/settlement`. */
 export interface V3Apply4subSubMerchantsBySubMchidSettlementGetOptions extends TypedOptions {
-  /**
-   * 特约商户/二级商户号
-   * Path variable.
-   */
+  /** 特约商户/二级商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -15118,10 +15058,7 @@ export interface V3Apply4subjectApplymentPostData {
 
 /** Options of `GET v3/apply4subject/applyment/merchants/{sub_mchid}/state`. */
 export interface V3Apply4subjectApplymentMerchantsBySubMchidStateGetOptions extends TypedOptions {
-  /**
-   * 特约商户号
-   * Path variable.
-   */
+  /** 特约商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -15183,10 +15120,7 @@ export interface V3Apply4subjectApplymentMerchants {
 
 /** Options of `POST v3/apply4subject/applyment/{applyment_id}/cancel`. */
 export interface V3Apply4subjectApplymentByApplymentIdCancelPostOptions extends TypedOptions {
-  /**
-   * 申请单编号
-   * Path variable.
-   */
+  /** 申请单编号 (path variable) */
   applyment_id: string;
 }
 
@@ -15212,10 +15146,7 @@ export interface V3Apply4subjectApplymentByApplymentId {
 
 /** Options of `POST v3/apply4subject/applyment/{business_code}/cancel`. */
 export interface V3Apply4subjectApplymentByBusinessCodeCancelPostOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   business_code: string;
 }
 
@@ -15278,10 +15209,7 @@ export interface V3Apply4subject {
 
 /** Options of `GET v3/applyment4sub/applyment/applyment_id/{applyment_id}`. */
 export interface V3Applyment4subApplymentApplymentIdByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   applyment_id: string | number;
 }
 
@@ -15347,10 +15275,7 @@ export interface V3Applyment4subApplymentApplymentId {
 
 /** Options of `GET v3/applyment4sub/applyment/business_code/{business_code}`. */
 export interface V3Applyment4subApplymentBusinessCodeByBusinessCodeGetOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   business_code: string;
 }
 
@@ -16046,10 +15971,7 @@ export interface V3BankTransferBatchesPostData {
 
 /** Options of `GET v3/bank-transfer/batches/batch-id/{batch_id}`. */
 export interface V3BankTransferBatchesBatchIdByBatchIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付批次单号
-   * Path variable.
-   */
+  /** 微信支付批次单号 (path variable) */
   batch_id: string;
   /** Query string parameters. */
   query: {
@@ -16127,15 +16049,9 @@ export interface V3BankTransferBatchesBatchIdByBatchIdGetData {
 
 /** Options of `GET v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`. */
 export interface V3BankTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付批次单号
-   * Path variable.
-   */
+  /** 微信支付批次单号 (path variable) */
   batch_id: string;
-  /**
-   * 微信明细单号
-   * Path variable.
-   */
+  /** 微信明细单号 (path variable) */
   detail_id: string;
 }
 
@@ -16319,10 +16235,7 @@ export interface V3BankTransferBatchesBatchId {
 
 /** Options of `GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}`. */
 export interface V3BankTransferBatchesOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 银行批次单号
-   * Path variable.
-   */
+  /** 银行批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -16400,15 +16313,9 @@ export interface V3BankTransferBatchesOutBatchNoByOutBatchNoGetData {
 
 /** Options of `GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`. */
 export interface V3BankTransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 银行批次单号
-   * Path variable.
-   */
+  /** 银行批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 银行明细单号
-   * Path variable.
-   */
+  /** 银行明细单号 (path variable) */
   out_detail_no: string;
 }
 
@@ -16889,10 +16796,7 @@ export interface V3BrandApplymentsPostData {
 
 /** Options of `GET v3/brand/applyments/applyment-id/{applyment_id}`. */
 export interface V3BrandApplymentsApplymentIdByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   applyment_id: string;
 }
 
@@ -16949,10 +16853,7 @@ export interface V3BrandApplymentsApplymentId {
 
 /** Options of `GET v3/brand/applyments/business-code/{business_code}`. */
 export interface V3BrandApplymentsBusinessCodeByBusinessCodeGetOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   business_code: string;
 }
 
@@ -17346,10 +17247,7 @@ export interface V3BrandCardCardLinksPostData {
 
 /** Options of `GET v3/brand/card/card-links/business-code/{business_code}`. */
 export interface V3BrandCardCardLinksBusinessCodeByBusinessCodeGetOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   business_code: string;
   /** Query string parameters. */
   query: {
@@ -17901,10 +17799,7 @@ export interface V3BrandPartnerCardMemberCardsPostData {
 
 /** Options of `GET v3/brand/partner/card-member/cards/{card_id}`. */
 export interface V3BrandPartnerCardMemberCardsByCardIdGetOptions extends TypedOptions {
-  /**
-   * 会员卡模板ID
-   * Path variable.
-   */
+  /** 会员卡模板ID (path variable) */
   card_id: string;
   /** Query string parameters. */
   query: {
@@ -18012,10 +17907,7 @@ export interface V3BrandPartnerCardMemberCardsByCardIdGetData {
 
 /** Options of `PATCH v3/brand/partner/card-member/cards/{card_id}`. */
 export interface V3BrandPartnerCardMemberCardsByCardIdPatchOptions extends TypedOptions {
-  /**
-   * 会员卡模板ID
-   * Path variable.
-   */
+  /** 会员卡模板ID (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -18198,10 +18090,7 @@ export interface V3BrandPartnerCardMemberCardsByCardIdPatchData {
 
 /** Options of `DELETE v3/brand/partner/card-member/cards/{card_id}`. */
 export interface V3BrandPartnerCardMemberCardsByCardIdDeleteOptions extends TypedOptions {
-  /**
-   * 会员卡模板ID
-   * Path variable.
-   */
+  /** 会员卡模板ID (path variable) */
   card_id: string;
   /** Query string parameters. */
   query: {
@@ -18309,10 +18198,7 @@ export interface V3BrandPartnerCardMemberCardsByCardIdDeleteData {
 
 /** Options of `POST v3/brand/partner/card-member/cards/{card_id}/invalidate`. */
 export interface V3BrandPartnerCardMemberCardsByCardIdInvalidatePostOptions extends TypedOptions {
-  /**
-   * 会员卡模板ID
-   * Path variable.
-   */
+  /** 会员卡模板ID (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -18656,10 +18542,7 @@ export interface V3BrandPartnerCardMemberMembershipActivitiesPostData {
 
 /** Options of `GET v3/brand/partner/card-member/membership-activities/{activity_id}`. */
 export interface V3BrandPartnerCardMemberMembershipActivitiesByActivityIdGetOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
   /** Query string parameters. */
   query: {
@@ -18709,10 +18592,7 @@ export interface V3BrandPartnerCardMemberMembershipActivitiesByActivityIdGetData
 
 /** Options of `PATCH v3/brand/partner/card-member/membership-activities/{activity_id}`. */
 export interface V3BrandPartnerCardMemberMembershipActivitiesByActivityIdPatchOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
   /** The JSON body. */
   json: {
@@ -18770,10 +18650,7 @@ export interface V3BrandPartnerCardMemberMembershipActivitiesByActivityIdPatchDa
 
 /** Options of `POST v3/brand/partner/card-member/membership-activities/{activity_id}/terminate`. */
 export interface V3BrandPartnerCardMemberMembershipActivitiesByActivityIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
   /** The JSON body. */
   json: {
@@ -19324,10 +19201,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByPhone extends Endpoint
 
 /** Options of `GET v3/brand/partner/card-member/user-cards/{user_card_code}`. */
 export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeGetOptions extends TypedOptions {
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   user_card_code: string;
   /** Query string parameters. */
   query: {
@@ -19408,10 +19282,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeGetData {
 
 /** Options of `PATCH v3/brand/partner/card-member/user-cards/{user_card_code}`. */
 export interface V3BrandPartnerCardMemberUserCardsByUserCardCodePatchOptions extends TypedOptions {
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   user_card_code: string;
   /** Query string parameters. */
   query: {
@@ -19541,10 +19412,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodePatchData {
 
 /** Options of `POST v3/brand/partner/card-member/user-cards/{user_card_code}/confirm`. */
 export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostOptions extends TypedOptions {
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   user_card_code: string;
   /** Query string parameters. */
   query: {
@@ -19689,10 +19557,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirm extends 
 
 /** Options of `POST v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate`. */
 export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeInvalidatePostOptions extends TypedOptions {
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   user_card_code: string;
   /** Query string parameters. */
   query: {
@@ -20168,10 +20033,7 @@ export interface V3BrandPartnerStoreBrandstoresPostData {
 
 /** Options of `GET v3/brand/partner/store/brandstores/{store_id}`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdGetOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** Query string parameters. */
   query: {
@@ -20232,10 +20094,7 @@ export interface V3BrandPartnerStoreBrandstoresByStoreIdGetData {
 
 /** Options of `PATCH v3/brand/partner/store/brandstores/{store_id}`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdPatchOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** The JSON body. */
   json: {
@@ -20323,10 +20182,7 @@ export interface V3BrandPartnerStoreBrandstoresByStoreIdPatchData {
 
 /** Options of `DELETE v3/brand/partner/store/brandstores/{store_id}`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdDeleteOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** The JSON body. */
   json: {
@@ -20340,10 +20196,7 @@ export type V3BrandPartnerStoreBrandstoresByStoreIdDeleteData = undefined;
 
 /** Options of `POST v3/brand/partner/store/brandstores/{store_id}/bindrecipient`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdBindrecipientPostOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** The JSON body. */
   json: {
@@ -20382,10 +20235,7 @@ export interface V3BrandPartnerStoreBrandstoresByStoreIdBindrecipient extends En
 
 /** Options of `POST v3/brand/partner/store/brandstores/{store_id}/close`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdClosePostOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** The JSON body. */
   json: {
@@ -20416,10 +20266,7 @@ export interface V3BrandPartnerStoreBrandstoresByStoreIdClose extends EndpointVe
 
 /** Options of `POST v3/brand/partner/store/brandstores/{store_id}/resume`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdResumePostOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** The JSON body. */
   json: {
@@ -20450,10 +20297,7 @@ export interface V3BrandPartnerStoreBrandstoresByStoreIdResume extends EndpointV
 
 /** Options of `POST v3/brand/partner/store/brandstores/{store_id}/unbindrecipient`. */
 export interface V3BrandPartnerStoreBrandstoresByStoreIdUnbindrecipientPostOptions extends TypedOptions {
-  /**
-   * 品牌门店ID
-   * Path variable.
-   */
+  /** 品牌门店ID (path variable) */
   store_id: string;
   /** The JSON body. */
   json: {
@@ -20628,10 +20472,7 @@ export interface V3BrandPartner {
 
 /** Options of `GET v3/brand/profitsharing/brand-configs/{brand_mchid}`. */
 export interface V3BrandProfitsharingBrandConfigsByBrandMchidGetOptions extends TypedOptions {
-  /**
-   * 品牌主商户号
-   * Path variable.
-   */
+  /** 品牌主商户号 (path variable) */
   brand_mchid: string;
 }
 
@@ -20845,10 +20686,7 @@ export interface V3BrandProfitsharingOrdersPostData {
 
 /** Options of `GET v3/brand/profitsharing/orders/{transaction_id}/amounts`. */
 export interface V3BrandProfitsharingOrdersByTransactionIdAmountsGetOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
 }
 
@@ -21142,10 +20980,7 @@ export interface V3Brand {
 
 /** Options of `GET v3/brand-basic/partner/brands/{brand_id}/product-authorities`. */
 export interface V3BrandBasicPartnerBrandsByBrandIdProductAuthoritiesGetOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
 }
 
@@ -21303,10 +21138,7 @@ export interface V3BusinesscirclePoints {
 
 /** Options of `GET v3/businesscircle/user-authorizations/{openid}`. */
 export interface V3BusinesscircleUserAuthorizationsByOpenidGetOptions extends TypedOptions {
-  /**
-   * 顾客openid
-   * Path variable.
-   */
+  /** 顾客openid (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -21366,10 +21198,7 @@ export interface V3BusinesscircleUserAuthorizations {
 
 /** Options of `GET v3/businesscircle/users/{openid}/points/commit_status`. */
 export interface V3BusinesscircleUsersByOpenidPointsCommitStatusGetOptions extends TypedOptions {
-  /**
-   * 顾客openid
-   * Path variable.
-   */
+  /** 顾客openid (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -21480,10 +21309,7 @@ export interface V3CapitalCapitallhhAreasProvincesGetData {
 
 /** Options of `GET v3/capital/capitallhh/areas/provinces/{province_code}/cities`. */
 export interface V3CapitalCapitallhhAreasProvincesByProvinceCodeCitiesGetOptions extends TypedOptions {
-  /**
-   * 省份编码
-   * Path variable.
-   */
+  /** 省份编码 (path variable) */
   province_code: string | number;
 }
 
@@ -21720,10 +21546,7 @@ export interface V3CapitalCapitallhhBanksSearchBanksByBankAccount extends Endpoi
 
 /** Options of `GET v3/capital/capitallhh/banks/{bank_alias_code}/branches`. */
 export interface V3CapitalCapitallhhBanksByBankAliasCodeBranchesGetOptions extends TypedOptions {
-  /**
-   * 银行别名编码
-   * Path variable.
-   */
+  /** 银行别名编码 (path variable) */
   bank_alias_code: string;
   /** Query string parameters. */
   query: {
@@ -22223,10 +22046,7 @@ export interface V3CombineTransactionsH5 extends EndpointVerbs<{
 
 /** Options of `GET v3/combine-transactions/id/{combine_transaction_id}`. */
 export interface V3CombineTransactionsIdByCombineTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 交易单微信支付订单号
-   * Path variable.
-   */
+  /** 交易单微信支付订单号 (path variable) */
   combine_transaction_id: string;
 }
 
@@ -22624,10 +22444,7 @@ export interface V3CombineTransactionsNative extends EndpointVerbs<{
 
 /** Options of `GET v3/combine-transactions/out-trade-no/{combine_out_trade_no}`. */
 export interface V3CombineTransactionsOutTradeNoByCombineOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 合单商户订单号
-   * Path variable.
-   */
+  /** 合单商户订单号 (path variable) */
   combine_out_trade_no: string;
 }
 
@@ -22742,10 +22559,7 @@ export interface V3CombineTransactionsOutTradeNoByCombineOutTradeNoGetData {
 
 /** Options of `POST v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close`. */
 export interface V3CombineTransactionsOutTradeNoByCombineOutTradeNoClosePostOptions extends TypedOptions {
-  /**
-   * 合单商户订单号
-   * Path variable.
-   */
+  /** 合单商户订单号 (path variable) */
   combine_out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -22867,15 +22681,9 @@ export interface V3ComplianceInactiveMerchantIdentityVerificationMerchantsPostDa
 
 /** Options of `GET v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}`. */
 export interface V3ComplianceInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdGetOptions extends TypedOptions {
-  /**
-   * 特约商户号
-   * Path variable.
-   */
+  /** 特约商户号 (path variable) */
   sub_mchid: string;
-  /**
-   * 核实单号
-   * Path variable.
-   */
+  /** 核实单号 (path variable) */
   verification_id: string;
 }
 
@@ -23226,10 +23034,7 @@ export interface V3CreditRepaymentPartnerContractsTerminate extends EndpointVerb
 
 /** Options of `GET v3/credit-repayment/partner/contracts/{out_contract_code}`. */
 export interface V3CreditRepaymentPartnerContractsByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 服务商签约协议号
-   * Path variable.
-   */
+  /** 服务商签约协议号 (path variable) */
   out_contract_code: string;
 }
 
@@ -23340,10 +23145,7 @@ export interface V3CreditRepaymentPartnerDeductOrdersPostData {
 
 /** Options of `GET v3/credit-repayment/partner/deduct-orders/{out_trade_no}`. */
 export interface V3CreditRepaymentPartnerDeductOrdersByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户侧交易单号
-   * Path variable.
-   */
+  /** 商户侧交易单号 (path variable) */
   out_trade_no: string;
 }
 
@@ -23477,10 +23279,7 @@ export interface V3CreditRepaymentPartnerScheduleRecordsBatchCreate extends Endp
 
 /** Options of `GET v3/credit-repayment/partner/schedule-records/{out_record_id}`. */
 export interface V3CreditRepaymentPartnerScheduleRecordsByOutRecordIdGetOptions extends TypedOptions {
-  /**
-   * 商户侧预约还款单号
-   * Path variable.
-   */
+  /** 商户侧预约还款单号 (path variable) */
   out_record_id: string;
   /** Query string parameters. */
   query: {
@@ -23570,10 +23369,7 @@ export interface V3DiscountCardCardsPostData {
 
 /** Options of `GET v3/discount-card/cards/{out_card_code}`. */
 export interface V3DiscountCardCardsByOutCardCodeGetOptions extends TypedOptions {
-  /**
-   * 商户领卡号
-   * Path variable.
-   */
+  /** 商户领卡号 (path variable) */
   out_card_code: string;
 }
 
@@ -23689,10 +23485,7 @@ export interface V3DiscountCardCardsByOutCardCodeGetData {
 
 /** Options of `POST v3/discount-card/cards/{out_card_code}/add-user-records`. */
 export interface V3DiscountCardCardsByOutCardCodeAddUserRecordsPostOptions extends TypedOptions {
-  /**
-   * 商户领卡号
-   * Path variable.
-   */
+  /** 商户领卡号 (path variable) */
   out_card_code: string;
   /** The JSON body. */
   json: {
@@ -23813,10 +23606,7 @@ export interface V3DiscountCardCards extends EndpointVerbs<{
 
 /** Options of `GET v3/discount-card/orders/out-trade-no/{out_trade_no}`. */
 export interface V3DiscountCardOrdersOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
 }
 
@@ -23951,10 +23741,7 @@ export interface V3DiscountCardOrdersOutTradeNo {
 
 /** Options of `GET v3/discount-card/orders/{out_order_no}`. */
 export interface V3DiscountCardOrdersByOutOrderNoGetOptions extends TypedOptions {
-  /**
-   * 先享卡订单号
-   * Path variable.
-   */
+  /** 先享卡订单号 (path variable) */
   out_order_no: string;
 }
 
@@ -24052,10 +23839,7 @@ export interface V3DiscountCardOrdersByOutOrderNoGetData {
 
 /** Options of `PATCH v3/discount-card/orders/{out_order_no}`. */
 export interface V3DiscountCardOrdersByOutOrderNoPatchOptions extends TypedOptions {
-  /**
-   * 先享卡订单号
-   * Path variable.
-   */
+  /** 先享卡订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json?: {
@@ -24182,10 +23966,7 @@ export interface V3EbikeChargeContractsPreopen extends EndpointVerbs<{
 
 /** Options of `GET v3/ebike/charge/contracts/{contract_id}`. */
 export interface V3EbikeChargeContractsByContractIdGetOptions extends TypedOptions {
-  /**
-   * 充电授权扣费协议号
-   * Path variable.
-   */
+  /** 充电授权扣费协议号 (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query?: {
@@ -24210,10 +23991,7 @@ export interface V3EbikeChargeContractsByContractIdGetData {
 
 /** Options of `POST v3/ebike/charge/contracts/{contract_id}/confirm`. */
 export interface V3EbikeChargeContractsByContractIdConfirmPostOptions extends TypedOptions {
-  /**
-   * 充电授权扣费协议号
-   * Path variable.
-   */
+  /** 充电授权扣费协议号 (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -24347,10 +24125,7 @@ export interface V3EbikeChargeTransactionsPostData {
 
 /** Options of `GET v3/ebike/charge/transactions/id/{transaction_id}`. */
 export interface V3EbikeChargeTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query?: {
@@ -24474,10 +24249,7 @@ export interface V3EbikeChargeTransactionsId {
 
 /** Options of `GET v3/ebike/charge/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3EbikeChargeTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -24617,10 +24389,7 @@ export interface V3EbikeChargeTransactions extends EndpointVerbs<{
 
 /** Options of `GET v3/ebike/charge/users/{openid}/contract`. */
 export interface V3EbikeChargeUsersByOpenidContractGetOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -24793,10 +24562,7 @@ export interface V3EcommerceAccountApplyCancelWithdrawPostData {
 
 /** Options of `GET v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}`. */
 export interface V3EcommerceAccountApplyCancelWithdrawApplymentIdByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付付销提现申请单号
-   * Path variable.
-   */
+  /** 微信支付付销提现申请单号 (path variable) */
   applyment_id: string;
 }
 
@@ -24917,10 +24683,7 @@ export interface V3EcommerceAccountApplyCancelWithdrawConfirm extends EndpointVe
 
 /** Options of `GET v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}`. */
 export interface V3EcommerceAccountApplyCancelWithdrawOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 商户注销提现申请号
-   * Path variable.
-   */
+  /** 商户注销提现申请号 (path variable) */
   out_request_no: string;
 }
 
@@ -25002,10 +24765,7 @@ export interface V3EcommerceAccountApplyCancelWithdrawOutRequestNo {
 
 /** Options of `GET v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}`. */
 export interface V3EcommerceAccountApplyCancelWithdrawValidateCancelBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 申请注销的二级商户号
-   * Path variable.
-   */
+  /** 申请注销的二级商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -25141,10 +24901,7 @@ export interface V3EcommerceAccountCancelApplicationsMedia extends EndpointVerbs
 
 /** Options of `GET v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}`. */
 export interface V3EcommerceAccountCancelApplicationsOutApplyNoByOutApplyNoGetOptions extends TypedOptions {
-  /**
-   * 商户注销申请单号
-   * Path variable.
-   */
+  /** 商户注销申请单号 (path variable) */
   out_apply_no: string;
 }
 
@@ -25222,10 +24979,7 @@ export interface V3EcommerceAccount {
 
 /** Options of `GET v3/ecommerce/applyments/out-request-no/{out_request_no}`. */
 export interface V3EcommerceApplymentsOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   out_request_no: string;
 }
 
@@ -25279,10 +25033,7 @@ export interface V3EcommerceApplymentsOutRequestNoByOutRequestNoGetData {
 
 /** Options of `POST v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke`. */
 export interface V3EcommerceApplymentsOutRequestNoByOutRequestNoRevokePostOptions extends TypedOptions {
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   out_request_no: string;
 }
 
@@ -25618,10 +25369,7 @@ export interface V3EcommerceApplymentsSubmitSignVerifyInfo extends EndpointVerbs
 
 /** Options of `GET v3/ecommerce/applyments/{applyment_id}`. */
 export interface V3EcommerceApplymentsByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   applyment_id: string | number;
 }
 
@@ -25675,10 +25423,7 @@ export interface V3EcommerceApplymentsByApplymentIdGetData {
 
 /** Options of `POST v3/ecommerce/applyments/{applyment_id}/revoke`. */
 export interface V3EcommerceApplymentsByApplymentIdRevokePostOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   applyment_id: string | number;
 }
 
@@ -26003,15 +25748,9 @@ export interface V3EcommerceBill {
 
 /** Options of `GET v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`. */
 export interface V3EcommerceCombinePapayContractsPlanIdByPlanIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 委托代扣协议模板Id
-   * Path variable.
-   */
+  /** 委托代扣协议模板Id (path variable) */
   plan_id: string | number;
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
 }
 
@@ -26050,15 +25789,9 @@ export interface V3EcommerceCombinePapayContractsPlanIdByPlanIdOutContractCodeBy
 
 /** Options of `POST v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`. */
 export interface V3EcommerceCombinePapayContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议模板Id
-   * Path variable.
-   */
+  /** 委托代扣协议模板Id (path variable) */
   plan_id: string | number;
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
   /** The JSON body. */
   json: {
@@ -26432,10 +26165,7 @@ export interface V3EcommerceCombinePapayTransactionsPostData {
 
 /** Options of `GET v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}`. */
 export interface V3EcommerceCombinePapayTransactionsByCombineOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 合单商户订单号
-   * Path variable.
-   */
+  /** 合单商户订单号 (path variable) */
   combine_out_trade_no: string;
 }
 
@@ -26490,10 +26220,7 @@ export interface V3EcommerceCombinePapayTransactionsByCombineOutTradeNoGetData {
 
 /** Options of `POST v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse`. */
 export interface V3EcommerceCombinePapayTransactionsByCombineOutTradeNoReversePostOptions extends TypedOptions {
-  /**
-   * 合单商户订单号
-   * Path variable.
-   */
+  /** 合单商户订单号 (path variable) */
   combine_out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -26597,10 +26324,7 @@ export interface V3EcommerceCombinePapay {
 
 /** Options of `GET v3/ecommerce/fund/balance/{sub_mchid}`. */
 export interface V3EcommerceFundBalanceBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
   /** Query string parameters. */
   query?: {
@@ -26658,10 +26382,7 @@ export interface V3EcommerceFundBalance {
 
 /** Options of `GET v3/ecommerce/fund/enddaybalance/{sub_mchid}`. */
 export interface V3EcommerceFundEnddaybalanceBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 电商特约商户商户号
-   * Path variable.
-   */
+  /** 电商特约商户商户号 (path variable) */
   sub_mchid: string;
   /** Query string parameters. */
   query: {
@@ -26754,10 +26475,7 @@ export interface V3EcommerceFundWithdrawPostData {
 
 /** Options of `GET v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}`. */
 export interface V3EcommerceFundWithdrawOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 商户提现单号，由商户自定义生成
-   * Path variable.
-   */
+  /** 商户提现单号，由商户自定义生成 (path variable) */
   out_request_no: string;
   /** Query string parameters. */
   query: {
@@ -26837,10 +26555,7 @@ export interface V3EcommerceFundWithdrawOutRequestNo {
 
 /** Options of `GET v3/ecommerce/fund/withdraw/{withdraw_id}`. */
 export interface V3EcommerceFundWithdrawByWithdrawIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付提现单号
-   * Path variable.
-   */
+  /** 微信支付提现单号 (path variable) */
   withdraw_id: string;
   /** Query string parameters. */
   query: {
@@ -26925,10 +26640,7 @@ export interface V3EcommerceFund {
 
 /** Options of `GET v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}`. */
 export interface V3EcommerceIndividualContractsOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 业务申请单号
-   * Path variable.
-   */
+  /** 业务申请单号 (path variable) */
   out_contract_code: string;
   /** Query string parameters. */
   query: {
@@ -27155,10 +26867,7 @@ export interface V3EcommerceIndividualContractsPreEntrustSignWithRealNameIdentit
 
 /** Options of `GET v3/ecommerce/individual-contracts/{openid}`. */
 export interface V3EcommerceIndividualContractsByOpenidGetOptions extends TypedOptions {
-  /**
-   * 个人收款方在平台appid下的唯一标识
-   * Path variable.
-   */
+  /** 个人收款方在平台appid下的唯一标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -27240,10 +26949,7 @@ export interface V3EcommerceMchTransferAuthorizationsPostData {
 
 /** Options of `GET v3/ecommerce/mch-transfer/authorizations/{sub_mchid}`. */
 export interface V3EcommerceMchTransferAuthorizationsBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -27352,10 +27058,7 @@ export interface V3EcommerceMchTransferTransferBillsPostData {
 
 /** Options of `GET v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`. */
 export interface V3EcommerceMchTransferTransferBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query: {
@@ -27398,10 +27101,7 @@ export interface V3EcommerceMchTransferTransferBillsOutBillNoByOutBillNoGetData 
 
 /** Options of `POST v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel`. */
 export interface V3EcommerceMchTransferTransferBillsOutBillNoByOutBillNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** The JSON body. */
   json: {
@@ -27490,10 +27190,7 @@ export interface V3EcommerceMchTransferTransferBillsOutBillNo {
 
 /** Options of `GET v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}`. */
 export interface V3EcommerceMchTransferTransferBillsTransferBillNoByTransferBillNoGetOptions extends TypedOptions {
-  /**
-   * 微信转账单号
-   * Path variable.
-   */
+  /** 微信转账单号 (path variable) */
   transfer_bill_no: string;
   /** Query string parameters. */
   query: {
@@ -27852,10 +27549,7 @@ export interface V3EcommerceProfitsharingOrdersPostData {
 
 /** Options of `GET v3/ecommerce/profitsharing/orders/{transaction_id}/amounts`. */
 export interface V3EcommerceProfitsharingOrdersByTransactionIdAmountsGetOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
 }
 
@@ -28242,10 +27936,7 @@ export interface V3EcommerceRefundsApply extends EndpointVerbs<{
 
 /** Options of `GET v3/ecommerce/refunds/id/{refund_id}`. */
 export interface V3EcommerceRefundsIdByRefundIdGetOptions extends TypedOptions {
-  /**
-   * 微信退款单号
-   * Path variable.
-   */
+  /** 微信退款单号 (path variable) */
   refund_id: string;
   /** Query string parameters. */
   query?: {
@@ -28352,10 +28043,7 @@ export interface V3EcommerceRefundsId {
 
 /** Options of `GET v3/ecommerce/refunds/out-refund-no/{out_refund_no}`. */
 export interface V3EcommerceRefundsOutRefundNoByOutRefundNoGetOptions extends TypedOptions {
-  /**
-   * 商户退款单号
-   * Path variable.
-   */
+  /** 商户退款单号 (path variable) */
   out_refund_no: string;
   /** Query string parameters. */
   query?: {
@@ -28462,10 +28150,7 @@ export interface V3EcommerceRefundsOutRefundNo {
 
 /** Options of `POST v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund`. */
 export interface V3EcommerceRefundsByRefundIdApplyAbnormalRefundPostOptions extends TypedOptions {
-  /**
-   * 微信退款单号
-   * Path variable.
-   */
+  /** 微信退款单号 (path variable) */
   refund_id: string;
   /** The JSON body. */
   json: {
@@ -28584,10 +28269,7 @@ export interface V3EcommerceRefundsByRefundIdApplyAbnormalRefund extends Endpoin
 
 /** Options of `GET v3/ecommerce/refunds/{refund_id}/return-advance`. */
 export interface V3EcommerceRefundsByRefundIdReturnAdvanceGetOptions extends TypedOptions {
-  /**
-   * 微信退款单号
-   * Path variable.
-   */
+  /** 微信退款单号 (path variable) */
   refund_id: string;
   /** Query string parameters. */
   query: {
@@ -28620,10 +28302,7 @@ export interface V3EcommerceRefundsByRefundIdReturnAdvanceGetData {
 
 /** Options of `POST v3/ecommerce/refunds/{refund_id}/return-advance`. */
 export interface V3EcommerceRefundsByRefundIdReturnAdvancePostOptions extends TypedOptions {
-  /**
-   * 微信退款单号
-   * Path variable.
-   */
+  /** 微信退款单号 (path variable) */
   refund_id: string;
   /** The JSON body. */
   json: {
@@ -28930,10 +28609,7 @@ export interface V3Ecommerce {
 
 /** Options of `GET v3/edu-papay/contracts/id/{contract_id}`. */
 export interface V3EduPapayContractsIdByContractIdGetOptions extends TypedOptions {
-  /**
-   * 签约协议号
-   * Path variable.
-   */
+  /** 签约协议号 (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query: {
@@ -29052,10 +28728,7 @@ export interface V3EduPapayContractsPresign extends EndpointVerbs<{
 
 /** Options of `DELETE v3/edu-papay/contracts/{contract_id}`. */
 export interface V3EduPapayContractsByContractIdDeleteOptions extends TypedOptions {
-  /**
-   * 签约协议号
-   * Path variable.
-   */
+  /** 签约协议号 (path variable) */
   contract_id: string;
 }
 
@@ -29133,10 +28806,7 @@ export type V3EduPapayTransactionsPostData = undefined;
 
 /** Options of `GET v3/edu-papay/transactions/id/{transaction_id}`. */
 export interface V3EduPapayTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query?: {
@@ -29254,10 +28924,7 @@ export interface V3EduPapayTransactionsId {
 
 /** Options of `GET v3/edu-papay/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3EduPapayTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -29390,10 +29057,7 @@ export interface V3EduPapayTransactions extends EndpointVerbs<{
 
 /** Options of `GET v3/edu-papay/user/{openid}/contracts`. */
 export interface V3EduPapayUserByOpenidContractsGetOptions extends TypedOptions {
-  /**
-   * 服务商APPID下的用户标识
-   * Path variable.
-   */
+  /** 服务商APPID下的用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -29504,10 +29168,7 @@ export interface V3EduPapayUser {
 
 /** Options of `POST v3/edu-papay/user-notifications/{contract_id}/send`. */
 export interface V3EduPapayUserNotificationsByContractIdSendPostOptions extends TypedOptions {
-  /**
-   * 签约协议号
-   * Path variable.
-   */
+  /** 签约协议号 (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -29683,10 +29344,7 @@ export interface V3EduStarOrders extends EndpointVerbs<{
 
 /** Options of `GET v3/edu-star/users/openid/{wechat_openid}`. */
 export interface V3EduStarUsersOpenidByWechatOpenidGetOptions extends TypedOptions {
-  /**
-   * 用户在appid下的唯一标识
-   * Path variable.
-   */
+  /** 用户在appid下的唯一标识 (path variable) */
   wechat_openid: string;
   /** Query string parameters. */
   query: {
@@ -29746,10 +29404,7 @@ export interface V3EduStarUsersOpenid {
 
 /** Options of `GET v3/edu-star/users/qq/{qq}`. */
 export interface V3EduStarUsersQqByQqGetOptions extends TypedOptions {
-  /**
-   * 用户QQ账号
-   * Path variable.
-   */
+  /** 用户QQ账号 (path variable) */
   qq: string;
   /** Query string parameters. */
   query: {
@@ -29905,10 +29560,7 @@ export interface V3EduschoolpayContractsPresign extends EndpointVerbs<{
 
 /** Options of `GET v3/eduschoolpay/contracts/{contract_id}`. */
 export interface V3EduschoolpayContractsByContractIdGetOptions extends TypedOptions {
-  /**
-   * 签约协议号
-   * Path variable.
-   */
+  /** 签约协议号 (path variable) */
   contract_id: string;
 }
 
@@ -29934,10 +29586,7 @@ export interface V3EduschoolpayContractsByContractIdGetData {
 
 /** Options of `POST v3/eduschoolpay/contracts/{contract_id}/terminate`. */
 export interface V3EduschoolpayContractsByContractIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 签约协议号
-   * Path variable.
-   */
+  /** 签约协议号 (path variable) */
   contract_id: string;
 }
 
@@ -30113,10 +29762,7 @@ export interface V3EduschoolpayTransactionsPostData {
 
 /** Options of `GET v3/eduschoolpay/transactions/id/{transaction_id}`. */
 export interface V3EduschoolpayTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query?: {
@@ -30236,10 +29882,7 @@ export interface V3EduschoolpayTransactionsId {
 
 /** Options of `GET v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3EduschoolpayTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -30374,10 +30017,7 @@ export interface V3EduschoolpayTransactions extends EndpointVerbs<{
 
 /** Options of `GET v3/eduschoolpay/users/{openid}/contracts`. */
 export interface V3EduschoolpayUsersByOpenidContractsGetOptions extends TypedOptions {
-  /**
-   * 商户appid下的用户标识
-   * Path variable.
-   */
+  /** 商户appid下的用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -30443,10 +30083,7 @@ export interface V3EduschoolpayUsersByOpenidContracts extends EndpointVerbs<{
 
 /** Options of `GET v3/eduschoolpay/users/{openid}/debt-state`. */
 export interface V3EduschoolpayUsersByOpenidDebtStateGetOptions extends TypedOptions {
-  /**
-   * 商户appid下的用户标识
-   * Path variable.
-   */
+  /** 商户appid下的用户标识 (path variable) */
   openid: string;
 }
 
@@ -30544,10 +30181,7 @@ export interface V3Eduschoolpay {
 
 /** Options of `POST v3/express/users/{openid}/transform`. */
 export interface V3ExpressUsersByOpenidTransformPostOptions extends TypedOptions {
-  /**
-   * 用户openid
-   * Path variable.
-   */
+  /** 用户openid (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -30620,10 +30254,7 @@ export interface V3Express {
 
 /** Options of `GET v3/facemch/users/{face_sid}`. */
 export interface V3FacemchUsersByFaceSidGetOptions extends TypedOptions {
-  /**
-   * 终端设备识别用户成功后返回的凭证
-   * Path variable.
-   */
+  /** 终端设备识别用户成功后返回的凭证 (path variable) */
   face_sid: string;
   /** Query string parameters. */
   query: {
@@ -30765,10 +30396,7 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatchesPostData {
 
 /** Options of `GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}`. */
 export interface V3FundAppBrandRedpacketBrandMerchantBatchesByBatchNoGetOptions extends TypedOptions {
-  /**
-   * 微信支付品牌红包批次单号
-   * Path variable.
-   */
+  /** 微信支付品牌红包批次单号 (path variable) */
   batch_no: string;
   /** Query string parameters. */
   query?: {
@@ -30830,15 +30458,9 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatchesByBatchNoGetData {
 
 /** Options of `GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}`. */
 export interface V3FundAppBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoGetOptions extends TypedOptions {
-  /**
-   * 微信支付品牌红包批次单号
-   * Path variable.
-   */
+  /** 微信支付品牌红包批次单号 (path variable) */
   batch_no: string;
-  /**
-   * 商家品牌红包明细单号
-   * Path variable.
-   */
+  /** 商家品牌红包明细单号 (path variable) */
   detail_no: string;
 }
 
@@ -30998,10 +30620,7 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatches extends EndpointVer
 
 /** Options of `GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}`. */
 export interface V3FundAppBrandRedpacketBrandMerchantOutBatchesByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家品牌红包批次单号
-   * Path variable.
-   */
+  /** 商家品牌红包批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query?: {
@@ -31063,15 +30682,9 @@ export interface V3FundAppBrandRedpacketBrandMerchantOutBatchesByOutBatchNoGetDa
 
 /** Options of `GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}`. */
 export interface V3FundAppBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家品牌红包批次单号
-   * Path variable.
-   */
+  /** 商家品牌红包批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家品牌红包明细单号
-   * Path variable.
-   */
+  /** 商家品牌红包明细单号 (path variable) */
   out_detail_no: string;
 }
 
@@ -31250,10 +30863,7 @@ export interface V3FundAppMchTransferElecsignOutBillNoPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}`. */
 export interface V3FundAppMchTransferElecsignOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户转账单号
-   * Path variable.
-   */
+  /** 商户转账单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -31336,10 +30946,7 @@ export interface V3FundAppMchTransferElecsignTransferBillNoPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}`. */
 export interface V3FundAppMchTransferElecsignTransferBillNoByTransferBillNoGetOptions extends TypedOptions {
-  /**
-   * 微信转账单号
-   * Path variable.
-   */
+  /** 微信转账单号 (path variable) */
   transfer_bill_no: string;
 }
 
@@ -31413,10 +31020,7 @@ export interface V3FundAppMchTransferElecsign {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts`. */
 export interface V3FundAppMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsGetOptions extends TypedOptions {
-  /**
-   * 商户预算单号
-   * Path variable.
-   */
+  /** 商户预算单号 (path variable) */
   out_budget_no: string;
   /** Query string parameters. */
   query: {
@@ -31451,10 +31055,7 @@ export interface V3FundAppMchTransferPartnerBudgetByOutBudgetNoElectronicReceipt
 
 /** Options of `POST v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts`. */
 export interface V3FundAppMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsPostOptions extends TypedOptions {
-  /**
-   * 商户预算单号
-   * Path variable.
-   */
+  /** 商户预算单号 (path variable) */
   out_budget_no: string;
   /** The JSON body. */
   json: {
@@ -31608,10 +31209,7 @@ export interface V3FundAppMchTransferPartnerCharityBudgetPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}`. */
 export interface V3FundAppMchTransferPartnerCharityBudgetByOutBudgetNoGetOptions extends TypedOptions {
-  /**
-   * 商户预算单号
-   * Path variable.
-   */
+  /** 商户预算单号 (path variable) */
   out_budget_no: string;
   /** Query string parameters. */
   query: {
@@ -31656,10 +31254,7 @@ export interface V3FundAppMchTransferPartnerCharityBudgetByOutBudgetNoGetData {
 
 /** Options of `POST v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock`. */
 export interface V3FundAppMchTransferPartnerCharityBudgetByOutBudgetNoUnlockPostOptions extends TypedOptions {
-  /**
-   * 商户预算单号
-   * Path variable.
-   */
+  /** 商户预算单号 (path variable) */
   out_budget_no: string;
   /** The JSON body. */
   json: {
@@ -31816,10 +31411,7 @@ export interface V3FundAppMchTransferPartnerCharityTransferBillsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}`. */
 export interface V3FundAppMchTransferPartnerCharityTransferBillsOutTransferNoByOutTransferNoGetOptions extends TypedOptions {
-  /**
-   * 商户公益捐赠单号
-   * Path variable.
-   */
+  /** 商户公益捐赠单号 (path variable) */
   out_transfer_no: string;
   /** Query string parameters. */
   query: {
@@ -31932,10 +31524,7 @@ export interface V3FundAppMchTransferPartnerElectronicReceiptsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}`. */
 export interface V3FundAppMchTransferPartnerElectronicReceiptsByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户转账单号
-   * Path variable.
-   */
+  /** 商户转账单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query: {
@@ -32030,10 +31619,7 @@ export interface V3FundAppMchTransferPartnerSubMchAuthorizationsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}`. */
 export interface V3FundAppMchTransferPartnerSubMchAuthorizationsBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -32159,10 +31745,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}`. */
 export interface V3FundAppMchTransferPartnerTransferBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query: {
@@ -32206,10 +31789,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsOutBillNoByOutBillNoGet
 
 /** Options of `POST v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel`. */
 export interface V3FundAppMchTransferPartnerTransferBillsOutBillNoByOutBillNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** The JSON body. */
   json: {
@@ -32518,10 +32098,7 @@ export interface V3FundAppMchTransferPartnerUserConfirmAuthorizationsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}`. */
 export interface V3FundAppMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoGetOptions extends TypedOptions {
-  /**
-   * 商户侧授权单号
-   * Path variable.
-   */
+  /** 商户侧授权单号 (path variable) */
   out_authorization_no: string;
 }
 
@@ -32558,10 +32135,7 @@ export interface V3FundAppMchTransferPartnerUserConfirmAuthorizationsByOutAuthor
 
 /** Options of `POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close`. */
 export interface V3FundAppMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户侧授权单号
-   * Path variable.
-   */
+  /** 商户侧授权单号 (path variable) */
   out_authorization_no: string;
 }
 
@@ -32743,10 +32317,7 @@ export interface V3FundAppMchTransferTransferBillsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`. */
 export interface V3FundAppMchTransferTransferBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -32783,10 +32354,7 @@ export interface V3FundAppMchTransferTransferBillsOutBillNoByOutBillNoGetData {
 
 /** Options of `POST v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel`. */
 export interface V3FundAppMchTransferTransferBillsOutBillNoByOutBillNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -33032,10 +32600,7 @@ export interface V3FundAppMchTransferTransferBillsTransfer extends EndpointVerbs
 
 /** Options of `GET v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}`. */
 export interface V3FundAppMchTransferTransferBillsTransferBillNoByTransferBillNoGetOptions extends TypedOptions {
-  /**
-   * 微信转账单号
-   * Path variable.
-   */
+  /** 微信转账单号 (path variable) */
   transfer_bill_no: string;
 }
 
@@ -33199,10 +32764,7 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}`. */
 export interface V3FundAppMchTransferTransferToQqWalletBillsByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -33241,10 +32803,7 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsByOutBillNoGetData {
 
 /** Options of `POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel`. */
 export interface V3FundAppMchTransferTransferToQqWalletBillsByOutBillNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -33391,10 +32950,7 @@ export interface V3FundAppMchTransferUserConfirmAuthorizationPostData {
 
 /** Options of `GET v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}`. */
 export interface V3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoByOutAuthorizationNoGetOptions extends TypedOptions {
-  /**
-   * 商户侧授权单号
-   * Path variable.
-   */
+  /** 商户侧授权单号 (path variable) */
   out_authorization_no: string;
   /** Query string parameters. */
   query?: {
@@ -33438,10 +32994,7 @@ export interface V3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoB
 
 /** Options of `POST v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close`. */
 export interface V3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoByOutAuthorizationNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户侧授权单号
-   * Path variable.
-   */
+  /** 商户侧授权单号 (path variable) */
   out_authorization_no: string;
 }
 
@@ -33698,10 +33251,7 @@ export interface V3FundsToOverseaOrdersPostData {
 
 /** Options of `GET v3/funds-to-oversea/orders/{out_order_id}`. */
 export interface V3FundsToOverseaOrdersByOutOrderIdGetOptions extends TypedOptions {
-  /**
-   * 商户出境单号
-   * Path variable.
-   */
+  /** 商户出境单号 (path variable) */
   out_order_id: string;
   /** Query string parameters. */
   query: {
@@ -33835,10 +33385,7 @@ export interface V3FundsToOverseaReturnReturnOrdersPostData {
 
 /** Options of `GET v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}`. */
 export interface V3FundsToOverseaReturnReturnOrdersOutReturnNoByOutReturnNoGetOptions extends TypedOptions {
-  /**
-   * 商户出境单号
-   * Path variable.
-   */
+  /** 商户出境单号 (path variable) */
   out_return_no: string;
   /** Query string parameters. */
   query: {
@@ -33929,10 +33476,7 @@ export interface V3FundsToOverseaReturn {
 
 /** Options of `GET v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts`. */
 export interface V3FundsToOverseaTransactionsByTransactionIdAvailableAbroadAmountsGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query: {
@@ -34438,10 +33982,7 @@ export interface V3GlobalMerchantH5PermissionApplicationsPostData {
 
 /** Options of `GET v3/global/merchant/h5/permission/applications/{applyment_id}`. */
 export interface V3GlobalMerchantH5PermissionApplicationsByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 申请单号
-   * Path variable.
-   */
+  /** 申请单号 (path variable) */
   applyment_id: string | number;
 }
 
@@ -34479,10 +34020,7 @@ export interface V3GlobalMerchantH5PermissionApplicationsByApplymentIdGetData {
 
 /** Options of `PATCH v3/global/merchant/h5/permission/applications/{applyment_id}`. */
 export interface V3GlobalMerchantH5PermissionApplicationsByApplymentIdPatchOptions extends TypedOptions {
-  /**
-   * 申请单号
-   * Path variable.
-   */
+  /** 申请单号 (path variable) */
   applyment_id: string | number;
   /** The JSON body. */
   json: {
@@ -34640,10 +34178,7 @@ export interface V3GlobalMerchantH5PermissionDomainApplicationsPostData {
 
 /** Options of `GET v3/global/merchant/h5/permission/domain/applications/{applyment_id}`. */
 export interface V3GlobalMerchantH5PermissionDomainApplicationsByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 申请单号
-   * Path variable.
-   */
+  /** 申请单号 (path variable) */
   applyment_id: string | number;
 }
 
@@ -34675,10 +34210,7 @@ export interface V3GlobalMerchantH5PermissionDomainApplicationsByApplymentIdGetD
 
 /** Options of `PATCH v3/global/merchant/h5/permission/domain/applications/{applyment_id}`. */
 export interface V3GlobalMerchantH5PermissionDomainApplicationsByApplymentIdPatchOptions extends TypedOptions {
-  /**
-   * 申请单号
-   * Path variable.
-   */
+  /** 申请单号 (path variable) */
   applyment_id: string | number;
   /** The JSON body. */
   json: {
@@ -34783,10 +34315,7 @@ export interface V3GlobalMerchantH5PermissionDomain {
 
 /** Options of `GET v3/global/merchant/h5/permission/{sub_mchid}`. */
 export interface V3GlobalMerchantH5PermissionBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -35011,10 +34540,7 @@ export interface V3GlobalMerchantServiceComplaintsGetData {
 
 /** Options of `GET v3/global/merchant-service/complaints/{complaint_id}`. */
 export interface V3GlobalMerchantServiceComplaintsByComplaintIdGetOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** Query string parameters. */
   query?: {
@@ -35095,10 +34621,7 @@ export interface V3GlobalMerchantServiceComplaintsByComplaintIdGetData {
 
 /** Options of `POST v3/global/merchant-service/complaints/{complaint_id}/complete`. */
 export interface V3GlobalMerchantServiceComplaintsByComplaintIdCompletePostOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** The JSON body. */
   json: {
@@ -35122,10 +34645,7 @@ export interface V3GlobalMerchantServiceComplaintsByComplaintIdComplete extends 
 
 /** Options of `GET v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys`. */
 export interface V3GlobalMerchantServiceComplaintsByComplaintIdNegotiationHistorysGetOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** Query string parameters. */
   query?: {
@@ -35181,10 +34701,7 @@ export interface V3GlobalMerchantServiceComplaintsByComplaintIdNegotiationHistor
 
 /** Options of `POST v3/global/merchant-service/complaints/{complaint_id}/response`. */
 export interface V3GlobalMerchantServiceComplaintsByComplaintIdResponsePostOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** The JSON body. */
   json: {
@@ -35330,10 +34847,7 @@ export interface V3GlobalMerchantServiceImagesUpload extends EndpointVerbs<{
 
 /** Options of `GET v3/global/merchant-service/images/{media_id}`. */
 export interface V3GlobalMerchantServiceImagesByMediaIdGetOptions extends TypedOptions {
-  /**
-   * 媒体文件ID
-   * Path variable.
-   */
+  /** 媒体文件ID (path variable) */
   media_id: string;
   /** Query string parameters. */
   query: {
@@ -35531,10 +35045,7 @@ export interface V3GlobalMerchantsPostData {
 
 /** Options of `GET v3/global/merchants/{sub_mchid}`. */
 export interface V3GlobalMerchantsBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** Query string parameters. */
   query: {
@@ -35643,10 +35154,7 @@ export interface V3GlobalMerchantsBySubMchidGetData {
 
 /** Options of `PATCH v3/global/merchants/{sub_mchid}`. */
 export interface V3GlobalMerchantsBySubMchidPatchOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** The JSON body. */
   json: {
@@ -35805,10 +35313,7 @@ export interface V3GlobalMerchants extends EndpointVerbs<{
 
 /** Options of `POST v3/global/micropay/transactions/id/{transaction_id}/reverse`. */
 export interface V3GlobalMicropayTransactionsIdByTransactionIdReversePostOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
   /** The JSON body. */
   json: {
@@ -35876,10 +35381,7 @@ export interface V3GlobalMicropayTransactionsId {
 
 /** Options of `POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse`. */
 export interface V3GlobalMicropayTransactionsOutTradeNoByOutTradeNoReversePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -36346,10 +35848,7 @@ export interface V3GlobalPapayContractsMiniprogramPreEntrustSign extends Endpoin
 
 /** Options of `GET v3/global/papay/contracts/out-contract-code/{out_contract_code}`. */
 export interface V3GlobalPapayContractsOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 签约协议号
-   * Path variable.
-   */
+  /** 签约协议号 (path variable) */
   out_contract_code: string;
   /** Query string parameters. */
   query?: {
@@ -36484,10 +35983,7 @@ export interface V3GlobalPapayContractsWebPreEntrustSign extends EndpointVerbs<{
 
 /** Options of `GET v3/global/papay/contracts/{contract_id}`. */
 export interface V3GlobalPapayContractsByContractIdGetOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query?: {
@@ -36544,10 +36040,7 @@ export interface V3GlobalPapayContractsByContractIdGetData {
 
 /** Options of `POST v3/global/papay/contracts/{contract_id}/terminate`. */
 export interface V3GlobalPapayContractsByContractIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json?: {
@@ -36753,10 +36246,7 @@ export interface V3GlobalPapayTransactionsPostData {
 
 /** Options of `GET v3/global/papay/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3GlobalPapayTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -36862,10 +36352,7 @@ export interface V3GlobalPapayTransactionsOutTradeNoByOutTradeNoGetData {
 
 /** Options of `POST v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse`. */
 export interface V3GlobalPapayTransactionsOutTradeNoByOutTradeNoReversePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -36943,10 +36430,7 @@ export interface V3GlobalPapayTransactionsOutTradeNo {
 
 /** Options of `GET v3/global/papay/transactions/{transaction_id}`. */
 export interface V3GlobalPapayTransactionsByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query: {
@@ -37273,10 +36757,7 @@ export interface V3GlobalProfitSharingOrdersUnfreeze extends EndpointVerbs<{
 
 /** Options of `GET v3/global/profit-sharing/orders/{out_order_no}`. */
 export interface V3GlobalProfitSharingOrdersByOutOrderNoGetOptions extends TypedOptions {
-  /**
-   * 商户分账单号
-   * Path variable.
-   */
+  /** 商户分账单号 (path variable) */
   out_order_no: string;
   /** Query string parameters. */
   query?: {
@@ -37457,10 +36938,7 @@ export type V3GlobalProfitSharingReceiversDeleteData = undefined;
 
 /** Options of `GET v3/global/profit-sharing/receivers/{account}`. */
 export interface V3GlobalProfitSharingReceiversByAccountGetOptions extends TypedOptions {
-  /**
-   * 接收方账号
-   * Path variable.
-   */
+  /** 接收方账号 (path variable) */
   account: string;
   /** Query string parameters. */
   query?: {
@@ -37642,10 +37120,7 @@ export interface V3GlobalProfitSharingTransactionsMark extends EndpointVerbs<{
 
 /** Options of `GET v3/global/profit-sharing/transactions/{transaction_id}/amounts`. */
 export interface V3GlobalProfitSharingTransactionsByTransactionIdAmountsGetOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query?: {
@@ -37677,10 +37152,7 @@ export interface V3GlobalProfitSharingTransactionsByTransactionIdAmounts extends
 
 /** Options of `GET v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts`. */
 export interface V3GlobalProfitSharingTransactionsByTransactionIdRefundableAmountsGetOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query?: {
@@ -37748,10 +37220,7 @@ export interface V3GlobalProfitSharing {
 
 /** Options of `GET v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}`. */
 export interface V3GlobalRefundPartnerRechargeBalanceSubMchidBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 特约商户号
-   * Path variable.
-   */
+  /** 特约商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -38025,10 +37494,7 @@ export interface V3GlobalRefundsPostData {
 
 /** Options of `GET v3/global/refunds/id/{refund_id}`. */
 export interface V3GlobalRefundsIdByRefundIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付退款订单号
-   * Path variable.
-   */
+  /** 微信支付退款订单号 (path variable) */
   refund_id: string;
   /** Query string parameters. */
   query: {
@@ -38133,10 +37599,7 @@ export interface V3GlobalRefundsId {
 
 /** Options of `GET v3/global/refunds/out-refund-no/{out_refund_no}`. */
 export interface V3GlobalRefundsOutRefundNoByOutRefundNoGetOptions extends TypedOptions {
-  /**
-   * 商户退款订单号
-   * Path variable.
-   */
+  /** 商户退款订单号 (path variable) */
   out_refund_no: string;
   /** Query string parameters. */
   query: {
@@ -38489,10 +37952,7 @@ export interface V3GlobalTransactionsApp extends EndpointVerbs<{
 
 /** Options of `GET v3/global/transactions/id/{transaction_id}`. */
 export interface V3GlobalTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query: {
@@ -38602,10 +38062,7 @@ export interface V3GlobalTransactionsIdByTransactionIdGetData {
 
 /** Options of `POST v3/global/transactions/id/{transaction_id}/close`. */
 export interface V3GlobalTransactionsIdByTransactionIdClosePostOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** The JSON body. */
   json: {
@@ -39023,10 +38480,7 @@ export interface V3GlobalTransactionsNative extends EndpointVerbs<{
 
 /** Options of `GET v3/global/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3GlobalTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -39136,10 +38590,7 @@ export interface V3GlobalTransactionsOutTradeNoByOutTradeNoGetData {
 
 /** Options of `POST v3/global/transactions/out-trade-no/{out_trade_no}/close`. */
 export interface V3GlobalTransactionsOutTradeNoByOutTradeNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -41927,10 +41378,7 @@ export interface V3HirePowerBankInsuranceOrdersPostData {
 
 /** Options of `GET v3/hire-power-bank/insurance-orders/{out_order_no}`. */
 export interface V3HirePowerBankInsuranceOrdersByOutOrderNoGetOptions extends TypedOptions {
-  /**
-   * 商户创建保险订单时的凭据号
-   * Path variable.
-   */
+  /** 商户创建保险订单时的凭据号 (path variable) */
   out_order_no: string;
 }
 
@@ -42000,10 +41448,7 @@ export interface V3HirePowerBankInsuranceOrders extends EndpointVerbs<{
 
 /** Options of `GET v3/hire-power-bank/user-qualifications/{openid}`. */
 export interface V3HirePowerBankUserQualificationsByOpenidGetOptions extends TypedOptions {
-  /**
-   * 微信用户在商户对应appid下的唯一标识
-   * Path variable.
-   */
+  /** 微信用户在商户对应appid下的唯一标识 (path variable) */
   openid: string;
 }
 
@@ -42148,10 +41593,7 @@ export interface V3IndustryRebateRetailIndustry {
 
 /** Options of `POST v3/industry-rebate/transactions/{transaction_id}`. */
 export interface V3IndustryRebateTransactionsByTransactionIdPostOptions extends TypedOptions {
-  /**
-   * 商户提现单号
-   * Path variable.
-   */
+  /** 商户提现单号 (path variable) */
   transaction_id: string;
   /** The JSON body. */
   json: {
@@ -42249,10 +41691,7 @@ export interface V3InspolicymgrDeductAuthorizationsPostData {
 
 /** Options of `GET v3/inspolicymgr/deduct/authorizations/{out_insurance_no}`. */
 export interface V3InspolicymgrDeductAuthorizationsByOutInsuranceNoGetOptions extends TypedOptions {
-  /**
-   * 商户保险编号
-   * Path variable.
-   */
+  /** 商户保险编号 (path variable) */
   out_insurance_no: string;
 }
 
@@ -42447,10 +41886,7 @@ export interface V3InspolicymgrDeductPoliciesPostData {
 
 /** Options of `GET v3/inspolicymgr/deduct/policies/{out_insurance_no}`. */
 export interface V3InspolicymgrDeductPoliciesByOutInsuranceNoGetOptions extends TypedOptions {
-  /**
-   * 商户保险编号
-   * Path variable.
-   */
+  /** 商户保险编号 (path variable) */
   out_insurance_no: string;
 }
 
@@ -42514,10 +41950,7 @@ export interface V3InspolicymgrDeductPoliciesByOutInsuranceNoGetData {
 
 /** Options of `PATCH v3/inspolicymgr/deduct/policies/{out_insurance_no}`. */
 export interface V3InspolicymgrDeductPoliciesByOutInsuranceNoPatchOptions extends TypedOptions {
-  /**
-   * 商户保险编号
-   * Path variable.
-   */
+  /** 商户保险编号 (path variable) */
   out_insurance_no: string;
   /** The JSON body. */
   json?: {
@@ -42702,10 +42135,7 @@ export interface V3Inspolicymgr {
 
 /** Options of `GET v3/iotmanage/device-inspections/{device_sn}`. */
 export interface V3IotmanageDeviceInspectionsByDeviceSnGetOptions extends TypedOptions {
-  /**
-   * 设备序列号
-   * Path variable.
-   */
+  /** 设备序列号 (path variable) */
   device_sn: string;
 }
 
@@ -42856,10 +42286,7 @@ export interface V3Iotmanage {
 
 /** Options of `GET v3/lovefeast/brands/{brand_id}`. */
 export interface V3LovefeastBrandsByBrandIdGetOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
 }
 
@@ -42908,15 +42335,9 @@ export interface V3LovefeastBrands {
 
 /** Options of `GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}`. */
 export interface V3LovefeastUsersByOpenidOrdersBrandIdByBrandIdGetOptions extends TypedOptions {
-  /**
-   * 用户在商户AppID下的唯一标识
-   * Path variable.
-   */
+  /** 用户在商户AppID下的唯一标识 (path variable) */
   openid: string;
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
   /** Query string parameters. */
   query?: {
@@ -43021,15 +42442,9 @@ export interface V3LovefeastUsersByOpenidOrdersBrandId {
 
 /** Options of `GET v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}`. */
 export interface V3LovefeastUsersByOpenidOrdersOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 用户在商户AppID下的唯一标识
-   * Path variable.
-   */
+  /** 用户在商户AppID下的唯一标识 (path variable) */
   openid: string;
-  /**
-   * 商户系统内部订单号
-   * Path variable.
-   */
+  /** 商户系统内部订单号 (path variable) */
   out_trade_no: string;
 }
 
@@ -43246,10 +42661,7 @@ export interface V3Lovefeast {
 
 /** Options of `GET v3/marketing/bank/packages/{package_id}/tasks`. */
 export interface V3MarketingBankPackagesByPackageIdTasksGetOptions extends TypedOptions {
-  /**
-   * 号码包id
-   * Path variable.
-   */
+  /** 号码包id (path variable) */
   package_id: string;
   /** Query string parameters. */
   query?: {
@@ -43299,10 +42711,7 @@ export interface V3MarketingBankPackagesByPackageIdTasksGetData {
 
 /** Options of `POST v3/marketing/bank/packages/{package_id}/tasks`. */
 export interface V3MarketingBankPackagesByPackageIdTasksPostOptions extends TypedOptions {
-  /**
-   * 号码包id
-   * Path variable.
-   */
+  /** 号码包id (path variable) */
   package_id: string;
   /** The upload (`MediaUtil`): multipart parts file, meta; the signed body is the `meta` JSON. */
   multipart: MultipartLike;
@@ -43402,10 +42811,7 @@ export interface V3MarketingBank {
 
 /** Options of `POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity`. */
 export interface V3MarketingBankFavorUsersByOpenidBankMultiActivityPostOptions extends TypedOptions {
-  /**
-   * 用户标识ID
-   * Path variable.
-   */
+  /** 用户标识ID (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -43440,15 +42846,9 @@ export interface V3MarketingBankFavorUsersByOpenidBankMultiActivity extends Endp
 
 /** Options of `GET v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}`. */
 export interface V3MarketingBankFavorUsersByOpenidCouponsByCouponIdGetOptions extends TypedOptions {
-  /**
-   * 用户标识ID
-   * Path variable.
-   */
+  /** 用户标识ID (path variable) */
   openid: string;
-  /**
-   * 代金券ID
-   * Path variable.
-   */
+  /** 代金券ID (path variable) */
   coupon_id: string;
   /** Query string parameters. */
   query: {
@@ -43879,10 +43279,7 @@ export interface V3MarketingBusifavorCouponsUse extends EndpointVerbs<{
 
 /** Options of `POST v3/marketing/busifavor/coupons/{card_id}/send`. */
 export interface V3MarketingBusifavorCouponsByCardIdSendPostOptions extends TypedOptions {
-  /**
-   * 消费卡ID
-   * Path variable.
-   */
+  /** 消费卡ID (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -44189,10 +43586,7 @@ export interface V3MarketingBusifavorStocksPostData {
 
 /** Options of `GET v3/marketing/busifavor/stocks/{stock_id}`. */
 export interface V3MarketingBusifavorStocksByStockIdGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
 }
 
@@ -44368,10 +43762,7 @@ export interface V3MarketingBusifavorStocksByStockIdGetData {
 
 /** Options of `PATCH v3/marketing/busifavor/stocks/{stock_id}`. */
 export interface V3MarketingBusifavorStocksByStockIdPatchOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -44456,10 +43847,7 @@ export type V3MarketingBusifavorStocksByStockIdPatchData = undefined;
 
 /** Options of `PATCH v3/marketing/busifavor/stocks/{stock_id}/budget`. */
 export interface V3MarketingBusifavorStocksByStockIdBudgetPatchOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -44497,10 +43885,7 @@ export interface V3MarketingBusifavorStocksByStockIdBudget extends EndpointVerbs
 
 /** Options of `GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes`. */
 export interface V3MarketingBusifavorStocksByStockIdCouponcodesGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query?: {
@@ -44546,10 +43931,7 @@ export interface V3MarketingBusifavorStocksByStockIdCouponcodesGetData {
 
 /** Options of `POST v3/marketing/busifavor/stocks/{stock_id}/couponcodes`. */
 export interface V3MarketingBusifavorStocksByStockIdCouponcodesPostOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -44591,15 +43973,9 @@ export interface V3MarketingBusifavorStocksByStockIdCouponcodesPostData {
 
 /** Options of `GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}`. */
 export interface V3MarketingBusifavorStocksByStockIdCouponcodesByCouponCodeGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
-  /**
-   * 商户上传的code
-   * Path variable.
-   */
+  /** 商户上传的code (path variable) */
   coupon_code: string;
   /** Query string parameters. */
   query?: {
@@ -44754,15 +44130,9 @@ export interface V3MarketingBusifavorStocksByStockIdCouponcodesByCouponCodeGetDa
 
 /** Options of `DELETE v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}`. */
 export interface V3MarketingBusifavorStocksByStockIdCouponcodesByCouponCodeDeleteOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
-  /**
-   * 商户上传的code
-   * Path variable.
-   */
+  /** 商户上传的code (path variable) */
   coupon_code: string;
   /** Query string parameters. */
   query: {
@@ -45082,10 +44452,7 @@ export interface V3MarketingBusifavorSubsidyPayReceiptsPostData {
 
 /** Options of `GET v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}`. */
 export interface V3MarketingBusifavorSubsidyPayReceiptsBySubsidyReceiptIdGetOptions extends TypedOptions {
-  /**
-   * 补差付款单号
-   * Path variable.
-   */
+  /** 补差付款单号 (path variable) */
   subsidy_receipt_id: string;
 }
 
@@ -45228,10 +44595,7 @@ export interface V3MarketingBusifavorSubsidyReturnReceiptsPostData {
 
 /** Options of `GET v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}`. */
 export interface V3MarketingBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdGetOptions extends TypedOptions {
-  /**
-   * 补差回退单号
-   * Path variable.
-   */
+  /** 补差回退单号 (path variable) */
   subsidy_return_receipt_id: string;
 }
 
@@ -45321,10 +44685,7 @@ export interface V3MarketingBusifavorSubsidy {
 
 /** Options of `GET v3/marketing/busifavor/users/{openid}/coupons`. */
 export interface V3MarketingBusifavorUsersByOpenidCouponsGetOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -45494,20 +44855,11 @@ export interface V3MarketingBusifavorUsersByOpenidCouponsGetData {
 
 /** Options of `GET v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}`. */
 export interface V3MarketingBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidGetOptions extends TypedOptions {
-  /**
-   * 券code
-   * Path variable.
-   */
+  /** 券code (path variable) */
   coupon_code: string;
-  /**
-   * 公众账号ID
-   * Path variable.
-   */
+  /** 公众账号ID (path variable) */
   appid: string;
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
 }
 
@@ -46172,10 +45524,7 @@ export interface V3MarketingFavorStocksGetData {
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}`. */
 export interface V3MarketingFavorStocksByStockIdGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -46257,10 +45606,7 @@ export interface V3MarketingFavorStocksByStockIdGetData {
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}/items`. */
 export interface V3MarketingFavorStocksByStockIdItemsGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -46299,10 +45645,7 @@ export interface V3MarketingFavorStocksByStockIdItems extends EndpointVerbs<{
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}/merchants`. */
 export interface V3MarketingFavorStocksByStockIdMerchantsGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -46342,10 +45685,7 @@ export interface V3MarketingFavorStocksByStockIdMerchants extends EndpointVerbs<
 
 /** Options of `POST v3/marketing/favor/stocks/{stock_id}/modify-goods-id`. */
 export interface V3MarketingFavorStocksByStockIdModifyGoodsIdPostOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -46378,10 +45718,7 @@ export interface V3MarketingFavorStocksByStockIdModifyGoodsId extends EndpointVe
 
 /** Options of `POST v3/marketing/favor/stocks/{stock_id}/pause`. */
 export interface V3MarketingFavorStocksByStockIdPausePostOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -46411,10 +45748,7 @@ export interface V3MarketingFavorStocksByStockIdPause extends EndpointVerbs<{
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}/refund-flow`. */
 export interface V3MarketingFavorStocksByStockIdRefundFlowGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
 }
 
@@ -46441,10 +45775,7 @@ export interface V3MarketingFavorStocksByStockIdRefundFlow extends EndpointVerbs
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day`. */
 export interface V3MarketingFavorStocksByStockIdRefundFlowByDayGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -46475,10 +45806,7 @@ export interface V3MarketingFavorStocksByStockIdRefundFlowByDay extends Endpoint
 
 /** Options of `POST v3/marketing/favor/stocks/{stock_id}/restart`. */
 export interface V3MarketingFavorStocksByStockIdRestartPostOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -46508,10 +45836,7 @@ export interface V3MarketingFavorStocksByStockIdRestart extends EndpointVerbs<{
 
 /** Options of `POST v3/marketing/favor/stocks/{stock_id}/start`. */
 export interface V3MarketingFavorStocksByStockIdStartPostOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -46541,10 +45866,7 @@ export interface V3MarketingFavorStocksByStockIdStart extends EndpointVerbs<{
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}/use-flow`. */
 export interface V3MarketingFavorStocksByStockIdUseFlowGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
 }
 
@@ -46571,10 +45893,7 @@ export interface V3MarketingFavorStocksByStockIdUseFlow extends EndpointVerbs<{
 
 /** Options of `GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day`. */
 export interface V3MarketingFavorStocksByStockIdUseFlowByDayGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -46824,10 +46143,7 @@ export interface V3MarketingFavorStocks extends EndpointVerbs<{
 
 /** Options of `GET v3/marketing/favor/users/{openid}/coupons`. */
 export interface V3MarketingFavorUsersByOpenidCouponsGetOptions extends TypedOptions {
-  /**
-   * 用户openid
-   * Path variable.
-   */
+  /** 用户openid (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -46930,10 +46246,7 @@ export interface V3MarketingFavorUsersByOpenidCouponsGetData {
 
 /** Options of `POST v3/marketing/favor/users/{openid}/coupons`. */
 export interface V3MarketingFavorUsersByOpenidCouponsPostOptions extends TypedOptions {
-  /**
-   * 用户openid
-   * Path variable.
-   */
+  /** 用户openid (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -46960,15 +46273,9 @@ export interface V3MarketingFavorUsersByOpenidCouponsPostData {
 
 /** Options of `GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}`. */
 export interface V3MarketingFavorUsersByOpenidCouponsByCouponIdGetOptions extends TypedOptions {
-  /**
-   * 用户openid
-   * Path variable.
-   */
+  /** 用户openid (path variable) */
   openid: string;
-  /**
-   * 代金券id
-   * Path variable.
-   */
+  /** 代金券id (path variable) */
   coupon_id: string;
   /** Query string parameters. */
   query: {
@@ -47274,10 +46581,7 @@ export interface V3MarketingGoodsSubsidyActivityActivities extends EndpointVerbs
 
 /** Options of `POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply`. */
 export interface V3MarketingGoodsSubsidyActivityActivityByActivityIdApplyPostOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
   /** The JSON body. */
   json: {
@@ -47480,10 +46784,7 @@ export interface V3MarketingGoodsSubsidyActivityQualification {
 
 /** Options of `PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativePutOptions extends TypedOptions {
-  /**
-   * 零售小店活动ID
-   * Path variable.
-   */
+  /** 零售小店活动ID (path variable) */
   activity_id: string;
   /** The JSON body. */
   json: {
@@ -47514,10 +46815,7 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByActivityIdRepres
 
 /** Options of `DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeDeleteOptions extends TypedOptions {
-  /**
-   * 零售小店活动ID
-   * Path variable.
-   */
+  /** 零售小店活动ID (path variable) */
   activity_id: string;
   /** The JSON body. */
   json: {
@@ -47565,10 +46863,7 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByActivityIdRepres
 
 /** Options of `GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesGetOptions extends TypedOptions {
-  /**
-   * 零售小店活动ID
-   * Path variable.
-   */
+  /** 零售小店活动ID (path variable) */
   activity_id: string;
   /** Query string parameters. */
   query: {
@@ -47615,10 +46910,7 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByActivityId {
 
 /** Options of `POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsPostOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
   /** The JSON body. */
   json: {
@@ -47653,10 +46945,7 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdMaterials
 
 /** Options of `GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresGetOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
   /** Query string parameters. */
   query: {
@@ -47686,10 +46975,7 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresGet
 
 /** Options of `POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresPostOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
   /** The JSON body. */
   json: {
@@ -47722,10 +47008,7 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresPos
 
 /** Options of `DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresDeleteOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
   /** The JSON body. */
   json: {
@@ -47758,15 +47041,9 @@ export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresDel
 
 /** Options of `GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}`. */
 export interface V3MarketingGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeGetOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
-  /**
-   * 门店编码
-   * Path variable.
-   */
+  /** 门店编码 (path variable) */
   store_code: string;
 }
 
@@ -48224,10 +47501,7 @@ export interface V3MarketingMembercardActivityActivitiesPostData {
 
 /** Options of `GET v3/marketing/membercard-activity/activities/{activity_id}`. */
 export interface V3MarketingMembercardActivityActivitiesByActivityIdGetOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
 }
 
@@ -48344,10 +47618,7 @@ export interface V3MarketingMembercardActivityActivitiesByActivityIdGetData {
 
 /** Options of `POST v3/marketing/membercard-activity/activities/{activity_id}/terminate`. */
 export interface V3MarketingMembercardActivityActivitiesByActivityIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
 }
 
@@ -48444,10 +47715,7 @@ export interface V3MarketingMembercardActivity {
 
 /** Options of `GET v3/marketing/membercard-open/activate-informations/{activate_ticket}`. */
 export interface V3MarketingMembercardOpenActivateInformationsByActivateTicketGetOptions extends TypedOptions {
-  /**
-   * 激活ticket
-   * Path variable.
-   */
+  /** 激活ticket (path variable) */
   activate_ticket: string;
 }
 
@@ -48855,10 +48123,7 @@ export interface V3MarketingMembercardOpenCardsPostData {
 
 /** Options of `GET v3/marketing/membercard-open/cards/{card_id}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdGetOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
 }
 
@@ -48955,10 +48220,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdGetData {
 
 /** Options of `PATCH v3/marketing/membercard-open/cards/{card_id}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdPatchOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** The JSON body. */
   json?: {
@@ -49045,10 +48307,7 @@ export type V3MarketingMembercardOpenCardsByCardIdPatchData = undefined;
 
 /** Options of `DELETE v3/marketing/membercard-open/cards/{card_id}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdDeleteOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
 }
 
@@ -49057,10 +48316,7 @@ export type V3MarketingMembercardOpenCardsByCardIdDeleteData = undefined;
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesDepositPostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** The JSON body. */
   json?: {
@@ -49093,15 +48349,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesDeposit extends Endp
 
 /** Options of `GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeGetOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
 }
 
@@ -49152,15 +48402,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeGetData {
 
 /** Options of `PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodePatchOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json?: {
@@ -49195,15 +48439,9 @@ export type V3MarketingMembercardOpenCardsByCardIdCodesByCodePatchData = undefin
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeActivatePostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json?: {
@@ -49228,15 +48466,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeActivate exten
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeBonusCommitPostOptions extends TypedOptions {
-  /**
-   * 会员卡模板id
-   * Path variable.
-   */
+  /** 会员卡模板id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json: {
@@ -49267,15 +48499,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeBonusCommit ex
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeBonusPreparePostOptions extends TypedOptions {
-  /**
-   * 会员卡模板id
-   * Path variable.
-   */
+  /** 会员卡模板id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json: {
@@ -49314,15 +48540,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeBonus {
 
 /** Options of `PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeRightsPatchOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json: {
@@ -49371,15 +48591,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeRights extends
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataPostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json: {
@@ -49444,15 +48658,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeSetServiceModu
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable`. */
 export interface V3MarketingMembercardOpenCardsByCardIdCodesByCodeUnavailablePostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员卡code
-   * Path variable.
-   */
+  /** 会员卡code (path variable) */
   code: string;
   /** The JSON body. */
   json?: {
@@ -49514,10 +48722,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdCodes {
 
 /** Options of `GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code`. */
 export interface V3MarketingMembercardOpenCardsByCardIdDecryptCodeGetOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** Query string parameters. */
   query: {
@@ -49545,10 +48750,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdDecryptCode extends Endpo
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens`. */
 export interface V3MarketingMembercardOpenCardsByCardIdPermissionTokensPostOptions extends TypedOptions {
-  /**
-   * 会员卡模板id
-   * Path variable.
-   */
+  /** 会员卡模板id (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -49586,10 +48788,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdPermissionTokens extends 
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import`. */
 export interface V3MarketingMembercardOpenCardsByCardIdPhoneMembercardImportPostOptions extends TypedOptions {
-  /**
-   * 会员卡ID
-   * Path variable.
-   */
+  /** 会员卡ID (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -49634,10 +48833,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdPhoneMembercard {
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/qrcode`. */
 export interface V3MarketingMembercardOpenCardsByCardIdQrcodePostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -49673,10 +48869,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdQrcode extends EndpointVe
 
 /** Options of `PATCH v3/marketing/membercard-open/cards/{card_id}/rights`. */
 export interface V3MarketingMembercardOpenCardsByCardIdRightsPatchOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -49764,10 +48957,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdRights extends EndpointVe
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/service-modules`. */
 export interface V3MarketingMembercardOpenCardsByCardIdServiceModulesPostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -49800,15 +48990,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdServiceModulesPostData {
 
 /** Options of `PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdPatchOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员服务项ID
-   * Path variable.
-   */
+  /** 会员服务项ID (path variable) */
   service_module_id: string;
   /** The JSON body. */
   json: {
@@ -49839,15 +49023,9 @@ export interface V3MarketingMembercardOpenCardsByCardIdServiceModulesByServiceMo
 
 /** Options of `DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}`. */
 export interface V3MarketingMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdDeleteOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
-  /**
-   * 会员服务项ID
-   * Path variable.
-   */
+  /** 会员服务项ID (path variable) */
   service_module_id: string;
 }
 
@@ -49905,10 +49083,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdServiceModules extends En
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/upgrade`. */
 export interface V3MarketingMembercardOpenCardsByCardIdUpgradePostOptions extends TypedOptions {
-  /**
-   * 会员卡id
-   * Path variable.
-   */
+  /** 会员卡id (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -49935,10 +49110,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdUpgrade extends EndpointV
 
 /** Options of `POST v3/marketing/membercard-open/cards/{card_id}/users/import`. */
 export interface V3MarketingMembercardOpenCardsByCardIdUsersImportPostOptions extends TypedOptions {
-  /**
-   * 会员卡ID
-   * Path variable.
-   */
+  /** 会员卡ID (path variable) */
   card_id: string;
   /** The JSON body. */
   json: {
@@ -50627,10 +49799,7 @@ export interface V3MarketingPartnerDeliveryPlanDeliveryPlansPostData {
 
 /** Options of `GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans`. */
 export interface V3MarketingPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansGetOptions extends TypedOptions {
-  /**
-   * 品牌ID
-   * Path variable.
-   */
+  /** 品牌ID (path variable) */
   brand_id: string;
   /** Query string parameters. */
   query?: {
@@ -50698,10 +49867,7 @@ export interface V3MarketingPartnerDeliveryPlanDeliveryPlansByBrandId {
 
 /** Options of `PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}`. */
 export interface V3MarketingPartnerDeliveryPlanDeliveryPlansByPlanIdPatchOptions extends TypedOptions {
-  /**
-   * 投放计划ID
-   * Path variable.
-   */
+  /** 投放计划ID (path variable) */
   plan_id: string;
   /** The JSON body. */
   json: {
@@ -50758,10 +49924,7 @@ export interface V3MarketingPartnerDeliveryPlanDeliveryPlansByPlanIdPatchData {
 
 /** Options of `POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate`. */
 export interface V3MarketingPartnerDeliveryPlanDeliveryPlansByPlanIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 投放计划ID
-   * Path variable.
-   */
+  /** 投放计划ID (path variable) */
   plan_id: string;
 }
 
@@ -50814,10 +49977,7 @@ export interface V3MarketingPartnerDeliveryPlanDeliveryPlans extends EndpointVer
 
 /** Options of `POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url`. */
 export interface V3MarketingPartnerDeliveryPlanBySpMchidNotifyUrlPostOptions extends TypedOptions {
-  /**
-   * 服务商商户号
-   * Path variable.
-   */
+  /** 服务商商户号 (path variable) */
   sp_mchid: string;
   /** The JSON body. */
   json: {
@@ -50920,10 +50080,7 @@ export interface V3MarketingPartnerProductCouponImageGenerationTasksPostData {
 
 /** Options of `GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}`. */
 export interface V3MarketingPartnerProductCouponImageGenerationTasksByTaskIdGetOptions extends TypedOptions {
-  /**
-   * 图片生成的任务ID
-   * Path variable.
-   */
+  /** 图片生成的任务ID (path variable) */
   task_id: string;
   /** Query string parameters. */
   query: {
@@ -51632,10 +50789,7 @@ export interface V3MarketingPartnerProductCouponProductCouponsPostData {
 
 /** Options of `GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdGetOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
   /** Query string parameters. */
   query: {
@@ -51733,10 +50887,7 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdG
 
 /** Options of `PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdPatchOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
   /** The JSON body. */
   json: {
@@ -51871,10 +51022,7 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdP
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdDeactivatePostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
   /** The JSON body. */
   json: {
@@ -51986,10 +51134,7 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdD
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStockBundlesPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
   /** The JSON body. */
   json: {
@@ -52315,15 +51460,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdPatchOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次组ID
-   * Path variable.
-   */
+  /** 批次组ID (path variable) */
   stock_bundle_id: string;
   /** The JSON body. */
   json: {
@@ -52579,15 +51718,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次组ID
-   * Path variable.
-   */
+  /** 批次组ID (path variable) */
   stock_bundle_id: string;
   /** The JSON body. */
   json: {
@@ -52633,15 +51766,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次组ID
-   * Path variable.
-   */
+  /** 批次组ID (path variable) */
   stock_bundle_id: string;
   /** The JSON body. */
   json: {
@@ -52687,15 +51814,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次组ID
-   * Path variable.
-   */
+  /** 批次组ID (path variable) */
   stock_bundle_id: string;
   /** The JSON body. */
   json: {
@@ -52994,10 +52115,7 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksGetOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
   /** Query string parameters. */
   query: {
@@ -53239,10 +52357,7 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
   /** The JSON body. */
   json: {
@@ -53660,15 +52775,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdGetOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -53897,15 +53006,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdPatchOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -54203,15 +53306,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -54257,15 +53354,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresGetOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** Query string parameters. */
   query: {
@@ -54303,15 +53394,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivatePostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -54554,15 +53639,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -54608,15 +53687,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -54867,15 +53940,9 @@ export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdS
 
 /** Options of `POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes`. */
 export interface V3MarketingPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesPostOptions extends TypedOptions {
-  /**
-   * 商品券ID
-   * Path variable.
-   */
+  /** 商品券ID (path variable) */
   product_coupon_id: string;
-  /**
-   * 批次ID
-   * Path variable.
-   */
+  /** 批次ID (path variable) */
   stock_id: string;
   /** The JSON body. */
   json: {
@@ -55519,10 +54586,7 @@ export interface V3MarketingPartnerProductCouponProductCoupons extends EndpointV
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponBundlesPostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -55887,15 +54951,9 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponBundlesPostDa
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivatePostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
-  /**
-   * 用户券组ID
-   * Path variable.
-   */
+  /** 用户券组ID (path variable) */
   user_coupon_bundle_id: string;
   /** The JSON body. */
   json: {
@@ -56304,10 +55362,7 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponBundles exten
 
 /** Options of `GET v3/marketing/partner/product-coupon/users/{openid}/coupons`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsGetOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -56737,10 +55792,7 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsGetData {
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupons`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsPostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -57173,15 +56225,9 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsPostData {
 
 /** Options of `GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCodeGetOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
-  /**
-   * 用户商品券Code
-   * Path variable.
-   */
+  /** 用户商品券Code (path variable) */
   coupon_code: string;
   /** Query string parameters. */
   query: {
@@ -57594,15 +56640,9 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCode
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmPostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
-  /**
-   * 用户商品券Code
-   * Path variable.
-   */
+  /** 用户商品券Code (path variable) */
   coupon_code: string;
   /** The JSON body. */
   json: {
@@ -58040,15 +57080,9 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCode
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivatePostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
-  /**
-   * 用户商品券Code
-   * Path variable.
-   */
+  /** 用户商品券Code (path variable) */
   coupon_code: string;
   /** The JSON body. */
   json: {
@@ -58475,15 +57509,9 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCode
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnPostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
-  /**
-   * 用户商品券Code
-   * Path variable.
-   */
+  /** 用户商品券Code (path variable) */
   coupon_code: string;
   /** The JSON body. */
   json: {
@@ -58910,15 +57938,9 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCode
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidCouponsByCouponCodeUsePostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
-  /**
-   * 用户商品券Code
-   * Path variable.
-   */
+  /** 用户商品券Code (path variable) */
   coupon_code: string;
   /** The JSON body. */
   json: {
@@ -59485,10 +58507,7 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidCoupons extends End
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidPreSendCouponPostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -59527,10 +58546,7 @@ export interface V3MarketingPartnerProductCouponUsersByOpenidPreSendCoupon exten
 
 /** Options of `POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle`. */
 export interface V3MarketingPartnerProductCouponUsersByOpenidPreSendCouponBundlePostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -60195,10 +59211,7 @@ export interface V3MarketingPaygiftactivityActivitiesGetData {
 
 /** Options of `GET v3/marketing/paygiftactivity/activities/{activity_id}`. */
 export interface V3MarketingPaygiftactivityActivitiesByActivityIdGetOptions extends TypedOptions {
-  /**
-   * 活动id
-   * Path variable.
-   */
+  /** 活动id (path variable) */
   activity_id: string;
 }
 
@@ -60310,10 +59323,7 @@ export interface V3MarketingPaygiftactivityActivitiesByActivityIdGetData {
 
 /** Options of `GET v3/marketing/paygiftactivity/activities/{activity_id}/goods`. */
 export interface V3MarketingPaygiftactivityActivitiesByActivityIdGoodsGetOptions extends TypedOptions {
-  /**
-   * 活动id
-   * Path variable.
-   */
+  /** 活动id (path variable) */
   activity_id: string;
   /** Query string parameters. */
   query?: {
@@ -60358,10 +59368,7 @@ export interface V3MarketingPaygiftactivityActivitiesByActivityIdGoods extends E
 
 /** Options of `GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants`. */
 export interface V3MarketingPaygiftactivityActivitiesByActivityIdMerchantsGetOptions extends TypedOptions {
-  /**
-   * 活动id
-   * Path variable.
-   */
+  /** 活动id (path variable) */
   activity_id: string;
   /** Query string parameters. */
   query?: {
@@ -60397,10 +59404,7 @@ export interface V3MarketingPaygiftactivityActivitiesByActivityIdMerchantsGetDat
 
 /** Options of `POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add`. */
 export interface V3MarketingPaygiftactivityActivitiesByActivityIdMerchantsAddPostOptions extends TypedOptions {
-  /**
-   * 活动id
-   * Path variable.
-   */
+  /** 活动id (path variable) */
   activity_id: string;
   /** The JSON body. */
   json?: {
@@ -60439,10 +59443,7 @@ export interface V3MarketingPaygiftactivityActivitiesByActivityIdMerchantsAdd ex
 
 /** Options of `POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete`. */
 export interface V3MarketingPaygiftactivityActivitiesByActivityIdMerchantsDeletePostOptions extends TypedOptions {
-  /**
-   * 活动id
-   * Path variable.
-   */
+  /** 活动id (path variable) */
   activity_id: string;
   /** The JSON body. */
   json?: {
@@ -60488,10 +59489,7 @@ export interface V3MarketingPaygiftactivityActivitiesByActivityIdMerchants exten
 
 /** Options of `POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate`. */
 export interface V3MarketingPaygiftactivityActivitiesByActivityIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 活动id
-   * Path variable.
-   */
+  /** 活动id (path variable) */
   activity_id: string;
 }
 
@@ -60809,10 +59807,7 @@ export interface V3MarketingShoppingReceiptCustomentrancesPostData {
 
 /** Options of `GET v3/marketing/shopping-receipt/customentrances/{brand_id}`. */
 export interface V3MarketingShoppingReceiptCustomentrancesByBrandIdGetOptions extends TypedOptions {
-  /**
-   * 自定义入口的归属品牌ID
-   * Path variable.
-   */
+  /** 自定义入口的归属品牌ID (path variable) */
   brand_id: string;
 }
 
@@ -60849,10 +59844,7 @@ export interface V3MarketingShoppingReceiptCustomentrancesByBrandIdGetData {
 
 /** Options of `PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}`. */
 export interface V3MarketingShoppingReceiptCustomentrancesByBrandIdPatchOptions extends TypedOptions {
-  /**
-   * 自定义入口的归属品牌ID
-   * Path variable.
-   */
+  /** 自定义入口的归属品牌ID (path variable) */
   brand_id: string;
   /** The JSON body. */
   json: {
@@ -61158,10 +60150,7 @@ export interface V3MarketingWeeklyDiscountActivitiesGetData {
 
 /** Options of `GET v3/marketing/weekly-discount/activities/{activity_id}`. */
 export interface V3MarketingWeeklyDiscountActivitiesByActivityIdGetOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
 }
 
@@ -61201,10 +60190,7 @@ export interface V3MarketingWeeklyDiscountActivitiesByActivityIdGetData {
 
 /** Options of `POST v3/marketing/weekly-discount/activities/{activity_id}/apply`. */
 export interface V3MarketingWeeklyDiscountActivitiesByActivityIdApplyPostOptions extends TypedOptions {
-  /**
-   * 活动ID
-   * Path variable.
-   */
+  /** 活动ID (path variable) */
   activity_id: string;
   /** The JSON body. */
   json: {
@@ -61302,10 +60288,7 @@ export interface V3MarketingWeeklyDiscount {
 
 /** Options of `GET v3/marketing/withdraw-favor/users/{openid}/coupons`. */
 export interface V3MarketingWithdrawFavorUsersByOpenidCouponsGetOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -61347,10 +60330,7 @@ export interface V3MarketingWithdrawFavorUsersByOpenidCouponsGetData {
 
 /** Options of `POST v3/marketing/withdraw-favor/users/{openid}/coupons`. */
 export interface V3MarketingWithdrawFavorUsersByOpenidCouponsPostOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -61473,10 +60453,7 @@ export interface V3Marketing {
 
 /** Options of `GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}`. */
 export interface V3MchManageMchManageRecordsSubMchidBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** Query string parameters. */
   query: {
@@ -61576,10 +60553,7 @@ export interface V3MchManageMchManageRecordsSubMchid {
 
 /** Options of `GET v3/mch-manage/mch-manage-records/{manage_record_id}`. */
 export interface V3MchManageMchManageRecordsByManageRecordIdGetOptions extends TypedOptions {
-  /**
-   * 商户管理记录ID
-   * Path variable.
-   */
+  /** 商户管理记录ID (path variable) */
   manage_record_id: string;
   /** Query string parameters. */
   query: {
@@ -61631,10 +60605,7 @@ export interface V3MchManageMchManageRecordsByManageRecordIdGetData {
 
 /** Options of `POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions`. */
 export interface V3MchManageMchManageRecordsByManageRecordIdMchManageSubmissionsPostOptions extends TypedOptions {
-  /**
-   * 商户管理记录ID
-   * Path variable.
-   */
+  /** 商户管理记录ID (path variable) */
   manage_record_id: string;
   /** The JSON body. */
   json: {
@@ -61690,10 +60661,7 @@ export interface V3MchManageMchManageRecords {
 
 /** Options of `POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload`. */
 export interface V3MchManageSubmissionFilesSubMchidBySubMchidUploadPostOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** The upload (`MediaUtil`): multipart parts submission_file, meta, item_id, manage_record_id; the signed body is the `meta` JSON. */
   multipart: MultipartLike;
@@ -61769,10 +60737,7 @@ export interface V3MchManage {
 
 /** Options of `GET v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}`. */
 export interface V3MchOperationManageEnhancedDueDiligenceByDueDiligenceIdGetOptions extends TypedOptions {
-  /**
-   * 尽调单号
-   * Path variable.
-   */
+  /** 尽调单号 (path variable) */
   due_diligence_id: string;
   /** Query string parameters. */
   query: {
@@ -61818,10 +60783,7 @@ export interface V3MchOperationManageEnhancedDueDiligenceByDueDiligenceIdGetData
 
 /** Options of `POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit`. */
 export interface V3MchOperationManageEnhancedDueDiligenceByDueDiligenceIdSubmitPostOptions extends TypedOptions {
-  /**
-   * 尽调单号
-   * Path variable.
-   */
+  /** 尽调单号 (path variable) */
   due_diligence_id: string;
   /** The JSON body. */
   json: {
@@ -61865,10 +60827,7 @@ export interface V3MchOperationManageEnhancedDueDiligenceByDueDiligenceIdSubmit 
 
 /** Options of `POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload`. */
 export interface V3MchOperationManageEnhancedDueDiligenceByDueDiligenceIdUploadPostOptions extends TypedOptions {
-  /**
-   * 尽调单号
-   * Path variable.
-   */
+  /** 尽调单号 (path variable) */
   due_diligence_id: string;
   /** The upload (`MediaUtil`): multipart parts due_diligence_file, meta; the signed body is the `meta` JSON. */
   multipart: MultipartLike;
@@ -61959,10 +60918,7 @@ export interface V3MchOperationManageEnhancedDueDiligence {
 
 /** Options of `GET v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}`. */
 export interface V3MchOperationManageMerchantLimitationsSubMchidBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -62142,10 +61098,7 @@ export interface V3MchOperateRiskWithdrawlApplyPostData {
 
 /** Options of `GET v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}`. */
 export interface V3MchOperateRiskWithdrawlApplyApplymentIdByApplymentIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付提现申请单号
-   * Path variable.
-   */
+  /** 微信支付提现申请单号 (path variable) */
   applyment_id: string;
 }
 
@@ -62203,10 +61156,7 @@ export interface V3MchOperateRiskWithdrawlApplyApplymentId {
 
 /** Options of `GET v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}`. */
 export interface V3MchOperateRiskWithdrawlApplyOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 商户提现申请号
-   * Path variable.
-   */
+  /** 商户提现申请号 (path variable) */
   out_request_no: string;
 }
 
@@ -62343,15 +61293,9 @@ export interface V3MchalterapplyMchcontactalterapplymentPostData {
 
 /** Options of `GET v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}`. */
 export interface V3MchalterapplyMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 微信支付商户号
-   * Path variable.
-   */
+  /** 微信支付商户号 (path variable) */
   merchant_code: string;
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   out_request_no: string;
 }
 
@@ -62479,10 +61423,7 @@ export interface V3MchalterapplyMchcontactalterapplymentMerchant {
 
 /** Options of `GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}`. */
 export interface V3MchalterapplyMchcontactalterapplymentByApplyIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   apply_id: string;
 }
 
@@ -62509,10 +61450,7 @@ export interface V3MchalterapplyMchcontactalterapplymentByApplyIdGetData {
 
 /** Options of `POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke`. */
 export interface V3MchalterapplyMchcontactalterapplymentByApplyIdRevokePostOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   apply_id: string;
 }
 
@@ -62712,15 +61650,9 @@ export interface V3MchalterapplyMchsubjectalterapplymentPostData {
 
 /** Options of `GET v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}`. */
 export interface V3MchalterapplyMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 微信支付商户号
-   * Path variable.
-   */
+  /** 微信支付商户号 (path variable) */
   merchant_code: string;
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   out_request_no: string;
 }
 
@@ -62848,10 +61780,7 @@ export interface V3MchalterapplyMchsubjectalterapplymentMerchant {
 
 /** Options of `GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}`. */
 export interface V3MchalterapplyMchsubjectalterapplymentByApplyIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   apply_id: string;
 }
 
@@ -62878,10 +61807,7 @@ export interface V3MchalterapplyMchsubjectalterapplymentByApplyIdGetData {
 
 /** Options of `POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke`. */
 export interface V3MchalterapplyMchsubjectalterapplymentByApplyIdRevokePostOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   apply_id: string;
 }
 
@@ -62955,15 +61881,9 @@ export interface V3MchalterapplyMerchantnamealterapplymentPostData {
 
 /** Options of `GET v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}`. */
 export interface V3MchalterapplyMerchantnamealterapplymentMerchantBySubMchidOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
-  /**
-   * 业务申请编号
-   * Path variable.
-   */
+  /** 业务申请编号 (path variable) */
   out_request_no: string;
 }
 
@@ -63080,10 +62000,7 @@ export interface V3MchalterapplyMerchantnamealterapplymentMerchant {
 
 /** Options of `GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}`. */
 export interface V3MchalterapplyMerchantnamealterapplymentByApplyIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   apply_id: string;
 }
 
@@ -63103,10 +62020,7 @@ export interface V3MchalterapplyMerchantnamealterapplymentByApplyIdGetData {
 
 /** Options of `POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke`. */
 export interface V3MchalterapplyMerchantnamealterapplymentByApplyIdRevokePostOptions extends TypedOptions {
-  /**
-   * 微信支付申请单号
-   * Path variable.
-   */
+  /** 微信支付申请单号 (path variable) */
   apply_id: string;
 }
 
@@ -63387,10 +62301,7 @@ export interface V3MedInsOrdersPostData {
 
 /** Options of `GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}`. */
 export interface V3MedInsOrdersMixTradeNoByMixTradeNoGetOptions extends TypedOptions {
-  /**
-   * 医保自费混合订单号
-   * Path variable.
-   */
+  /** 医保自费混合订单号 (path variable) */
   mix_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -63532,10 +62443,7 @@ export interface V3MedInsOrdersMixTradeNo {
 
 /** Options of `GET v3/med-ins/orders/out-trade-no/{out_trade_no}`. */
 export interface V3MedInsOrdersOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 医保自费混合订单号
-   * Path variable.
-   */
+  /** 医保自费混合订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -63744,10 +62652,7 @@ export interface V3MedIns {
 
 /** Options of `GET v3/merchant/fund/balance/{account_type}`. */
 export interface V3MerchantFundBalanceByAccountTypeGetOptions extends TypedOptions {
-  /**
-   * 账户类型
-   * Path variable.
-   */
+  /** 账户类型 (path variable) */
   account_type: 'BASIC' | 'OPERATION' | 'FEES';
 }
 
@@ -63796,10 +62701,7 @@ export interface V3MerchantFundBalance {
 
 /** Options of `GET v3/merchant/fund/dayendbalance/{account_type}`. */
 export interface V3MerchantFundDayendbalanceByAccountTypeGetOptions extends TypedOptions {
-  /**
-   * 账户类型
-   * Path variable.
-   */
+  /** 账户类型 (path variable) */
   account_type: 'BASIC' | 'OPERATION' | 'FEES';
   /** Query string parameters. */
   query: {
@@ -63880,10 +62782,7 @@ export interface V3MerchantFundWithdrawPostData {
 
 /** Options of `GET v3/merchant/fund/withdraw/bill-type/{bill_type}`. */
 export interface V3MerchantFundWithdrawBillTypeByBillTypeGetOptions extends TypedOptions {
-  /**
-   * 账单类型
-   * Path variable.
-   */
+  /** 账单类型 (path variable) */
   bill_type: 'NO_SUCC';
   /** Query string parameters. */
   query: {
@@ -63941,10 +62840,7 @@ export interface V3MerchantFundWithdrawBillType {
 
 /** Options of `GET v3/merchant/fund/withdraw/out-request-no/{out_request_no}`. */
 export interface V3MerchantFundWithdrawOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 商户提现单号
-   * Path variable.
-   */
+  /** 商户提现单号 (path variable) */
   out_request_no: string;
 }
 
@@ -64011,10 +62907,7 @@ export interface V3MerchantFundWithdrawOutRequestNo {
 
 /** Options of `GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}`. */
 export interface V3MerchantFundWithdrawWithdrawIdByWithdrawIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付提现单号
-   * Path variable.
-   */
+  /** 微信支付提现单号 (path variable) */
   withdraw_id: string;
 }
 
@@ -64757,10 +63650,7 @@ export interface V3MerchantServiceComplaintsGetData {
 
 /** Options of `GET v3/merchant-service/complaints/{transaction_id}`. */
 export interface V3MerchantServiceComplaintsByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
 }
 
@@ -64793,10 +63683,7 @@ export interface V3MerchantServiceComplaintsByTransactionIdGetData {
 
 /** Options of `GET v3/merchant-service/complaints/{transaction_id}/negotiation-historys`. */
 export interface V3MerchantServiceComplaintsByTransactionIdNegotiationHistorysGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
 }
 
@@ -65006,10 +63893,7 @@ export interface V3MerchantServiceComplaintsV2GetData {
 
 /** Options of `GET v3/merchant-service/complaints-v2/{complaint_id}`. */
 export interface V3MerchantServiceComplaintsV2ByComplaintIdGetOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
 }
 
@@ -65102,10 +63986,7 @@ export interface V3MerchantServiceComplaintsV2ByComplaintIdGetData {
 
 /** Options of `POST v3/merchant-service/complaints-v2/{complaint_id}/complete`. */
 export interface V3MerchantServiceComplaintsV2ByComplaintIdCompletePostOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** The JSON body. */
   json: {
@@ -65130,10 +64011,7 @@ export interface V3MerchantServiceComplaintsV2ByComplaintIdComplete extends Endp
 
 /** Options of `GET v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys`. */
 export interface V3MerchantServiceComplaintsV2ByComplaintIdNegotiationHistorysGetOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** Query string parameters. */
   query?: {
@@ -65386,10 +64264,7 @@ export interface V3MerchantServiceComplaintsV2ByComplaintIdNegotiationHistorys e
 
 /** Options of `POST v3/merchant-service/complaints-v2/{complaint_id}/response`. */
 export interface V3MerchantServiceComplaintsV2ByComplaintIdResponsePostOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** The JSON body. */
   json: {
@@ -65430,10 +64305,7 @@ export interface V3MerchantServiceComplaintsV2ByComplaintIdResponse extends Endp
 
 /** Options of `POST v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service`. */
 export interface V3MerchantServiceComplaintsV2ByComplaintIdResponseImmediateServicePostOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** The JSON body. */
   json: {
@@ -65648,10 +64520,7 @@ export interface V3MerchantServiceComplaintsV2ByComplaintIdResponseImmediateServ
 
 /** Options of `POST v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress`. */
 export interface V3MerchantServiceComplaintsV2ByComplaintIdUpdateRefundProgressPostOptions extends TypedOptions {
-  /**
-   * 投诉单号
-   * Path variable.
-   */
+  /** 投诉单号 (path variable) */
   complaint_id: string;
   /** The JSON body. */
   json: {
@@ -65872,10 +64741,7 @@ export interface V3MerchantServiceImagesUpload extends EndpointVerbs<{
 
 /** Options of `GET v3/merchant-service/images/{media_id}`. */
 export interface V3MerchantServiceImagesByMediaIdGetOptions extends TypedOptions {
-  /**
-   * 媒体文件ID
-   * Path variable.
-   */
+  /** 媒体文件ID (path variable) */
   media_id: string;
 }
 
@@ -65956,10 +64822,7 @@ export interface V3MerchantSettlementMerchantSettleRuleApplicationsPostData {
 
 /** Options of `GET v3/merchant-settlement/merchant-settle-rule-applications/{application_id}`. */
 export interface V3MerchantSettlementMerchantSettleRuleApplicationsByApplicationIdGetOptions extends TypedOptions {
-  /**
-   * 申请单编号
-   * Path variable.
-   */
+  /** 申请单编号 (path variable) */
   application_id: string;
 }
 
@@ -66088,10 +64951,7 @@ export interface V3MerchantStoreStoresPostData {
 
 /** Options of `GET v3/merchant-store/stores/{store_id}`. */
 export interface V3MerchantStoreStoresByStoreIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付商户门店ID
-   * Path variable.
-   */
+  /** 微信支付商户门店ID (path variable) */
   store_id: string | number;
   /** Query string parameters. */
   query?: {
@@ -66155,10 +65015,7 @@ export interface V3MerchantStoreStoresByStoreIdGetData {
 
 /** Options of `PATCH v3/merchant-store/stores/{store_id}`. */
 export interface V3MerchantStoreStoresByStoreIdPatchOptions extends TypedOptions {
-  /**
-   * 微信支付商户门店ID
-   * Path variable.
-   */
+  /** 微信支付商户门店ID (path variable) */
   store_id: string | number;
   /** The JSON body. */
   json?: {
@@ -66205,10 +65062,7 @@ export type V3MerchantStoreStoresByStoreIdPatchData = undefined;
 
 /** Options of `POST v3/merchant-store/stores/{store_id}/recipients/bind`. */
 export interface V3MerchantStoreStoresByStoreIdRecipientsBindPostOptions extends TypedOptions {
-  /**
-   * 微信支付商户门店ID
-   * Path variable.
-   */
+  /** 微信支付商户门店ID (path variable) */
   store_id: string | number;
   /** The JSON body. */
   json: {
@@ -66247,10 +65101,7 @@ export interface V3MerchantStoreStoresByStoreIdRecipientsBind extends EndpointVe
 
 /** Options of `POST v3/merchant-store/stores/{store_id}/recipients/unbind`. */
 export interface V3MerchantStoreStoresByStoreIdRecipientsUnbindPostOptions extends TypedOptions {
-  /**
-   * 微信支付商户门店ID
-   * Path variable.
-   */
+  /** 微信支付商户门店ID (path variable) */
   store_id: string | number;
   /** The JSON body. */
   json?: {
@@ -66556,10 +65407,7 @@ export interface V3Merchantfund {
 
 /** Options of `GET v3/multiuse/stocks/{stock_id}/refund-flow`. */
 export interface V3MultiuseStocksByStockIdRefundFlowGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
 }
 
@@ -66582,10 +65430,7 @@ export interface V3MultiuseStocksByStockIdRefundFlow extends EndpointVerbs<{
 
 /** Options of `GET v3/multiuse/stocks/{stock_id}/send-flow`. */
 export interface V3MultiuseStocksByStockIdSendFlowGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
 }
 
@@ -66608,10 +65453,7 @@ export interface V3MultiuseStocksByStockIdSendFlow extends EndpointVerbs<{
 
 /** Options of `GET v3/multiuse/stocks/{stock_id}/use-flow`. */
 export interface V3MultiuseStocksByStockIdUseFlowGetOptions extends TypedOptions {
-  /**
-   * 批次号
-   * Path variable.
-   */
+  /** 批次号 (path variable) */
   stock_id: string;
 }
 
@@ -66709,10 +65551,7 @@ export interface V3MultiuseStocks {
 
 /** Options of `POST v3/multiuse/users/{openid}/coupons`. */
 export interface V3MultiuseUsersByOpenidCouponsPostOptions extends TypedOptions {
-  /**
-   * 用户OpenID
-   * Path variable.
-   */
+  /** 用户OpenID (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -67480,10 +66319,7 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsUploadFapiaoFile extends
 
 /** Options of `GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}`. */
 export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdGetOptions extends TypedOptions {
-  /**
-   * 发票申请单号
-   * Path variable.
-   */
+  /** 发票申请单号 (path variable) */
   fapiao_apply_id: string;
   /** Query string parameters. */
   query?: {
@@ -67646,10 +66482,7 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdGetData {
 
 /** Options of `GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files`. */
 export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdFapiaoFilesGetOptions extends TypedOptions {
-  /**
-   * 发票申请单号
-   * Path variable.
-   */
+  /** 发票申请单号 (path variable) */
   fapiao_apply_id: string;
   /** Query string parameters. */
   query: {
@@ -67686,10 +66519,7 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdFapiaoFil
 
 /** Options of `POST v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards`. */
 export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdInsertCardsPostOptions extends TypedOptions {
-  /**
-   * 发票申请单号
-   * Path variable.
-   */
+  /** 发票申请单号 (path variable) */
   fapiao_apply_id: string;
   /** The JSON body. */
   json: {
@@ -67830,10 +66660,7 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdInsertCar
 
 /** Options of `POST v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse`. */
 export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdReversePostOptions extends TypedOptions {
-  /**
-   * 发票申请单号
-   * Path variable.
-   */
+  /** 发票申请单号 (path variable) */
   fapiao_apply_id: string;
   /** The JSON body. */
   json: {
@@ -68196,10 +67023,7 @@ export interface V3NewTaxControlFapiaoMerchantTaxCodes extends EndpointVerbs<{
 
 /** Options of `POST v3/new-tax-control-fapiao/merchant/{sub_mchid}/check`. */
 export interface V3NewTaxControlFapiaoMerchantBySubMchidCheckPostOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -68219,10 +67043,7 @@ export interface V3NewTaxControlFapiaoMerchantBySubMchidCheck extends EndpointVe
 
 /** Options of `GET v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status`. */
 export interface V3NewTaxControlFapiaoMerchantBySubMchidCheckStatusGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -68553,10 +67374,7 @@ export interface V3OfflinefaceContractsPresign extends EndpointVerbs<{
 
 /** Options of `GET v3/offlineface/contracts/{contract_id}`. */
 export interface V3OfflinefaceContractsByContractIdGetOptions extends TypedOptions {
-  /**
-   * 签约ID
-   * Path variable.
-   */
+  /** 签约ID (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query?: {
@@ -68646,10 +67464,7 @@ export interface V3OfflinefaceFaceCollectionsGetData {
 
 /** Options of `GET v3/offlineface/face-collections/{collection_id}`. */
 export interface V3OfflinefaceFaceCollectionsByCollectionIdGetOptions extends TypedOptions {
-  /**
-   * 重采ID
-   * Path variable.
-   */
+  /** 重采ID (path variable) */
   collection_id: string;
 }
 
@@ -68849,10 +67664,7 @@ export interface V3OfflinefaceTransactionsPostData {
 
 /** Options of `GET v3/offlineface/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3OfflinefaceTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -69005,15 +67817,9 @@ export interface V3OfflinefacemchOrganizationsGetData {
 
 /** Options of `GET v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}`. */
 export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserIdByOutUserIdGetOptions extends TypedOptions {
-  /**
-   * 机构ID
-   * Path variable.
-   */
+  /** 机构ID (path variable) */
   organization_id: string;
-  /**
-   * 商户刷脸用户ID
-   * Path variable.
-   */
+  /** 商户刷脸用户ID (path variable) */
   out_user_id: string;
 }
 
@@ -69051,15 +67857,9 @@ export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserIdByOu
 
 /** Options of `PATCH v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}`. */
 export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserIdByOutUserIdPatchOptions extends TypedOptions {
-  /**
-   * 机构ID
-   * Path variable.
-   */
+  /** 机构ID (path variable) */
   organization_id: string;
-  /**
-   * 商户刷脸用户ID
-   * Path variable.
-   */
+  /** 商户刷脸用户ID (path variable) */
   out_user_id: string;
   /** The JSON body. */
   json?: {
@@ -69147,15 +67947,9 @@ export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserId {
 
 /** Options of `POST v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract`. */
 export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersUserIdByUserIdTerminateContractPostOptions extends TypedOptions {
-  /**
-   * 机构ID
-   * Path variable.
-   */
+  /** 机构ID (path variable) */
   organization_id: string;
-  /**
-   * 刷脸用户ID
-   * Path variable.
-   */
+  /** 刷脸用户ID (path variable) */
   user_id: string;
 }
 
@@ -69418,10 +68212,7 @@ export interface V3Offlinefacemch {
 
 /** Options of `GET v3/palmservice/authorization/openid/{openid}`. */
 export interface V3PalmserviceAuthorizationOpenidByOpenidGetOptions extends TypedOptions {
-  /**
-   * OpenID
-   * Path variable.
-   */
+  /** OpenID (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -69520,10 +68311,7 @@ export interface V3Palmservice {
 
 /** Options of `POST v3/papay/contracts/{contract_id}/fail-notify`. */
 export interface V3PapayContractsByContractIdFailNotifyPostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -69550,10 +68338,7 @@ export interface V3PapayContractsByContractIdFailNotify extends EndpointVerbs<{
 
 /** Options of `POST v3/papay/contracts/{contract_id}/notify`. */
 export interface V3PapayContractsByContractIdNotifyPostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -69651,15 +68436,9 @@ export interface V3PapayContracts {
 
 /** Options of `GET v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}`. */
 export interface V3PapayInsurancePayPolicyPeriodsContractIdByContractIdPolicyPeriodIdByPolicyPeriodIdGetOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
-  /**
-   * 保单的扣费周期编号
-   * Path variable.
-   */
+  /** 保单的扣费周期编号 (path variable) */
   policy_period_id: string | number;
 }
 
@@ -69693,15 +68472,9 @@ export interface V3PapayInsurancePayPolicyPeriodsContractIdByContractIdPolicyPer
 
 /** Options of `POST v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule`. */
 export interface V3PapayInsurancePayPolicyPeriodsContractIdByContractIdPolicyPeriodIdByPolicyPeriodIdSchedulePostOptions extends TypedOptions {
-  /**
-   * 保单的扣费周期编号
-   * Path variable.
-   */
+  /** 保单的扣费周期编号 (path variable) */
   policy_period_id: string | number;
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -69983,15 +68756,9 @@ export interface V3PapayInsurancePay {
 
 /** Options of `POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew`. */
 export interface V3PapayInsuranceSignContractsPlanIdByPlanIdContractIdByContractIdRenewPostOptions extends TypedOptions {
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -70069,15 +68836,9 @@ export interface V3PapayInsuranceSignContractsPlanIdByPlanIdContractId {
 
 /** Options of `GET v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`. */
 export interface V3PapayInsuranceSignContractsPlanIdByPlanIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
 }
 
@@ -70122,15 +68883,9 @@ export interface V3PapayInsuranceSignContractsPlanIdByPlanIdOutContractCodeByOut
 
 /** Options of `POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`. */
 export interface V3PapayInsuranceSignContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
   /** The JSON body. */
   json: {
@@ -70854,15 +69609,9 @@ export interface V3PapayInsuranceSignContracts {
 
 /** Options of `POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify`. */
 export interface V3PapayInsuranceSignPolicyPeriodsPlanIdByPlanIdContractIdByContractIdModifyPostOptions extends TypedOptions {
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -71049,15 +69798,9 @@ export interface V3PapayInsuranceSignPolicyPeriods {
 
 /** Options of `GET v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}`. */
 export interface V3PapayInsuranceSignPolicyPeriods_2PlanIdByPlanIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
   /** Query string parameters. */
   query?: {
@@ -71296,10 +70039,7 @@ export interface V3PapayPayHarmony {
 
 /** Options of `GET v3/papay/pay/partner/schedules/contract-id/{contract_id}`. */
 export interface V3PapayPayPartnerSchedulesContractIdByContractIdGetOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query: {
@@ -71336,10 +70076,7 @@ export interface V3PapayPayPartnerSchedulesContractIdByContractIdGetData {
 
 /** Options of `POST v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule`. */
 export interface V3PapayPayPartnerSchedulesContractIdByContractIdSchedulePostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -71527,10 +70264,7 @@ export interface V3PapayPayPartner {
 
 /** Options of `GET v3/papay/pay/schedules/contract-id/{contract_id}`. */
 export interface V3PapayPaySchedulesContractIdByContractIdGetOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
 }
 
@@ -71562,10 +70296,7 @@ export interface V3PapayPaySchedulesContractIdByContractIdGetData {
 
 /** Options of `POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule`. */
 export interface V3PapayPaySchedulesContractIdByContractIdSchedulePostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议ID
-   * Path variable.
-   */
+  /** 委托代扣协议ID (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -72265,15 +70996,9 @@ export interface V3PapayScheduledDeductSign {
 
 /** Options of `GET v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}`. */
 export interface V3PapaySignContractsHarmonyPlanIdByPlanIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
 }
 
@@ -72413,15 +71138,9 @@ export interface V3PapaySignContractsHarmonyPlanId {
 
 /** Options of `GET v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`. */
 export interface V3PapaySignContractsPlanIdByPlanIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
 }
 
@@ -72492,15 +71211,9 @@ export interface V3PapaySignContractsPlanIdByPlanIdOutContractCodeByOutContractC
 
 /** Options of `POST v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`. */
 export interface V3PapaySignContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
   /** The JSON body. */
   json: {
@@ -72815,15 +71528,9 @@ export interface V3PapaySignContracts {
 
 /** Options of `GET v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`. */
 export interface V3PapaySignPartnerContractsPlanIdByPlanIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
   /** Query string parameters. */
   query: {
@@ -72905,15 +71612,9 @@ export interface V3PapaySignPartnerContractsPlanIdByPlanIdOutContractCodeByOutCo
 
 /** Options of `POST v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`. */
 export interface V3PapaySignPartnerContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 委托代扣模板ID
-   * Path variable.
-   */
+  /** 委托代扣模板ID (path variable) */
   plan_id: string | number;
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
   /** The JSON body. */
   json: {
@@ -74002,10 +72703,7 @@ export interface V3Parking {
 
 /** Options of `POST v3/partner-papay/contracts/{contract_id}/fail-notify`. */
 export interface V3PartnerPapayContractsByContractIdFailNotifyPostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议id
-   * Path variable.
-   */
+  /** 委托代扣协议id (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -74036,10 +72734,7 @@ export interface V3PartnerPapayContractsByContractIdFailNotify extends EndpointV
 
 /** Options of `POST v3/partner-papay/contracts/{contract_id}/notify`. */
 export interface V3PartnerPapayContractsByContractIdNotifyPostOptions extends TypedOptions {
-  /**
-   * 委托代扣协议id
-   * Path variable.
-   */
+  /** 委托代扣协议id (path variable) */
   contract_id: string;
   /** The JSON body. */
   json: {
@@ -74212,10 +72907,7 @@ export interface V3PartnerTransferBatchesPostData {
 
 /** Options of `GET v3/partner-transfer/batches/batch-id/{batch_id}`. */
 export interface V3PartnerTransferBatchesBatchIdByBatchIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付批次单号
-   * Path variable.
-   */
+  /** 微信支付批次单号 (path variable) */
   batch_id: string;
   /** Query string parameters. */
   query: {
@@ -74289,15 +72981,9 @@ export interface V3PartnerTransferBatchesBatchIdByBatchIdGetData {
 
 /** Options of `GET v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`. */
 export interface V3PartnerTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付批次单号
-   * Path variable.
-   */
+  /** 微信支付批次单号 (path variable) */
   batch_id: string;
-  /**
-   * 微信明细单号
-   * Path variable.
-   */
+  /** 微信明细单号 (path variable) */
   detail_id: string;
 }
 
@@ -74471,10 +73157,7 @@ export interface V3PartnerTransferBatchesBatchId {
 
 /** Options of `GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}`. */
 export interface V3PartnerTransferBatchesOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -74548,15 +73231,9 @@ export interface V3PartnerTransferBatchesOutBatchNoByOutBatchNoGetData {
 
 /** Options of `GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`. */
 export interface V3PartnerTransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
 }
 
@@ -75069,15 +73746,9 @@ export interface V3PasswordExemptContractContractsQs {
 
 /** Options of `GET v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}`. */
 export interface V3PasswordExemptContractContractsServiceIdByServiceIdOutContractCodeByOutContractCodeGetOptions extends TypedOptions {
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
-  /**
-   * 免密支付服务ID
-   * Path variable.
-   */
+  /** 免密支付服务ID (path variable) */
   service_id: string | number;
 }
 
@@ -75118,15 +73789,9 @@ export interface V3PasswordExemptContractContractsServiceIdByServiceIdOutContrac
 
 /** Options of `POST v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate`. */
 export interface V3PasswordExemptContractContractsServiceIdByServiceIdOutContractCodeByOutContractCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 免密支付服务ID
-   * Path variable.
-   */
+  /** 免密支付服务ID (path variable) */
   service_id: string | number;
-  /**
-   * 商户签约协议号
-   * Path variable.
-   */
+  /** 商户签约协议号 (path variable) */
   out_contract_code: string;
   /** The JSON body. */
   json: {
@@ -76177,10 +74842,7 @@ export interface V3PayPartnerTransactionsH5 extends EndpointVerbs<{
 
 /** Options of `GET v3/pay/partner/transactions/id/{transaction_id}`. */
 export interface V3PayPartnerTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query: {
@@ -76811,10 +75473,7 @@ export interface V3PayPartnerTransactionsNative extends EndpointVerbs<{
 
 /** Options of `GET v3/pay/partner/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3PayPartnerTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -76933,10 +75592,7 @@ export interface V3PayPartnerTransactionsOutTradeNoByOutTradeNoGetData {
 
 /** Options of `POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close`. */
 export interface V3PayPartnerTransactionsOutTradeNoByOutTradeNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -76962,10 +75618,7 @@ export interface V3PayPartnerTransactionsOutTradeNoByOutTradeNoClose extends End
 
 /** Options of `POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse`. */
 export interface V3PayPartnerTransactionsOutTradeNoByOutTradeNoReversePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -77759,10 +76412,7 @@ export interface V3PayTransactionsH5 extends EndpointVerbs<{
 
 /** Options of `GET v3/pay/transactions/id/{transaction_id}`. */
 export interface V3PayTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query: {
@@ -78255,10 +76905,7 @@ export interface V3PayTransactionsNative extends EndpointVerbs<{
 
 /** Options of `GET v3/pay/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3PayTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query: {
@@ -78362,10 +77009,7 @@ export interface V3PayTransactionsOutTradeNoByOutTradeNoGetData {
 
 /** Options of `POST v3/pay/transactions/out-trade-no/{out_trade_no}/close`. */
 export interface V3PayTransactionsOutTradeNoByOutTradeNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -78389,10 +77033,7 @@ export interface V3PayTransactionsOutTradeNoByOutTradeNoClose extends EndpointVe
 
 /** Options of `POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse`. */
 export interface V3PayTransactionsOutTradeNoByOutTradeNoReversePostOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -78530,10 +77171,7 @@ export interface V3Pay {
 
 /** Options of `GET v3/pay-devices/open-scenario-speaker/{device_sn}`. */
 export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnGetOptions extends TypedOptions {
-  /**
-   * 设备sn
-   * Path variable.
-   */
+  /** 设备sn (path variable) */
   device_sn: string;
 }
 
@@ -78551,10 +77189,7 @@ export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnGetData {
 
 /** Options of `POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind`. */
 export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnBindPostOptions extends TypedOptions {
-  /**
-   * 设备sn
-   * Path variable.
-   */
+  /** 设备sn (path variable) */
   device_sn: string;
   /** The JSON body. */
   json: {
@@ -78589,10 +77224,7 @@ export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnBind extends EndpointV
 
 /** Options of `POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind`. */
 export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnPrebindPostOptions extends TypedOptions {
-  /**
-   * 设备sn
-   * Path variable.
-   */
+  /** 设备sn (path variable) */
   device_sn: string;
   /** The JSON body. */
   json: {
@@ -78623,10 +77255,7 @@ export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnPrebind extends Endpoi
 
 /** Options of `POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind`. */
 export interface V3PayDevicesOpenScenarioSpeakerByDeviceSnUnbindPostOptions extends TypedOptions {
-  /**
-   * 设备sn
-   * Path variable.
-   */
+  /** 设备sn (path variable) */
   device_sn: string;
 }
 
@@ -78738,10 +77367,7 @@ export interface V3PayDevicesOpenScenarioSpeaker {
 
 /** Options of `POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report`. */
 export interface V3PayDevicesOpenScenarioSpeakerorderByTransactionIdReportPostOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** The JSON body. */
   json: {
@@ -78820,10 +77446,7 @@ export interface V3PayDevicesOpenScenarioSpeakerorder {
 
 /** Options of `POST v3/pay-devices/printers/{device_id}/print-orders`. */
 export interface V3PayDevicesPrintersByDeviceIdPrintOrdersPostOptions extends TypedOptions {
-  /**
-   * 小票机设备号
-   * Path variable.
-   */
+  /** 小票机设备号 (path variable) */
   device_id: string;
   /** The JSON body. */
   json?: {
@@ -78858,15 +77481,9 @@ export type V3PayDevicesPrintersByDeviceIdPrintOrdersPostData = undefined;
 
 /** Options of `GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}`. */
 export interface V3PayDevicesPrintersByDeviceIdPrintOrdersByPrintOrderNoGetOptions extends TypedOptions {
-  /**
-   * 小票机设备号
-   * Path variable.
-   */
+  /** 小票机设备号 (path variable) */
   device_id: string;
-  /**
-   * 打印单号
-   * Path variable.
-   */
+  /** 打印单号 (path variable) */
   print_order_no: string;
 }
 
@@ -79195,10 +77812,7 @@ export interface V3PayrollCardAuthenticationsPreOrderWithAuth extends EndpointVe
 
 /** Options of `GET v3/payroll-card/authentications/{authenticate_number}`. */
 export interface V3PayrollCardAuthenticationsByAuthenticateNumberGetOptions extends TypedOptions {
-  /**
-   * 商家核身单号
-   * Path variable.
-   */
+  /** 商家核身单号 (path variable) */
   authenticate_number: string;
   /** Query string parameters. */
   query: {
@@ -79267,10 +77881,7 @@ export interface V3PayrollCardAuthentications extends EndpointVerbs<{
 
 /** Options of `GET v3/payroll-card/relations/{openid}`. */
 export interface V3PayrollCardRelationsByOpenidGetOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -79605,10 +78216,7 @@ export interface V3PayscoreAcquiringbankPermissionsPostData {
 
 /** Options of `GET v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}`. */
 export interface V3PayscoreAcquiringbankPermissionsAuthorizationCodeByAuthorizationCodeGetOptions extends TypedOptions {
-  /**
-   * 授权协议号
-   * Path variable.
-   */
+  /** 授权协议号 (path variable) */
   authorization_code: string;
   /** Query string parameters. */
   query: {
@@ -79653,10 +78261,7 @@ export interface V3PayscoreAcquiringbankPermissionsAuthorizationCodeByAuthorizat
 
 /** Options of `POST v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate`. */
 export interface V3PayscoreAcquiringbankPermissionsAuthorizationCodeByAuthorizationCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 授权协议号
-   * Path variable.
-   */
+  /** 授权协议号 (path variable) */
   authorization_code: string;
   /** The JSON body. */
   json: {
@@ -80114,10 +78719,7 @@ export interface V3PayscoreAcquiringbankServiceorderDeduction extends EndpointVe
 
 /** Options of `POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel`. */
 export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -80148,10 +78750,7 @@ export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoCancel extends E
 
 /** Options of `POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete`. */
 export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoCompletePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -80228,10 +78827,7 @@ export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoComplete extends
 
 /** Options of `POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify`. */
 export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoModifyPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -80286,10 +78882,7 @@ export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoModify extends E
 
 /** Options of `POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo`. */
 export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoRegisterdeductinfoPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -80326,10 +78919,7 @@ export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoRegisterdeductin
 
 /** Options of `POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync`. */
 export interface V3PayscoreAcquiringbankServiceorderByOutOrderNoSyncPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -81008,10 +79598,7 @@ export interface V3PayscoreOverseaPartnerServiceorderPostData {
 
 /** Options of `POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel`. */
 export interface V3PayscoreOverseaPartnerServiceorderByOutOrderNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -81039,10 +79626,7 @@ export interface V3PayscoreOverseaPartnerServiceorderByOutOrderNoCancel extends 
 
 /** Options of `POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete`. */
 export interface V3PayscoreOverseaPartnerServiceorderByOutOrderNoCompletePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -81118,10 +79702,7 @@ export interface V3PayscoreOverseaPartnerServiceorderByOutOrderNoComplete extend
 
 /** Options of `POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync`. */
 export interface V3PayscoreOverseaPartnerServiceorderByOutOrderNoSyncPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -81412,10 +79993,7 @@ export interface V3PayscorePartnerPermissionsAssessUserRiskLevel extends Endpoin
 
 /** Options of `GET v3/payscore/partner/permissions/authorization-code/{authorization_code}`. */
 export interface V3PayscorePartnerPermissionsAuthorizationCodeByAuthorizationCodeGetOptions extends TypedOptions {
-  /**
-   * 授权协议号
-   * Path variable.
-   */
+  /** 授权协议号 (path variable) */
   authorization_code: string;
   /** Query string parameters. */
   query: {
@@ -81460,10 +80038,7 @@ export interface V3PayscorePartnerPermissionsAuthorizationCodeByAuthorizationCod
 
 /** Options of `POST v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate`. */
 export interface V3PayscorePartnerPermissionsAuthorizationCodeByAuthorizationCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 授权协议号
-   * Path variable.
-   */
+  /** 授权协议号 (path variable) */
   authorization_code: string;
   /** The JSON body. */
   json: {
@@ -81704,10 +80279,7 @@ export interface V3PayscorePartnerServiceAccountApplicationsPostData {
 
 /** Options of `GET v3/payscore/partner/service-account-applications/{out_apply_no}`. */
 export interface V3PayscorePartnerServiceAccountApplicationsByOutApplyNoGetOptions extends TypedOptions {
-  /**
-   * 商户申请绑定单号
-   * Path variable.
-   */
+  /** 商户申请绑定单号 (path variable) */
   out_apply_no: string;
 }
 
@@ -82190,10 +80762,7 @@ export interface V3PayscorePartnerServiceorderDirectComplete extends EndpointVer
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/cancel`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82222,10 +80791,7 @@ export interface V3PayscorePartnerServiceorderByOutOrderNoCancel extends Endpoin
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/complete`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoCompletePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82309,10 +80875,7 @@ export interface V3PayscorePartnerServiceorderByOutOrderNoComplete extends Endpo
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/modify`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoModifyPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82374,10 +80937,7 @@ export interface V3PayscorePartnerServiceorderByOutOrderNoModify extends Endpoin
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/pay`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoPayPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82404,10 +80964,7 @@ export interface V3PayscorePartnerServiceorderByOutOrderNoPay extends EndpointVe
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoSendPendingmessagePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82460,10 +81017,7 @@ export interface V3PayscorePartnerServiceorderByOutOrderNoSendPendingmessage ext
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoSendPrepaidmessagePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82516,10 +81070,7 @@ export interface V3PayscorePartnerServiceorderByOutOrderNoSendPrepaidmessage ext
 
 /** Options of `POST v3/payscore/partner/serviceorder/{out_order_no}/sync`. */
 export interface V3PayscorePartnerServiceorderByOutOrderNoSyncPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -82820,10 +81371,7 @@ export interface V3PayscorePartnerServicepayondeliveryorder extends EndpointVerb
 
 /** Options of `GET v3/payscore/partner/servicequotas/service-id/{service_id}`. */
 export interface V3PayscorePartnerServicequotasServiceIdByServiceIdGetOptions extends TypedOptions {
-  /**
-   * 服务ID
-   * Path variable.
-   */
+  /** 服务ID (path variable) */
   service_id: string;
   /** Query string parameters. */
   query: {
@@ -83098,10 +81646,7 @@ export interface V3PayscorePayafterOrdersPostData {
 
 /** Options of `POST v3/payscore/payafter-orders/{out_order_no}/cancel`. */
 export interface V3PayscorePayafterOrdersByOutOrderNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -83141,10 +81686,7 @@ export interface V3PayscorePayafterOrdersByOutOrderNoCancel extends EndpointVerb
 
 /** Options of `POST v3/payscore/payafter-orders/{out_order_no}/complete`. */
 export interface V3PayscorePayafterOrdersByOutOrderNoCompletePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -83218,10 +81760,7 @@ export interface V3PayscorePayafterOrdersByOutOrderNoComplete extends EndpointVe
 
 /** Options of `POST v3/payscore/payafter-orders/{out_order_no}/sync`. */
 export interface V3PayscorePayafterOrdersByOutOrderNoSyncPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json?: {
@@ -83451,10 +81990,7 @@ export interface V3PayscorePermissionsAssessUserRiskLevel extends EndpointVerbs<
 
 /** Options of `GET v3/payscore/permissions/authorization-code/{authorization_code}`. */
 export interface V3PayscorePermissionsAuthorizationCodeByAuthorizationCodeGetOptions extends TypedOptions {
-  /**
-   * 授权协议号
-   * Path variable.
-   */
+  /** 授权协议号 (path variable) */
   authorization_code: string;
   /** Query string parameters. */
   query: {
@@ -83491,10 +82027,7 @@ export interface V3PayscorePermissionsAuthorizationCodeByAuthorizationCodeGetDat
 
 /** Options of `POST v3/payscore/permissions/authorization-code/{authorization_code}/terminate`. */
 export interface V3PayscorePermissionsAuthorizationCodeByAuthorizationCodeTerminatePostOptions extends TypedOptions {
-  /**
-   * 授权协议号
-   * Path variable.
-   */
+  /** 授权协议号 (path variable) */
   authorization_code: string;
   /** The JSON body. */
   json: {
@@ -83574,10 +82107,7 @@ export interface V3PayscorePermissionsAuthorizationCode {
 
 /** Options of `GET v3/payscore/permissions/openid/{openid}`. */
 export interface V3PayscorePermissionsOpenidByOpenidGetOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -83614,10 +82144,7 @@ export interface V3PayscorePermissionsOpenidByOpenidGetData {
 
 /** Options of `POST v3/payscore/permissions/openid/{openid}/terminate`. */
 export interface V3PayscorePermissionsOpenidByOpenidTerminatePostOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** The JSON body. */
   json: {
@@ -83801,10 +82328,7 @@ export interface V3PayscorePlanPartnerPayscorePlansPostData {
 
 /** Options of `GET v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}`. */
 export interface V3PayscorePlanPartnerPayscorePlansMerchantPlanNoByMerchantPlanNoGetOptions extends TypedOptions {
-  /**
-   * 支付分计划商户侧单号
-   * Path variable.
-   */
+  /** 支付分计划商户侧单号 (path variable) */
   merchant_plan_no: string;
   /** Query string parameters. */
   query: {
@@ -83862,10 +82386,7 @@ export interface V3PayscorePlanPartnerPayscorePlansMerchantPlanNoByMerchantPlanN
 
 /** Options of `POST v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`. */
 export interface V3PayscorePlanPartnerPayscorePlansMerchantPlanNoByMerchantPlanNoStopPostOptions extends TypedOptions {
-  /**
-   * 商户支付分计划对应的计划号
-   * Path variable.
-   */
+  /** 商户支付分计划对应的计划号 (path variable) */
   merchant_plan_no: string;
   /** The JSON body. */
   json: {
@@ -84083,10 +82604,7 @@ export interface V3PayscorePlanPayscorePlansPostData {
 
 /** Options of `GET v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}`. */
 export interface V3PayscorePlanPayscorePlansMerchantPlanNoByMerchantPlanNoGetOptions extends TypedOptions {
-  /**
-   * 支付分计划商户侧单号
-   * Path variable.
-   */
+  /** 支付分计划商户侧单号 (path variable) */
   merchant_plan_no: string;
 }
 
@@ -84135,10 +82653,7 @@ export interface V3PayscorePlanPayscorePlansMerchantPlanNoByMerchantPlanNoGetDat
 
 /** Options of `POST v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`. */
 export interface V3PayscorePlanPayscorePlansMerchantPlanNoByMerchantPlanNoStopPostOptions extends TypedOptions {
-  /**
-   * 商户支付分计划对应的计划号
-   * Path variable.
-   */
+  /** 商户支付分计划对应的计划号 (path variable) */
   merchant_plan_no: string;
 }
 
@@ -84726,10 +83241,7 @@ export interface V3PayscoreServiceorderDirectComplete extends EndpointVerbs<{
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/cancel`. */
 export interface V3PayscoreServiceorderByOutOrderNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -84769,10 +83281,7 @@ export interface V3PayscoreServiceorderByOutOrderNoCancel extends EndpointVerbs<
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/complete`. */
 export interface V3PayscoreServiceorderByOutOrderNoCompletePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -84920,10 +83429,7 @@ export interface V3PayscoreServiceorderByOutOrderNoComplete extends EndpointVerb
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/modify`. */
 export interface V3PayscoreServiceorderByOutOrderNoModifyPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -85085,10 +83591,7 @@ export interface V3PayscoreServiceorderByOutOrderNoModify extends EndpointVerbs<
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/pay`. */
 export interface V3PayscoreServiceorderByOutOrderNoPayPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json?: {
@@ -85126,10 +83629,7 @@ export interface V3PayscoreServiceorderByOutOrderNoPay extends EndpointVerbs<{
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/send-pendingmessage`. */
 export interface V3PayscoreServiceorderByOutOrderNoSendPendingmessagePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -85180,10 +83680,7 @@ export interface V3PayscoreServiceorderByOutOrderNoSendPendingmessage extends En
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage`. */
 export interface V3PayscoreServiceorderByOutOrderNoSendPrepaidmessagePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -85234,10 +83731,7 @@ export interface V3PayscoreServiceorderByOutOrderNoSendPrepaidmessage extends En
 
 /** Options of `POST v3/payscore/serviceorder/{out_order_no}/sync`. */
 export interface V3PayscoreServiceorderByOutOrderNoSyncPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -85863,10 +84357,7 @@ export interface V3PayscoreSignPlanPartnerUserSignPlansPostData {
 
 /** Options of `GET v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}`. */
 export interface V3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoGetOptions extends TypedOptions {
-  /**
-   * 商户签约计划号
-   * Path variable.
-   */
+  /** 商户签约计划号 (path variable) */
   merchant_sign_plan_no: string;
   /** Query string parameters. */
   query: {
@@ -85952,10 +84443,7 @@ export interface V3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoByMerch
 
 /** Options of `POST v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`. */
 export interface V3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoStopPostOptions extends TypedOptions {
-  /**
-   * 商户侧签约计划号
-   * Path variable.
-   */
+  /** 商户侧签约计划号 (path variable) */
   merchant_sign_plan_no: string;
   /** The JSON body. */
   json: {
@@ -86345,10 +84833,7 @@ export interface V3PayscoreSignPlanUserSignPlansPostData {
 
 /** Options of `GET v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}`. */
 export interface V3PayscoreSignPlanUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoGetOptions extends TypedOptions {
-  /**
-   * 商户签约计划号
-   * Path variable.
-   */
+  /** 商户签约计划号 (path variable) */
   merchant_sign_plan_no: string;
 }
 
@@ -86423,10 +84908,7 @@ export interface V3PayscoreSignPlanUserSignPlansMerchantSignPlanNoByMerchantSign
 
 /** Options of `POST v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`. */
 export interface V3PayscoreSignPlanUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoStopPostOptions extends TypedOptions {
-  /**
-   * 商户侧签约计划号
-   * Path variable.
-   */
+  /** 商户侧签约计划号 (path variable) */
   merchant_sign_plan_no: string;
   /** The JSON body. */
   json: {
@@ -86748,10 +85230,7 @@ export interface V3PayscoreSmartretailOrdersPostData {
 
 /** Options of `POST v3/payscore/smartretail-orders/{out_order_no}/cancel`. */
 export interface V3PayscoreSmartretailOrdersByOutOrderNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -86791,10 +85270,7 @@ export interface V3PayscoreSmartretailOrdersByOutOrderNoCancel extends EndpointV
 
 /** Options of `POST v3/payscore/smartretail-orders/{out_order_no}/complete`. */
 export interface V3PayscoreSmartretailOrdersByOutOrderNoCompletePostOptions extends TypedOptions {
-  /**
-   * 商户服务订单号
-   * Path variable.
-   */
+  /** 商户服务订单号 (path variable) */
   out_order_no: string;
   /** The JSON body. */
   json: {
@@ -86974,15 +85450,9 @@ export interface V3PayscoreUserServiceState extends EndpointVerbs<{
 
 /** Options of `POST v3/payscore/users/{openid}/permissions/{service_id}/terminate`. */
 export interface V3PayscoreUsersByOpenidPermissionsByServiceIdTerminatePostOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
-  /**
-   * 公众账号ID
-   * Path variable.
-   */
+  /** 公众账号ID (path variable) */
   service_id: string;
   /** The JSON body. */
   json: {
@@ -87214,10 +85684,7 @@ export interface V3PlatsolutionEcommerceBankTransferRechargesApply extends Endpo
 
 /** Options of `GET v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}`. */
 export interface V3PlatsolutionEcommerceBankTransferRechargesOutRechargeNoByOutRechargeNoGetOptions extends TypedOptions {
-  /**
-   * 商户充值单号
-   * Path variable.
-   */
+  /** 商户充值单号 (path variable) */
   out_recharge_no: string;
 }
 
@@ -87342,10 +85809,7 @@ export interface V3PlatsolutionEcommerceInsuranceCompensationContractsPostData {
 
 /** Options of `POST v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened`. */
 export interface V3PlatsolutionEcommerceInsuranceCompensationContractsSubMchidBySubMchidCheckOpenedPostOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -87492,10 +85956,7 @@ export interface V3PlatsolutionEcommerceMchTransferCompensateBillsPostData {
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}`. */
 export interface V3PlatsolutionEcommerceMchTransferCompensateBillsBillIdByBillIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付单号
-   * Path variable.
-   */
+  /** 微信支付单号 (path variable) */
   bill_id: string;
 }
 
@@ -87580,10 +86041,7 @@ export interface V3PlatsolutionEcommerceMchTransferCompensateBillsBillId {
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -87633,10 +86091,7 @@ export interface V3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoByOut
 
 /** Options of `POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel`. */
 export interface V3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoByOutBillNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -87874,10 +86329,7 @@ export interface V3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensation
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}`. */
 export interface V3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdByBillIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付单号
-   * Path variable.
-   */
+  /** 微信支付单号 (path variable) */
   bill_id: string;
   /** Query string parameters. */
   query?: {
@@ -87971,10 +86423,7 @@ export interface V3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensation
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query?: {
@@ -88161,10 +86610,7 @@ export interface V3PlatsolutionEcommerceMchTransferDepositInsurancePremiumsCompe
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
 }
 
@@ -88340,10 +86786,7 @@ export interface V3PlatsolutionEcommerceMchTransferDepositShippingCostCompensati
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query?: {
@@ -88517,10 +86960,7 @@ export interface V3PlatsolutionEcommerceMchTransferInsuranceClaimBillsPostData {
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}`. */
 export interface V3PlatsolutionEcommerceMchTransferInsuranceClaimBillsBillIdByBillIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付单号
-   * Path variable.
-   */
+  /** 微信支付单号 (path variable) */
   bill_id: string;
   /** Query string parameters. */
   query?: {
@@ -88612,10 +87052,7 @@ export interface V3PlatsolutionEcommerceMchTransferInsuranceClaimBillsBillId {
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query?: {
@@ -88672,10 +87109,7 @@ export interface V3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoB
 
 /** Options of `POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel`. */
 export interface V3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoByOutBillNoCancelPostOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** The JSON body. */
   json?: {
@@ -88895,10 +87329,7 @@ export interface V3PlatsolutionEcommerceMchTransferSubMchCompensationBillsPostDa
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferSubMchCompensationBillsByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query?: {
@@ -89066,10 +87497,7 @@ export interface V3PlatsolutionEcommerceMchTransferTransferBillsPostData {
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}`. */
 export interface V3PlatsolutionEcommerceMchTransferTransferBillsBillIdByBillIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付单号
-   * Path variable.
-   */
+  /** 微信支付单号 (path variable) */
   bill_id: string;
   /** Query string parameters. */
   query?: {
@@ -89161,10 +87589,7 @@ export interface V3PlatsolutionEcommerceMchTransferTransferBillsBillId {
 
 /** Options of `GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`. */
 export interface V3PlatsolutionEcommerceMchTransferTransferBillsOutBillNoByOutBillNoGetOptions extends TypedOptions {
-  /**
-   * 商户单号
-   * Path variable.
-   */
+  /** 商户单号 (path variable) */
   out_bill_no: string;
   /** Query string parameters. */
   query?: {
@@ -89314,10 +87739,7 @@ export interface V3PlatsolutionEcommerceRechargeEmployeesPostData {
 
 /** Options of `GET v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}`. */
 export interface V3PlatsolutionEcommerceRechargeEmployeesSubMchidBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -89340,15 +87762,9 @@ export interface V3PlatsolutionEcommerceRechargeEmployeesSubMchidBySubMchidGetDa
 
 /** Options of `POST v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete`. */
 export interface V3PlatsolutionEcommerceRechargeEmployeesSubMchidBySubMchidSpOpenidBySpOpenidDeletePostOptions extends TypedOptions {
-  /**
-   * 二级商户号
-   * Path variable.
-   */
+  /** 二级商户号 (path variable) */
   sub_mchid: string;
-  /**
-   * 员工OpenID
-   * Path variable.
-   */
+  /** 员工OpenID (path variable) */
   sp_openid: string;
 }
 
@@ -89578,10 +87994,7 @@ export interface V3PlatsolutionEcommerceRechargesApply extends EndpointVerbs<{
 
 /** Options of `GET v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}`. */
 export interface V3PlatsolutionEcommerceRechargesOutRechargeNoByOutRechargeNoGetOptions extends TypedOptions {
-  /**
-   * 商户充值单号
-   * Path variable.
-   */
+  /** 商户充值单号 (path variable) */
   out_recharge_no: string;
   /** Query string parameters. */
   query: {
@@ -89670,10 +88083,7 @@ export interface V3PlatsolutionEcommerceRechargesOutRechargeNoByOutRechargeNoGet
 
 /** Options of `POST v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close`. */
 export interface V3PlatsolutionEcommerceRechargesOutRechargeNoByOutRechargeNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户充值单号
-   * Path variable.
-   */
+  /** 商户充值单号 (path variable) */
   out_recharge_no: string;
   /** Query string parameters. */
   query: {
@@ -89900,10 +88310,7 @@ export interface V3PlatsolutionEcommerceSettlePrepaySettleOrdersPostData {
 
 /** Options of `GET v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}`. */
 export interface V3PlatsolutionEcommerceSettlePrepaySettleOrdersBySettleBatchNoGetOptions extends TypedOptions {
-  /**
-   * 微信支付结算批次单号
-   * Path variable.
-   */
+  /** 微信支付结算批次单号 (path variable) */
   settle_batch_no: string;
 }
 
@@ -89929,10 +88336,7 @@ export interface V3PlatsolutionEcommerceSettlePrepaySettleOrdersBySettleBatchNoG
 
 /** Options of `POST v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle`. */
 export interface V3PlatsolutionEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettlePostOptions extends TypedOptions {
-  /**
-   * 微信支付结算批次单号
-   * Path variable.
-   */
+  /** 微信支付结算批次单号 (path variable) */
   settle_batch_no: string;
   /** The JSON body. */
   json: {
@@ -90118,10 +88522,7 @@ export interface V3PlatsolutionEcommerceWithdrawDayEndBalanceWithdrawPostData {
 
 /** Options of `GET v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}`. */
 export interface V3PlatsolutionEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoByOutRequestNoGetOptions extends TypedOptions {
-  /**
-   * 商户提现单号
-   * Path variable.
-   */
+  /** 商户提现单号 (path variable) */
   out_request_no: string;
   /** Query string parameters. */
   query: {
@@ -90303,10 +88704,7 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesApply extends Endpoint
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesBatchIdByBatchIdGetOptions extends TypedOptions {
-  /**
-   * 商家转账批次单号
-   * Path variable.
-   */
+  /** 商家转账批次单号 (path variable) */
   batch_id: string;
   /** Query string parameters. */
   query: {
@@ -90379,15 +88777,9 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesBatchIdByBatchIdGetDat
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailIdGetOptions extends TypedOptions {
-  /**
-   * 商家转账批次单号
-   * Path variable.
-   */
+  /** 商家转账批次单号 (path variable) */
   batch_id: string;
-  /**
-   * 商家转账明细单号
-   * Path variable.
-   */
+  /** 商家转账明细单号 (path variable) */
   detail_id: string;
   /** Query string parameters. */
   query: {
@@ -90563,15 +88955,9 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesBatchId {
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
   /** Query string parameters. */
   query: {
@@ -90604,15 +88990,9 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatch
 
 /** Options of `POST v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDetailNoApplyPostOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
   /** The JSON body. */
   json: {
@@ -90795,10 +89175,7 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesDetailReceipts {
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -90871,15 +89248,9 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesOutBatchNoByOutBatchNo
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
   /** Query string parameters. */
   query: {
@@ -91055,10 +89426,7 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesOutBatchNo {
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -91087,10 +89455,7 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatc
 
 /** Options of `POST v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply`. */
 export interface V3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoApplyPostOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** The JSON body. */
   json: {
@@ -91272,10 +89637,7 @@ export interface V3PlatsolutionInsuranceMchTransferReservationApply extends Endp
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}`. */
 export interface V3PlatsolutionInsuranceMchTransferReservationOutReservationNoByOutReservationNoGetOptions extends TypedOptions {
-  /**
-   * 商户预约单号
-   * Path variable.
-   */
+  /** 商户预约单号 (path variable) */
   out_reservation_no: string;
   /** Query string parameters. */
   query: {
@@ -91327,10 +89689,7 @@ export interface V3PlatsolutionInsuranceMchTransferReservationOutReservationNoBy
 
 /** Options of `POST v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`. */
 export interface V3PlatsolutionInsuranceMchTransferReservationOutReservationNoByOutReservationNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户预约单号
-   * Path variable.
-   */
+  /** 商户预约单号 (path variable) */
   out_reservation_no: string;
   /** Query string parameters. */
   query: {
@@ -91442,10 +89801,7 @@ export interface V3PlatsolutionInsuranceMchTransferReservationOutReservationNo {
 
 /** Options of `GET v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}`. */
 export interface V3PlatsolutionInsuranceMchTransferReservationReservationIdByReservationIdGetOptions extends TypedOptions {
-  /**
-   * 微信转账预约单号
-   * Path variable.
-   */
+  /** 微信转账预约单号 (path variable) */
   reservation_id: string;
   /** Query string parameters. */
   query: {
@@ -91617,10 +89973,7 @@ export interface V3PlatsolutionMchTransferBatchesApply extends EndpointVerbs<{
 
 /** Options of `GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}`. */
 export interface V3PlatsolutionMchTransferBatchesBatchIdByBatchIdGetOptions extends TypedOptions {
-  /**
-   * 商家转账批次单号
-   * Path variable.
-   */
+  /** 商家转账批次单号 (path variable) */
   batch_id: string;
   /** Query string parameters. */
   query: {
@@ -91693,15 +90046,9 @@ export interface V3PlatsolutionMchTransferBatchesBatchIdByBatchIdGetData {
 
 /** Options of `GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`. */
 export interface V3PlatsolutionMchTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailIdGetOptions extends TypedOptions {
-  /**
-   * 商家转账批次单号
-   * Path variable.
-   */
+  /** 商家转账批次单号 (path variable) */
   batch_id: string;
-  /**
-   * 商家转账明细单号
-   * Path variable.
-   */
+  /** 商家转账明细单号 (path variable) */
   detail_id: string;
   /** Query string parameters. */
   query: {
@@ -91880,15 +90227,9 @@ export interface V3PlatsolutionMchTransferBatchesBatchId {
 
 /** Options of `GET v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}`. */
 export interface V3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
   /** Query string parameters. */
   query: {
@@ -91921,15 +90262,9 @@ export interface V3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoByOutBa
 
 /** Options of `POST v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply`. */
 export interface V3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDetailNoApplyPostOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
   /** The JSON body. */
   json: {
@@ -92120,10 +90455,7 @@ export interface V3PlatsolutionMchTransferBatchesDetailReceipts {
 
 /** Options of `GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}`. */
 export interface V3PlatsolutionMchTransferBatchesOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -92196,15 +90528,9 @@ export interface V3PlatsolutionMchTransferBatchesOutBatchNoByOutBatchNoGetData {
 
 /** Options of `GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`. */
 export interface V3PlatsolutionMchTransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
   /** Query string parameters. */
   query: {
@@ -92383,10 +90709,7 @@ export interface V3PlatsolutionMchTransferBatchesOutBatchNo {
 
 /** Options of `GET v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}`. */
 export interface V3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -92415,10 +90738,7 @@ export interface V3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoByOutB
 
 /** Options of `POST v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply`. */
 export interface V3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoApplyPostOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** The JSON body. */
   json: {
@@ -92605,10 +90925,7 @@ export interface V3PlatsolutionMchTransferReservationApply extends EndpointVerbs
 
 /** Options of `GET v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}`. */
 export interface V3PlatsolutionMchTransferReservationOutReservationNoByOutReservationNoGetOptions extends TypedOptions {
-  /**
-   * 商户预约单号
-   * Path variable.
-   */
+  /** 商户预约单号 (path variable) */
   out_reservation_no: string;
   /** Query string parameters. */
   query: {
@@ -92660,10 +90977,7 @@ export interface V3PlatsolutionMchTransferReservationOutReservationNoByOutReserv
 
 /** Options of `POST v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`. */
 export interface V3PlatsolutionMchTransferReservationOutReservationNoByOutReservationNoClosePostOptions extends TypedOptions {
-  /**
-   * 商户预约单号
-   * Path variable.
-   */
+  /** 商户预约单号 (path variable) */
   out_reservation_no: string;
   /** Query string parameters. */
   query: {
@@ -92779,10 +91093,7 @@ export interface V3PlatsolutionMchTransferReservationOutReservationNo {
 
 /** Options of `GET v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}`. */
 export interface V3PlatsolutionMchTransferReservationReservationIdByReservationIdGetOptions extends TypedOptions {
-  /**
-   * 微信转账预约单号
-   * Path variable.
-   */
+  /** 微信转账预约单号 (path variable) */
   reservation_id: string;
   /** Query string parameters. */
   query: {
@@ -92930,10 +91241,7 @@ export interface V3ProfitsharingBills extends EndpointVerbs<{
 
 /** Options of `GET v3/profitsharing/merchant-configs/{sub_mchid}`. */
 export interface V3ProfitsharingMerchantConfigsBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
 }
 
@@ -93115,10 +91423,7 @@ export interface V3ProfitsharingOrdersUnfreeze extends EndpointVerbs<{
 
 /** Options of `GET v3/profitsharing/orders/{out_order_no}`. */
 export interface V3ProfitsharingOrdersByOutOrderNoGetOptions extends TypedOptions {
-  /**
-   * 商户分账单号
-   * Path variable.
-   */
+  /** 商户分账单号 (path variable) */
   out_order_no: string;
   /** Query string parameters. */
   query: {
@@ -93348,10 +91653,7 @@ export interface V3ProfitsharingReturnOrdersPostData {
 
 /** Options of `GET v3/profitsharing/return-orders/{out_return_no}`. */
 export interface V3ProfitsharingReturnOrdersByOutReturnNoGetOptions extends TypedOptions {
-  /**
-   * 商户回退单号
-   * Path variable.
-   */
+  /** 商户回退单号 (path variable) */
   out_return_no: string;
   /** Query string parameters. */
   query: {
@@ -93431,10 +91733,7 @@ export interface V3ProfitsharingReturnOrders extends EndpointVerbs<{
 
 /** Options of `GET v3/profitsharing/transactions/{transaction_id}/amounts`. */
 export interface V3ProfitsharingTransactionsByTransactionIdAmountsGetOptions extends TypedOptions {
-  /**
-   * 微信订单号
-   * Path variable.
-   */
+  /** 微信订单号 (path variable) */
   transaction_id: string;
 }
 
@@ -93657,10 +91956,7 @@ export interface V3QrcodeTransactionsPostData {
 
 /** Options of `GET v3/qrcode/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3QrcodeTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户系统内部订单号
-   * Path variable.
-   */
+  /** 商户系统内部订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -93807,10 +92103,7 @@ export interface V3QrcodeTransactions extends EndpointVerbs<{
 
 /** Options of `GET v3/qrcode/user-services/contract-id/{contract_id}`. */
 export interface V3QrcodeUserServicesContractIdByContractIdGetOptions extends TypedOptions {
-  /**
-   * 签约成功后，微信返回代扣签约ID
-   * Path variable.
-   */
+  /** 签约成功后，微信返回代扣签约ID (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query?: {
@@ -93919,10 +92212,7 @@ export interface V3RateActivityApplicationsPostData {
 
 /** Options of `GET v3/rate-activity/applications/id/{application_id}`. */
 export interface V3RateActivityApplicationsIdByApplicationIdGetOptions extends TypedOptions {
-  /**
-   * 申请单编号
-   * Path variable.
-   */
+  /** 申请单编号 (path variable) */
   application_id: string;
 }
 
@@ -93942,10 +92232,7 @@ export interface V3RateActivityApplicationsIdByApplicationIdGetData {
 
 /** Options of `PATCH v3/rate-activity/applications/id/{application_id}`. */
 export interface V3RateActivityApplicationsIdByApplicationIdPatchOptions extends TypedOptions {
-  /**
-   * 申请单编号
-   * Path variable.
-   */
+  /** 申请单编号 (path variable) */
   application_id: string;
   /** The JSON body. */
   json?: {
@@ -94146,10 +92433,7 @@ export interface V3RechargeBankTransferRechargesApply extends EndpointVerbs<{
 
 /** Options of `GET v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}`. */
 export interface V3RechargeBankTransferRechargesOutRechargeNoByOutRechargeNoGetOptions extends TypedOptions {
-  /**
-   * 商户充值单号
-   * Path variable.
-   */
+  /** 商户充值单号 (path variable) */
   out_recharge_no: string;
 }
 
@@ -94380,10 +92664,7 @@ export interface V3RefundDomesticRefundsPostData {
 
 /** Options of `GET v3/refund/domestic/refunds/{out_refund_no}`. */
 export interface V3RefundDomesticRefundsByOutRefundNoGetOptions extends TypedOptions {
-  /**
-   * 商户退款单号
-   * Path variable.
-   */
+  /** 商户退款单号 (path variable) */
   out_refund_no: string;
   /** Query string parameters. */
   query?: {
@@ -94485,10 +92766,7 @@ export interface V3RefundDomesticRefundsByOutRefundNo extends EndpointVerbs<{
 
 /** Options of `POST v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund`. */
 export interface V3RefundDomesticRefundsByRefundIdApplyAbnormalRefundPostOptions extends TypedOptions {
-  /**
-   * 微信退款单号
-   * Path variable.
-   */
+  /** 微信退款单号 (path variable) */
   refund_id: string;
   /** The JSON body. */
   json: {
@@ -94652,10 +92930,7 @@ export interface V3Refund {
 
 /** Options of `GET v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}`. */
 export interface V3RepaymentCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 还款单订单号
-   * Path variable.
-   */
+  /** 还款单订单号 (path variable) */
   combine_out_trade_no: string;
 }
 
@@ -94710,10 +92985,7 @@ export interface V3RepaymentCombineTransactionsPartnerOutTradeNoByCombineOutTrad
 
 /** Options of `POST v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close`. */
 export interface V3RepaymentCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoClosePostOptions extends TypedOptions {
-  /**
-   * 还款单订单号
-   * Path variable.
-   */
+  /** 还款单订单号 (path variable) */
   combine_out_trade_no: string;
   /** The JSON body. */
   json: {
@@ -95080,10 +93352,7 @@ export interface V3SmartguideGuidesPostData {
 
 /** Options of `PATCH v3/smartguide/guides/{guide_id}`. */
 export interface V3SmartguideGuidesByGuideIdPatchOptions extends TypedOptions {
-  /**
-   * 服务人员ID
-   * Path variable.
-   */
+  /** 服务人员ID (path variable) */
   guide_id: string;
   /** The JSON body. */
   json?: {
@@ -95118,10 +93387,7 @@ export type V3SmartguideGuidesByGuideIdPatchData = undefined;
 
 /** Options of `POST v3/smartguide/guides/{guide_id}/assign`. */
 export interface V3SmartguideGuidesByGuideIdAssignPostOptions extends TypedOptions {
-  /**
-   * 服务人员ID
-   * Path variable.
-   */
+  /** 服务人员ID (path variable) */
   guide_id: string;
   /** The JSON body. */
   json: {
@@ -95528,10 +93794,7 @@ export interface V3TaxiInvoiceDriver {
 
 /** Options of `GET v3/taxi-invoice/drivers/{driver_license}`. */
 export interface V3TaxiInvoiceDriversByDriverLicenseGetOptions extends TypedOptions {
-  /**
-   * 营运资格证号
-   * Path variable.
-   */
+  /** 营运资格证号 (path variable) */
   driver_license: string;
   /** Query string parameters. */
   query: {
@@ -95667,10 +93930,7 @@ export interface V3TaxiInvoiceTaxi {
 
 /** Options of `GET v3/taxi-invoice/taxi-companies/{company_mchid}`. */
 export interface V3TaxiInvoiceTaxiCompaniesByCompanyMchidGetOptions extends TypedOptions {
-  /**
-   * 商户号
-   * Path variable.
-   */
+  /** 商户号 (path variable) */
   company_mchid: string;
   /** Query string parameters. */
   query: {
@@ -95796,10 +94056,7 @@ export interface V3TaxiInvoiceTaxiCompany {
 
 /** Options of `GET v3/taxi-invoice/taxies/{plate_number}`. */
 export interface V3TaxiInvoiceTaxiesByPlateNumberGetOptions extends TypedOptions {
-  /**
-   * 车牌号
-   * Path variable.
-   */
+  /** 车牌号 (path variable) */
   plate_number: string;
   /** Query string parameters. */
   query: {
@@ -96001,10 +94258,7 @@ export interface V3TaxiInvoice {
 
 /** Options of `GET v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}`. */
 export interface V3TransactionBlockTransactionBlockRecordsSubMchidBySubMchidGetOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** Query string parameters. */
   query: {
@@ -96078,10 +94332,7 @@ export interface V3TransactionBlockTransactionBlockRecordsSubMchid {
 
 /** Options of `GET v3/transaction-block/transaction-block-records/{block_record_id}`. */
 export interface V3TransactionBlockTransactionBlockRecordsByBlockRecordIdGetOptions extends TypedOptions {
-  /**
-   * 交易拦截记录ID
-   * Path variable.
-   */
+  /** 交易拦截记录ID (path variable) */
   block_record_id: string;
   /** Query string parameters. */
   query: {
@@ -96133,10 +94384,7 @@ export interface V3TransactionBlockTransactionBlockRecords {
 
 /** Options of `POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}`. */
 export interface V3TransactionBlockTransactionBlockSubmissionsSubMchidBySubMchidPostOptions extends TypedOptions {
-  /**
-   * 子商户号
-   * Path variable.
-   */
+  /** 子商户号 (path variable) */
   sub_mchid: string;
   /** The JSON body. */
   json: {
@@ -96199,10 +94447,7 @@ export interface V3TransactionBlockTransactionBlockSubmissionsSubMchid {
 
 /** Options of `GET v3/transaction-block/transaction-block-submissions/{block_submission_id}`. */
 export interface V3TransactionBlockTransactionBlockSubmissionsByBlockSubmissionIdGetOptions extends TypedOptions {
-  /**
-   * 交易拦截申诉ID
-   * Path variable.
-   */
+  /** 交易拦截申诉ID (path variable) */
   block_submission_id: string;
 }
 
@@ -96313,10 +94558,7 @@ export interface V3TransferBatchesPostData {
 
 /** Options of `GET v3/transfer/batches/batch-id/{batch_id}`. */
 export interface V3TransferBatchesBatchIdByBatchIdGetOptions extends TypedOptions {
-  /**
-   * 微信批次单号
-   * Path variable.
-   */
+  /** 微信批次单号 (path variable) */
   batch_id: string;
   /** Query string parameters. */
   query: {
@@ -96385,15 +94627,9 @@ export interface V3TransferBatchesBatchIdByBatchIdGetData {
 
 /** Options of `GET v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`. */
 export interface V3TransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailIdGetOptions extends TypedOptions {
-  /**
-   * 微信批次单号
-   * Path variable.
-   */
+  /** 微信批次单号 (path variable) */
   batch_id: string;
-  /**
-   * 微信明细单号
-   * Path variable.
-   */
+  /** 微信明细单号 (path variable) */
   detail_id: string;
 }
 
@@ -96561,10 +94797,7 @@ export interface V3TransferBatchesBatchId {
 
 /** Options of `GET v3/transfer/batches/out-batch-no/{out_batch_no}`. */
 export interface V3TransferBatchesOutBatchNoByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
   /** Query string parameters. */
   query: {
@@ -96637,15 +94870,9 @@ export interface V3TransferBatchesOutBatchNoByOutBatchNoGetData {
 
 /** Options of `GET v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`. */
 export interface V3TransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNoGetOptions extends TypedOptions {
-  /**
-   * 商家明细单号
-   * Path variable.
-   */
+  /** 商家明细单号 (path variable) */
   out_detail_no: string;
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
 }
 
@@ -96857,10 +95084,7 @@ export interface V3TransferBillReceiptPostData {
 
 /** Options of `GET v3/transfer/bill-receipt/{out_batch_no}`. */
 export interface V3TransferBillReceiptByOutBatchNoGetOptions extends TypedOptions {
-  /**
-   * 商家批次单号
-   * Path variable.
-   */
+  /** 商家批次单号 (path variable) */
   out_batch_no: string;
 }
 
@@ -97081,10 +95305,7 @@ export interface V3Transferdownload {
 
 /** Options of `GET v3/vehicle/etc/contracts/{contract_id}`. */
 export interface V3VehicleEtcContractsByContractIdGetOptions extends TypedOptions {
-  /**
-   * 商户etc绑定号
-   * Path variable.
-   */
+  /** 商户etc绑定号 (path variable) */
   contract_id: string;
   /** Query string parameters. */
   query?: {
@@ -97358,10 +95579,7 @@ export interface V3VehicleEtcTransactionsHighway extends EndpointVerbs<{
 
 /** Options of `GET v3/vehicle/etc/transactions/id/{transaction_id}`. */
 export interface V3VehicleEtcTransactionsIdByTransactionIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付订单号
-   * Path variable.
-   */
+  /** 微信支付订单号 (path variable) */
   transaction_id: string;
   /** Query string parameters. */
   query?: {
@@ -97481,10 +95699,7 @@ export interface V3VehicleEtcTransactionsId {
 
 /** Options of `GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3VehicleEtcTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -97614,10 +95829,7 @@ export interface V3VehicleEtcTransactions {
 
 /** Options of `GET v3/vehicle/etc/users/{openid}/contracts`. */
 export interface V3VehicleEtcUsersByOpenidContractsGetOptions extends TypedOptions {
-  /**
-   * 用户标识
-   * Path variable.
-   */
+  /** 用户标识 (path variable) */
   openid: string;
   /** Query string parameters. */
   query: {
@@ -97828,10 +96040,7 @@ export interface V3VehicleParking {
 
 /** Options of `GET v3/vehicle/transactions/out-trade-no/{out_trade_no}`. */
 export interface V3VehicleTransactionsOutTradeNoByOutTradeNoGetOptions extends TypedOptions {
-  /**
-   * 商户订单号
-   * Path variable.
-   */
+  /** 商户订单号 (path variable) */
   out_trade_no: string;
   /** Query string parameters. */
   query?: {
@@ -98186,10 +96395,7 @@ export interface V3WebizpayAvailMchRangesPostData {
 
 /** Options of `GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers`. */
 export interface V3WebizpayAvailMchRangesByRangeIdMerchantIdentifiersGetOptions extends TypedOptions {
-  /**
-   * 可用商户范围id
-   * Path variable.
-   */
+  /** 可用商户范围id (path variable) */
   range_id: string;
   /** Query string parameters. */
   query: {
@@ -98218,10 +96424,7 @@ export interface V3WebizpayAvailMchRangesByRangeIdMerchantIdentifiersGetData {
 
 /** Options of `POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers`. */
 export interface V3WebizpayAvailMchRangesByRangeIdMerchantIdentifiersPostOptions extends TypedOptions {
-  /**
-   * 可用商户范围id
-   * Path variable.
-   */
+  /** 可用商户范围id (path variable) */
   range_id: string;
   /** The JSON body. */
   json: {
@@ -98240,15 +96443,9 @@ export interface V3WebizpayAvailMchRangesByRangeIdMerchantIdentifiersPostData {
 
 /** Options of `DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}`. */
 export interface V3WebizpayAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierDeleteOptions extends TypedOptions {
-  /**
-   * 可用商户范围id
-   * Path variable.
-   */
+  /** 可用商户范围id (path variable) */
   range_id: string;
-  /**
-   * 商户标识值
-   * Path variable.
-   */
+  /** 商户标识值 (path variable) */
   merchant_identifier: string;
   /** The JSON body. */
   json: {
@@ -98497,15 +96694,9 @@ export interface V3WebizpayBill {
 
 /** Options of `GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}`. */
 export interface V3WebizpayEmployeesByEmployeeIdOutQuotaCardsByOutCardNoGetOptions extends TypedOptions {
-  /**
-   * 微信授权关系ID
-   * Path variable.
-   */
+  /** 微信授权关系ID (path variable) */
   employee_id: string;
-  /**
-   * 企业支付额度卡商户卡号
-   * Path variable.
-   */
+  /** 企业支付额度卡商户卡号 (path variable) */
   out_card_no: string;
   /** Query string parameters. */
   query: {
@@ -98593,10 +96784,7 @@ export interface V3WebizpayEmployeesByEmployeeIdOutQuotaCards {
 
 /** Options of `POST v3/webizpay/employees/{employee_id}/quota-cards`. */
 export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsPostOptions extends TypedOptions {
-  /**
-   * 微信授权关系ID
-   * Path variable.
-   */
+  /** 微信授权关系ID (path variable) */
   employee_id: string;
   /** The JSON body. */
   json: {
@@ -98641,15 +96829,9 @@ export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsPostData {
 
 /** Options of `GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}`. */
 export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsByCardNoGetOptions extends TypedOptions {
-  /**
-   * 微信授权关系ID
-   * Path variable.
-   */
+  /** 微信授权关系ID (path variable) */
   employee_id: string;
-  /**
-   * 企业支付额度卡卡号
-   * Path variable.
-   */
+  /** 企业支付额度卡卡号 (path variable) */
   card_no: string;
   /** Query string parameters. */
   query: {
@@ -98704,15 +96886,9 @@ export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsByCardNoGetData {
 
 /** Options of `POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel`. */
 export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsByCardNoCancelPostOptions extends TypedOptions {
-  /**
-   * 微信授权关系ID
-   * Path variable.
-   */
+  /** 微信授权关系ID (path variable) */
   employee_id: string;
-  /**
-   * 企业支付额度卡卡号
-   * Path variable.
-   */
+  /** 企业支付额度卡卡号 (path variable) */
   card_no: string;
   /** The JSON body. */
   json: {
@@ -98753,15 +96929,9 @@ export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsByCardNoCancel extends
 
 /** Options of `GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url`. */
 export interface V3WebizpayEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlGetOptions extends TypedOptions {
-  /**
-   * 微信授权关系ID
-   * Path variable.
-   */
+  /** 微信授权关系ID (path variable) */
   employee_id: string;
-  /**
-   * 企业支付额度卡卡号
-   * Path variable.
-   */
+  /** 企业支付额度卡卡号 (path variable) */
   card_no: string;
   /** Query string parameters. */
   query: {
@@ -98881,10 +97051,7 @@ export interface V3WebizpayEmployeesByEmployeeIdQuotaCards extends EndpointVerbs
 
 /** Options of `POST v3/webizpay/employees/{employee_id}/revoke`. */
 export interface V3WebizpayEmployeesByEmployeeIdRevokePostOptions extends TypedOptions {
-  /**
-   * 微信授权关系ID
-   * Path variable.
-   */
+  /** 微信授权关系ID (path variable) */
   employee_id: string;
   /** The JSON body. */
   json: {
@@ -99147,10 +97314,7 @@ export interface V3WebizpayStoresEntityMatchesPostData {
 
 /** Options of `GET v3/webizpay/stores/entity-matches/{batch_id}`. */
 export interface V3WebizpayStoresEntityMatchesByBatchIdGetOptions extends TypedOptions {
-  /**
-   * 微信支付主体匹配批次单号
-   * Path variable.
-   */
+  /** 微信支付主体匹配批次单号 (path variable) */
   batch_id: string;
   /** Query string parameters. */
   query: {
@@ -99227,10 +97391,7 @@ export interface V3WebizpayStores {
 
 /** Options of `GET v3/webizpay/users/{user_id}/authorization-state`. */
 export interface V3WebizpayUsersByUserIdAuthorizationStateGetOptions extends TypedOptions {
-  /**
-   * 企业员工ID
-   * Path variable.
-   */
+  /** 企业员工ID (path variable) */
   user_id: string;
   /** Query string parameters. */
   query: {
@@ -99274,10 +97435,7 @@ export interface V3WebizpayUsersByUserIdAuthorizationState extends EndpointVerbs
 
 /** Options of `POST v3/webizpay/users/{user_id}/authorization-url`. */
 export interface V3WebizpayUsersByUserIdAuthorizationUrlPostOptions extends TypedOptions {
-  /**
-   * 企业员工ID
-   * Path variable.
-   */
+  /** 企业员工ID (path variable) */
   user_id: string;
   /** The JSON body. */
   json: {

@@ -74,7 +74,7 @@ function sampleOptions(endpoint: Endpoint): Record<string, Json> {
     if (p.required || p.schema.example !== undefined) query[p.name] = exampleOf(p.schema, p.name);
   }
   if (Object.keys(query).length) options.query = query;
-  if (endpoint.body) options[v2 ? 'xml' : 'json'] = exampleOf(endpoint.body.schema, 'body', { omit: v2 ? V2_SDK_FIELDS : new Set(), xml: v2 });
+  if (endpoint.body) options[v2 ? 'xml' : 'json'] = exampleOf(endpoint.body.schema, 'body', { omit: v2 ? V2_SDK_FIELDS : new Set() });
   if (endpoint.multipart) options.multipart = '__MEDIA__';
   const headers: Record<string, Json> = {};
   for (const h of endpoint.parameters.header) if (h.required || h.schema.example !== undefined) headers[h.name] = exampleOf(h.schema, h.name);
@@ -235,6 +235,20 @@ export function emitDocs(model: Model, tree: TreeNode, header: string, unreachab
     `${model.endpoints.length} endpoints, typed from the WeChat Pay API description, grouped by business tag (an endpoint may be under several). `,
     'Every page shows the request parameters, the same call in six styles, the response fields and the official link. ',
     'See [fix-ups.md](fix-ups.md) for what was corrected in the data.',
+    '',
+    '## Reading the types',
+    '',
+    '- `client.v3.pay.transactions.jsapi`, `client.chain(\'v3/pay/transactions/jsapi\')` and `client[\'v3/pay/transactions/jsapi\']` are the same typed node; ' +
+      'a node offers exactly its documented verbs (`post`, and `postAsync`, the same call under wechatpay-php\'s async name).',
+    '- Segments are camelCase properties (`product-coupons` -> `productCoupons`); a path variable `{stock_id}` is `_stock_id_`, `$stock_id$` or `[\'{stock_id}\']`, ' +
+      'and its value goes in the options (`stock_id: \'...\'`); `_empty_` is a trailing slash. A segment with a capital letter (three APIv2 paths) has no property: use `chain()`.',
+    '- Where a node\'s only child is a variable (`v3/pay/transactions/id`), the value may also be the property itself (`id[orderId]`); the options then no longer take it. ' +
+      'With `noUncheckedIndexedAccess` write `id[orderId]!`. Elsewhere an unknown property is a compile error.',
+    '- Options: path variables as top-level keys (integers may be numbers), `query`, `json` (APIv3) or `xml` (APIv2: `nonce_str` and `sign` are filled in by the SDK), ' +
+      '`multipart` for uploads, documented `headers`, plus the transport settings. `Wechatpay-Serial` is required when a required field is encrypted.',
+    '- `data`: the parsed JSON; `undefined` for an empty answer (204/202); a `Buffer` for file downloads; a string for CSV statements; ' +
+      'APIv2 answers are parsed from XML, so their values are strings (`coupon_id_$n` fields: `coupon_id_0`, `coupon_id_1`...).',
+    '- Any other string given to `chain()` compiles, with loose options and `data: unknown`: the escape hatch for routes the description lacks.',
     '',
   ];
   for (const tag of order) {

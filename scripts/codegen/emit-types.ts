@@ -158,7 +158,7 @@ export class TypeEmitter {
     const request: Mode = { side: 'request', xml: v2 };
     const lines: string[] = [];
     for (const p of endpoint.parameters.path) {
-      lines.push(docComment([shortLabel(p.description), 'Path variable.'].filter(Boolean), '  ').trimEnd());
+      lines.push(docComment([`${shortLabel(p.description) ?? p.name} (path variable)`], '  ').trimEnd());
       const numeric = p.schema.type === 'integer' || p.schema.type === 'number';
       lines.push(`  ${propertyKey(p.name)}: ${p.schema.enum ? tsType(p.schema, { side: 'request', xml: false }, '  ') : numeric ? 'string | number' : 'string'};`);
     }
