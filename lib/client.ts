@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiError, RequestError, WechatpayError, type ExchangeFacts } from './errors.js';
 import type { LoadedConfig, CertsInput } from './config.js';
@@ -14,9 +15,14 @@ import type { HttpVerb, MultipartLike } from './types.js';
 interface MultipartBody extends MultipartLike {
   getContentType(): string;
   getBody(): unknown;
+  /** Hashes the file (MediaUtil): awaited before the meta is read. */
+  ready?(): Promise<unknown>;
+  /** The body's length once ready, sent as Content-Length. */
+  getContentLength?(): number | undefined;
 }
 import { buildQuery, expandTemplate, resolveUrl, templateVariables } from './uri.js';
 import { readBody } from './util/body.js';
+import { multipartOf } from './util/media.js';
 import { headerOf, plainHeaders, type HeaderBag } from './util/headers.js';
 import { userAgent } from './user-agent.js';
 import { ACCEPT, CONTENT_TYPE_JSON, createSigner } from './v3/signer.js';
@@ -110,7 +116,10 @@ export function createTransport(config: LoadedConfig): Transport {
     const baseURL = stringOption(options, 'baseURL') ?? stringOption(options, 'base_uri') ?? config.baseURL;
     const query = (options['query'] ?? options['params']) as Options | undefined;
     const url = resolveUrl(baseURL, path, buildQuery(query));
-    const multipart = options['multipart'] as MultipartBody | undefined;
+    // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
+    const multipart = (options['multipart'] as MultipartBody | undefined) ?? multipartOf(options['body']);
+    await multipart?.ready?.();
+    const contentLength = multipart?.getContentLength?.();
 
     const rule = responseRule(verb, path);
     const request: AxiosRequestConfig = {
@@ -119,6 +128,7 @@ export function createTransport(config: LoadedConfig): Transport {
       headers: {
         Accept: ACCEPT,
         'Content-Type': multipart ? multipart.getContentType() : CONTENT_TYPE_JSON,
+        ...(contentLength === undefined ? {} : { 'Content-Length': String(contentLength) }),
         'User-Agent': agent,
         ...defaultHeaders,
         ...stringHeaders(options['headers'] as Options | undefined),
@@ -139,9 +149,11 @@ export function createTransport(config: LoadedConfig): Transport {
       if (key in request) (request as Options)[key] = OWNED_DEFAULTS[key];
     }
     if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
-    const body = multipart ? multipart.getBody() : options['body'];
+    const body = options['multipart'] !== undefined ? multipart!.getBody() : options['body'];
     if (body !== undefined) request.data = body;
-    return instance.request(withMeta(request, meta));
+    const sending = instance.request(withMeta(request, meta));
+    // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
+    return multipart && body instanceof Readable ? sending.finally(() => body.destroy()) : sending;
   }
 
   return {
@@ -263,6 +275,8 @@ function apiError(raw: Buffer, facts: ExchangeFacts & { headers: Record<string, 
  */
 function asSdkError(error: unknown): WechatpayError {
   if (error instanceof WechatpayError) return error;
+  // The SDK's own error raised while sending (a media body that no longer matches its signed meta).
+  if (axios.isAxiosError(error) && error.cause instanceof WechatpayError) return error.cause;
   if (axios.isAxiosError(error)) {
     const method = error.config?.method?.toUpperCase();
     const url = error.config?.url;
