@@ -201,7 +201,9 @@ function fixUpReport(model: Model, unreachable: readonly TreeNode[], header: str
   ];
   for (const [rule, text] of Object.entries(RULES)) {
     const hits = report.hits.filter((h) => h.rule === rule);
-    lines.push(`### ${rule} (${hits.length})`, '', text, '');
+    const counted = hits.every((h) => /^\d+ /.test(h.detail ?? ''));
+    const total = counted ? `${hits.reduce((n, h) => n + Number.parseInt(h.detail!, 10), 0)} in ${hits.length} files` : `${hits.length}`;
+    lines.push(`### ${rule} (${hits.length ? total : 0})`, '', text, '');
     for (const hit of hits) lines.push(`- ${cell(hit.where)}${hit.detail ? `: ${cell(hit.detail)}` : ''}`);
     lines.push('');
   }
