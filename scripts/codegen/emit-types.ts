@@ -40,6 +40,23 @@ function fieldDoc(schema: Schema, side: Side): string[] {
 
 const literal = (value: string | number | boolean): string => (typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : String(value));
 
+/** Whether a type expression has a `|` or `&` outside any brackets (so `T[]` would bind wrongly). */
+export function isTopLevelUnion(type: string): boolean {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < type.length; i++) {
+    const c = type[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '`') quote = c;
+    else if ('{[(<'.includes(c)) depth++;
+    else if ('}])>'.includes(c)) depth--;
+    else if ((c === '|' || c === '&') && depth === 0) return true;
+  }
+  return false;
+}
+
 /** The TypeScript type of a schema. */
 export function tsType(schema: Schema, mode: Mode, indent: string): string {
   if (schema.oneOf?.length) {
@@ -67,7 +84,7 @@ export function tsType(schema: Schema, mode: Mode, indent: string): string {
       return mode.xml ? (mode.side === 'response' ? 'string' : 'boolean | string') : 'boolean';
     case 'array': {
       const item = schema.items ? tsType(schema.items, mode, indent) : 'unknown';
-      return /[|&]/.test(item) && !item.startsWith('{') ? `Array<${item}>` : `${item}[]`;
+      return isTopLevelUnion(item) ? `Array<${item}>` : `${item}[]`;
     }
     case 'object':
       return schema.properties && Object.keys(schema.properties).length > 0 ? objectType(schema, mode, indent) : 'Record<string, unknown>';

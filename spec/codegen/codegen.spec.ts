@@ -12,6 +12,7 @@ import { parseRef } from '../../scripts/codegen/resolve.js';
 import { buildTree, chainExpression, normaliseProperty, propertyOf, propertiesOf } from '../../scripts/codegen/tree.js';
 import { shortLabel } from '../../scripts/codegen/naming.js';
 import { exampleOf } from '../../scripts/codegen/examples.js';
+import { isTopLevelUnion, tsType } from '../../scripts/codegen/emit-types.js';
 
 const root = join(__dirname, '..', '..');
 const data = process.env.WECHATPAY_OPENAPI_DIR ?? join(root, '..', 'shared', 'wechatpay-openapi');
@@ -78,6 +79,19 @@ describe('codegen building blocks', () => {
     expect(exampleOf({ type: 'object', required: ['a'], properties: { a: { type: 'integer', example: '100' }, b: { type: 'string' }, c: { type: 'string', example: 1 } } })).toEqual({ a: 100, c: '1' });
     expect(exampleOf({ type: 'string', enum: ['A', 'B'], example: 'Z' })).toBe('A');
     expect(exampleOf({ type: 'integer', example: 5 }, 'n', { xml: true })).toBe('5');
+  });
+
+  it('writes schema types: enums follow the declared type, unions of items are bracketed', () => {
+    const json = { side: 'request', xml: false } as const;
+    expect(tsType({ type: 'string', enum: [1, 2] }, json, '')).toBe("'1' | '2'");
+    expect(tsType({ type: 'integer', enum: ['1', '2'] }, json, '')).toBe('1 | 2');
+    expect(tsType({ type: 'integer', enum: [1] }, { side: 'request', xml: true }, '')).toBe("1 | '1'");
+    expect(tsType({ type: 'integer' }, { side: 'response', xml: true }, '')).toBe('string');
+    expect(tsType({ type: 'array', items: { oneOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'string' }] } }, json, '')).toMatch(/^Array<\{/);
+    expect(tsType({ type: 'array', items: { type: 'object', properties: { a: { type: 'string', enum: ['x', 'y'] } } } }, json, '')).toMatch(/\}\[\]$/);
+    expect(isTopLevelUnion("{ a: 'x' | 'y' }")).toBe(false);
+    expect(isTopLevelUnion("'a|b'")).toBe(false);
+    expect(isTopLevelUnion('string | number')).toBe(true);
   });
 
   it('builds the chain tree with every prefix and the chain expression of each node', () => {
