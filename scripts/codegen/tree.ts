@@ -4,11 +4,16 @@
  */
 import type { Endpoint } from './model.js';
 
-/** Runtime property normalisation: leading capital lowered, other capitals `X` -> `-x`, `_x_` / `$x$` -> `{x}`. */
+/**
+ * Runtime property normalisation (lib/uri.ts, in the same order): a property holding `/`, `{` or `}` is
+ * taken verbatim; else a leading capital is lowered, other capitals `X` become `-x`, then `_x_` / `$x$`
+ * become `{x}`.
+ */
 export function normaliseProperty(property: string): string {
-  const variable = /^_(.+)_$/.exec(property) ?? /^\$(.+)\$$/.exec(property);
-  if (variable) return `{${variable[1]}}`;
-  return property.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  if (/[/{}]/.test(property)) return property;
+  const dashed = property.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const variable = /^_(.+)_$/.exec(dashed) ?? /^\$(.+)\$$/.exec(dashed);
+  return variable ? `{${variable[1]}}` : dashed;
 }
 
 /**

@@ -13,6 +13,7 @@ import { buildTree, chainExpression, normaliseProperty, propertyOf, propertiesOf
 import { shortLabel } from '../../scripts/codegen/naming.js';
 import { exampleOf } from '../../scripts/codegen/examples.js';
 import { isTopLevelUnion, tsType } from '../../scripts/codegen/emit-types.js';
+import { normalizeProperty } from '../../lib/uri.js';
 
 const root = join(__dirname, '..', '..');
 const data = process.env.WECHATPAY_OPENAPI_DIR ?? join(root, '..', 'shared', 'wechatpay-openapi');
@@ -29,6 +30,12 @@ describe('codegen building blocks', () => {
     expect(normaliseProperty('$stock_id$')).toBe('{stock_id}');
     expect(normaliseProperty('video_upload')).toBe('video_upload');
     expect(normaliseProperty('a.b')).toBe('a.b');
+  });
+
+  it('normalises exactly as the runtime chain does (lib/uri.ts)', () => {
+    for (const property of ['v3', 'V3', 'productCoupons', 'complaintsV2', '_stock_id_', '$stock_id$', '{stock_id}', 'video_upload', 'a.b', '_empty_', 'delete', 'import', 'addInstitutionsub', 'v3/pay']) {
+      expect(normaliseProperty(property)).toBe(normalizeProperty(property));
+    }
   });
 
   it('writes each segment as the property that normalises back to it, or none', () => {
