@@ -125,7 +125,10 @@ function requestTable(endpoint: Endpoint): string {
   }
   if (endpoint.multipart) {
     rows.push('| multipart | MediaUtil | ✓ | The upload; parts: |');
-    for (const p of endpoint.parameters.formData) rows.push(`| &emsp;${p.name} | ${typeLabel(p.schema)} | ${p.required ? '✓' : ''} | ${describe(p.schema, p.description)} |`);
+    for (const p of endpoint.parameters.formData) {
+      rows.push(`| &emsp;${p.name} | ${typeLabel(p.schema)} | ${p.required ? '✓' : ''} | ${describe(p.schema, p.description)} |`);
+      if (p.schema['x-json']?.properties) rows.push(...fieldRows(p.schema['x-json'], 2));
+    }
   }
   if (endpoint.parameters.header.length) {
     const required = (h: { name: string; required: boolean }): boolean => headerRequired(endpoint, h.name, h.required);
