@@ -279,19 +279,22 @@ export interface GlobalV3CustomsVerifyCertificatePostOptions extends TypedOption
     certificate_type: 'IDCARD';
     /**
      * 证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificate_id: string;
     /**
      * 证件姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificate_name: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -389,123 +392,17 @@ export interface HkV3MerchantsPostOptions extends TypedOptions {
     contact: {
       /**
        * 联系人名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /**
        * 联系人电话
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone: string;
       /**
        * 联系人邮箱
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
-       */
-      email: string;
-    };
-    /** 类目 */
-    business_category: number;
-    /** 渠道号 */
-    channel_id?: string;
-    /** 注册国家或区域 */
-    merchant_country_code: string;
-    /** 商户类型 */
-    merchant_type: 'ENTERPRISE' | 'INDIVIDUAL';
-    /** 公司注册文件编号 */
-    registration_certificate_number?: string;
-    /** 公司注册文件过期时间 */
-    registration_certificate_date?: string;
-    /** 公司注册文件照片 */
-    registration_certificate_copy?: string;
-    /** 子商户银行结算账户信息 */
-    settlement_bank_number?: string;
-    /** 业务信息 */
-    business: {
-      /** 业务类型 */
-      business_type: 'ONLINE' | 'OFFLINE' | 'BOTH';
-      /** APP下载链接 */
-      app_download?: string;
-      /** 业务网站 */
-      website?: string;
-      /** 公众号 */
-      office_account?: string;
-      /** 小程序 */
-      mini_program?: string;
-      /** 门店地址 */
-      store_address?: string;
-      /**
-       * 门店照片`JSON`格式字符串
-       * A JSON string.
-       */
-      store_photos?: string;
-      /** MCC码 */
-      mcc?: string;
-    };
-    /** 董事信息 */
-    director?: {
-      /** 董事姓名 */
-      name?: string;
-      /** 董事证件号 */
-      number?: string;
-    };
-    /** 负责人信息 */
-    principal?: {
-      /** 负责人姓名 */
-      name?: string;
-      /** 负责人证件号 */
-      number?: string;
-    };
-  };
-  /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 由商户侧生成的唯一key，用来标识多次重试是否为同一请求 */
-    'Idempotency-Key'?: string;
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
-  } & HeadersInit;
-}
-
-/** The `data` of `POST hk/v3/merchants`. */
-export interface HkV3MerchantsPostData {
-  /** 子商户号 */
-  sub_mchid: string;
-  /** 验证状态 */
-  verification_status?: 'Under Review' | 'Approved';
-  /** 验证状态描述 */
-  description?: string;
-}
-
-/** Options of `PUT hk/v3/merchants`. */
-export interface HkV3MerchantsPutOptions extends TypedOptions {
-  /** The JSON body. */
-  json: {
-    /** 机构appid */
-    sp_appid: string;
-    /** 机构商户号 */
-    sp_mchid: string;
-    /** 子商户号 */
-    sub_mchid: string;
-    /** 子商户全称 */
-    name: string;
-    /** 子商户简称 */
-    shortname: string;
-    /** 公司电话 */
-    office_phone: string;
-    /** 联系人信息 */
-    contact?: {
-      /**
-       * 联系人名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
-       */
-      name: string;
-      /**
-       * 联系人电话
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
-       */
-      phone: string;
-      /**
-       * 联系人邮箱
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email: string;
     };
@@ -564,7 +461,119 @@ export interface HkV3MerchantsPutOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /** 由商户侧生成的唯一key，用来标识多次重试是否为同一请求 */
+    'Idempotency-Key'?: string;
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
+  } & HeadersInit;
+}
+
+/** The `data` of `POST hk/v3/merchants`. */
+export interface HkV3MerchantsPostData {
+  /** 子商户号 */
+  sub_mchid: string;
+  /** 验证状态 */
+  verification_status?: 'Under Review' | 'Approved';
+  /** 验证状态描述 */
+  description?: string;
+}
+
+/** Options of `PUT hk/v3/merchants`. */
+export interface HkV3MerchantsPutOptions extends TypedOptions {
+  /** The JSON body. */
+  json: {
+    /** 机构appid */
+    sp_appid: string;
+    /** 机构商户号 */
+    sp_mchid: string;
+    /** 子商户号 */
+    sub_mchid: string;
+    /** 子商户全称 */
+    name: string;
+    /** 子商户简称 */
+    shortname: string;
+    /** 公司电话 */
+    office_phone: string;
+    /** 联系人信息 */
+    contact?: {
+      /**
+       * 联系人名称
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
+       */
+      name: string;
+      /**
+       * 联系人电话
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
+       */
+      phone: string;
+      /**
+       * 联系人邮箱
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
+       */
+      email: string;
+    };
+    /** 类目 */
+    business_category: number;
+    /** 渠道号 */
+    channel_id?: string;
+    /** 注册国家或区域 */
+    merchant_country_code: string;
+    /** 商户类型 */
+    merchant_type: 'ENTERPRISE' | 'INDIVIDUAL';
+    /** 公司注册文件编号 */
+    registration_certificate_number?: string;
+    /** 公司注册文件过期时间 */
+    registration_certificate_date?: string;
+    /** 公司注册文件照片 */
+    registration_certificate_copy?: string;
+    /** 子商户银行结算账户信息 */
+    settlement_bank_number?: string;
+    /** 业务信息 */
+    business: {
+      /** 业务类型 */
+      business_type: 'ONLINE' | 'OFFLINE' | 'BOTH';
+      /** APP下载链接 */
+      app_download?: string;
+      /** 业务网站 */
+      website?: string;
+      /** 公众号 */
+      office_account?: string;
+      /** 小程序 */
+      mini_program?: string;
+      /** 门店地址 */
+      store_address?: string;
+      /**
+       * 门店照片`JSON`格式字符串
+       * A JSON string.
+       */
+      store_photos?: string;
+      /** MCC码 */
+      mcc?: string;
+    };
+    /** 董事信息 */
+    director?: {
+      /** 董事姓名 */
+      name?: string;
+      /** 董事证件号 */
+      number?: string;
+    };
+    /** 负责人信息 */
+    principal?: {
+      /** 负责人姓名 */
+      name?: string;
+      /** 负责人证件号 */
+      number?: string;
+    };
+  };
+  /** Request headers (the documented ones, and any other). */
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -606,17 +615,17 @@ export interface HkV3MerchantsBySubMchidGetData {
   contact?: {
     /**
      * 联系人名称
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     name?: string;
     /**
      * 联系人电话
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     phone?: string;
     /**
      * 联系人邮箱
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     email?: string;
   };
@@ -4587,29 +4596,29 @@ export interface V2MchriskQuerymchriskPostOptions extends TypedOptionsV2 {
     cert_serial_number?: string;
     /**
      * 身份证号（需加密）
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificates_number?: string;
     /**
      * 身份证所有人姓名（需加密）
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificates_name?: string;
     /**
      * 结算账号（需加密）
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     settlement_card_no?: string;
     /**
      * 结算户名（需加密）
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     settlement_card_name?: string;
     /** 结算银行 */
     settlement_card_bank?: string;
     /**
      * 营业执照编号（需加密）
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     business_license_number?: string;
     /** 公司名称 */
@@ -5862,12 +5871,12 @@ export interface V2MmpaysptransPayBankPostOptions extends TypedOptionsV2 {
     sign?: string;
     /**
      * 收款方银行卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     enc_bank_no: string;
     /**
      * 收款方用户名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     enc_true_name: string;
     /** 收款方开户行 */
@@ -13730,12 +13739,12 @@ export interface V3AggracctBcWbChannelAccountBalanceGetOptions extends TypedOpti
     mchid: string;
     /**
      * 额度台账号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /**
      * 卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     card_no?: string;
     /** 商户子账户协议号 */
@@ -13744,9 +13753,12 @@ export interface V3AggracctBcWbChannelAccountBalanceGetOptions extends TypedOpti
     req_scene?: 'SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT' | 'SJT_MICRO_MERCHANT' | 'WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -13776,12 +13788,12 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetOptions extends Typed
     mchid: string;
     /**
      * 额度台账号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /**
      * 卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     card_no?: string;
     /** 商户子账户协议号 */
@@ -13790,9 +13802,12 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetOptions extends Typed
     req_scene?: 'SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT' | 'SJT_MICRO_MERCHANT' | 'WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -13802,7 +13817,7 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetData {
   mchid?: string;
   /**
    * 额度台账号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   bal_account_no?: string;
   /** 主体类型 */
@@ -13811,12 +13826,12 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetData {
   merchant_id_type?: '12';
   /**
    * 主体证件登记名称
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   merchant_name?: string;
   /**
    * 主体证件号码
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   merchant_id_no?: string;
   /** 主体证件有效期起始日 */
@@ -13835,12 +13850,12 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetData {
     legal_representative_id_type: '01';
     /**
      * 法定代表人姓名
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     legal_representative_name: string;
     /**
      * 法定代表人证件号码
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     legal_representative_id_no: string;
     /** 法定代表人证件有效期起始日 */
@@ -13853,7 +13868,7 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetData {
     legal_representative_img_back_id: string;
     /**
      * 法定代表人居住地址
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     legal_representative_address: string;
     /** 法定代表人发证机关 */
@@ -13869,12 +13884,12 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetData {
     beneficial_owner_id_type: '01';
     /**
      * 受益所有人姓名
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     beneficial_owner_name: string;
     /**
      * 受益所有人证件号码
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     beneficial_owner_id_no: string;
     /** 受益所有人证件有效期起始日 */
@@ -13887,13 +13902,13 @@ export interface V3AggracctBcWbChannelAccountMchArchivesGetData {
     beneficial_owner_img_back_id: string;
     /**
      * 受益所有人居住地址
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     beneficial_owner_address: string;
   }[];
   /**
    * 卡号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   card_no?: string;
   /** 商户子账户协议号 */
@@ -13971,7 +13986,7 @@ export interface V3AggracctBcWbChannelBankChannelAccountRenamePostOptions extend
     mchid: string;
     /**
      * 台账ID
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /** 变更类型 */
@@ -13980,9 +13995,12 @@ export interface V3AggracctBcWbChannelBankChannelAccountRenamePostOptions extend
     req_scene?: 'SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT' | 'SJT_MICRO_MERCHANT' | 'WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -13998,12 +14016,12 @@ export interface V3AggracctBcWbChannelBankChannelAccountRenamePostData {
   mchid: string;
   /**
    * 台账ID
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   bal_account_no: string;
   /**
    * 目标账户名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   new_account_name: string;
   /** 申请单状态 */
@@ -14026,14 +14044,17 @@ export interface V3AggracctBcWbChannelBankChannelAccountRenameByApplicationIdGet
     mchid: string;
     /**
      * 台账ID
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14049,12 +14070,12 @@ export interface V3AggracctBcWbChannelBankChannelAccountRenameByApplicationIdGet
   mchid: string;
   /**
    * 台账ID
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   bal_account_no: string;
   /**
    * 目标账户名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   new_account_name: string;
   /** 申请单状态 */
@@ -14179,7 +14200,7 @@ export interface V3AggracctBcWbChannelControlOrdersPunishPostOptions extends Typ
     mchid: string;
     /**
      * 目标下管台账ID
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /** 管控场景 */
@@ -14190,7 +14211,7 @@ export interface V3AggracctBcWbChannelControlOrdersPunishPostOptions extends Typ
     punish_end_time?: string;
     /**
      * 目标下管卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     card_no?: string;
     /** 目标下管商户子账户协议号 */
@@ -14201,9 +14222,12 @@ export interface V3AggracctBcWbChannelControlOrdersPunishPostOptions extends Typ
     fund_repatriation_strategy?: 'ALL_FORBIDDEN' | 'ALL_ALLOWED_WHEN_UNIQUE';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14239,14 +14263,14 @@ export interface V3AggracctBcWbChannelControlOrdersRecoverPostOptions extends Ty
     mchid: string;
     /**
      * 目标解管台账ID
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /** 解管原因描述 */
     recover_reason: string;
     /**
      * 目标下管卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     card_no?: string;
     /** 目标下管商户子账户协议号 */
@@ -14255,9 +14279,12 @@ export interface V3AggracctBcWbChannelControlOrdersRecoverPostOptions extends Ty
     req_scene?: 'SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT' | 'SJT_MICRO_MERCHANT' | 'WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14292,7 +14319,10 @@ export interface V3AggracctBcWbChannelControlOrdersByOutRequestNoGetOptions exte
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -14397,7 +14427,7 @@ export interface V3AggracctBcWbChannelSpecialReductionPostOptions extends TypedO
     mchid: string;
     /**
      * 额度台账号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /** 特殊减额单号 */
@@ -14410,7 +14440,7 @@ export interface V3AggracctBcWbChannelSpecialReductionPostOptions extends TypedO
     reason?: string;
     /**
      * 卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     card_no?: string;
     /** 商户账户协议号 */
@@ -14419,9 +14449,12 @@ export interface V3AggracctBcWbChannelSpecialReductionPostOptions extends TypedO
     req_scene?: 'SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT' | 'SJT_MICRO_MERCHANT' | 'WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14431,7 +14464,7 @@ export interface V3AggracctBcWbChannelSpecialReductionPostData {
   mchid?: string;
   /**
    * 额度台账号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   bal_account_no?: string;
   /** 特殊减额单号 */
@@ -14464,12 +14497,12 @@ export interface V3AggracctBcWbChannelSpecialReductionByOutRequestNoGetOptions e
     mchid: string;
     /**
      * 额度台账号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bal_account_no: string;
     /**
      * 卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     card_no?: string;
     /** 商户子账户协议号 */
@@ -14478,9 +14511,12 @@ export interface V3AggracctBcWbChannelSpecialReductionByOutRequestNoGetOptions e
     req_scene?: 'SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT' | 'SJT_MICRO_MERCHANT' | 'WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14490,7 +14526,7 @@ export interface V3AggracctBcWbChannelSpecialReductionByOutRequestNoGetData {
   mchid?: string;
   /**
    * 额度台账号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   bal_account_no?: string;
   /** 特殊减额单号 */
@@ -14660,19 +14696,22 @@ export interface V3Apply4subSubMerchantsBySubMchidModifySettlementPostOptions ex
     bank_branch_id?: string;
     /**
      * 银行账号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     account_number: string;
     /**
      * 开户名称
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     account_name?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -14876,13 +14915,13 @@ export interface V3Apply4subjectApplymentPostOptions extends TypedOptions {
       contact_type?: 'LEGAL' | 'SUPER';
       /**
        * 联系人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       contact_id_doc_type?: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
       /**
        * 联系人身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
       /** 联系人证件正面照片 */
@@ -14897,7 +14936,7 @@ export interface V3Apply4subjectApplymentPostOptions extends TypedOptions {
       business_authorization_letter?: string;
       /**
        * 联系人手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       mobile: string;
     };
@@ -14985,12 +15024,12 @@ export interface V3Apply4subjectApplymentPostOptions extends TypedOptions {
       authorize_letter_copy?: string;
       /**
        * 证件姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       identification_name: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       identification_number: string;
       /**
@@ -15000,7 +15039,7 @@ export interface V3Apply4subjectApplymentPostOptions extends TypedOptions {
       identification_valid_date: string;
       /**
        * 证件居住地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       identification_address?: string;
       /** 证件正面照片 */
@@ -15019,17 +15058,17 @@ export interface V3Apply4subjectApplymentPostOptions extends TypedOptions {
       ubo_id_doc_copy_back: string;
       /**
        * 证件姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_name: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_number: string;
       /**
        * 证件居住地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_address: string;
       /** 证件有效期开始时间 */
@@ -15044,9 +15083,12 @@ export interface V3Apply4subjectApplymentPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -15351,13 +15393,13 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
       contact_type: 'LEGAL' | 'SUPER';
       /**
        * 超级管理员姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_name: string;
       contact_id_doc_type?: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
       /**
        * 超级管理员身份证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_id_number?: string;
       /** 超级管理员证件正面照片 */
@@ -15374,12 +15416,12 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
       openid?: string;
       /**
        * 联系手机
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       mobile_phone: string;
       /**
        * 联系邮箱
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_email: string;
     };
@@ -15504,17 +15546,17 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
           id_card_national: string;
           /**
            * 身份证姓名
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           id_card_name: string;
           /**
            * 身份证号码
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           id_card_number: string;
           /**
            * 身份证居住地址
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           id_card_address?: string;
           /** 身份证有效期开始时间 */
@@ -15530,17 +15572,17 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
           id_doc_copy_back?: string;
           /**
            * 证件姓名
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           id_doc_name: string;
           /**
            * 证件号码
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           id_doc_number: string;
           /**
            * 证件居住地址
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           id_doc_address?: string;
           /** 证件有效期开始时间 */
@@ -15560,17 +15602,17 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
         ubo_id_doc_copy_back: string;
         /**
          * 受益人姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         ubo_id_doc_name: string;
         /**
          * 证件号码
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         ubo_id_doc_number: string;
         /**
          * 证件居住地址
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         ubo_id_doc_address: string;
         /** 证件有效期开始时间 */
@@ -15667,7 +15709,7 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
       bank_account_type: 'BANK_ACCOUNT_TYPE_CORPORATE' | 'BANK_ACCOUNT_TYPE_PERSONAL';
       /**
        * 开户名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       account_name: string;
       /** 开户银行 */
@@ -15680,7 +15722,7 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
       bank_branch_id?: string;
       /**
        * 银行账号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       account_number?: string;
     };
@@ -15697,9 +15739,12 @@ export interface V3Applyment4subApplymentSlashPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -15942,19 +15987,22 @@ export interface V3BankTransferBatchesPostOptions extends TypedOptions {
       openid: string;
       /**
        * 收款用户姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_name: string;
       /**
        * 收款用户身份证
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_id_card?: string;
     }[];
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -16688,14 +16736,14 @@ export interface V3BrandApplymentsPostOptions extends TypedOptions {
     admin_info: {
       /**
        * 管理员姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       admin_name: string;
       /** 管理员证件类型 */
       id_doc_type: 'IDENTIFICATION_TYPE_MAINLAND_ID_CARD' | 'IDENTIFICATION_TYPE_HONGKONG' | 'IDENTIFICATION_TYPE_MACAO' | 'IDENTIFICATION_TYPE_TAIWAN' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
       /**
        * 管理员证件号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
     };
@@ -16780,9 +16828,12 @@ export interface V3BrandApplymentsPostOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -18884,7 +18935,7 @@ export interface V3BrandPartnerCardMemberUserCardsGetData {
     card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
     /**
      * 加密的手机号
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     phone_number?: string;
     /** 等级 */
@@ -18910,7 +18961,7 @@ export interface V3BrandPartnerCardMemberUserCardsGetData {
         name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
         /**
          * 加密的用户开卡时填写的个人信息
-         * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+         * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
          */
         value?: string;
       }[];
@@ -18947,7 +18998,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByOpenidPostOptions exte
     user_card_code: string;
     /**
      * 加密的手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number?: string;
     /** 用户开卡时填写的个人信息 */
@@ -18958,7 +19009,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByOpenidPostOptions exte
         name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
         /**
          * 加密的用户开卡时填写的个人信息
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         value?: string;
       }[];
@@ -18986,7 +19037,10 @@ export interface V3BrandPartnerCardMemberUserCardsImportByOpenidPostOptions exte
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -19009,7 +19063,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByOpenidPostData {
   card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
   /**
    * 加密的手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone_number?: string;
   /** 等级 */
@@ -19035,7 +19089,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByOpenidPostData {
       name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
       /**
        * 加密的用户开卡时填写的个人信息
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       value?: string;
     }[];
@@ -19077,7 +19131,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByPhonePostOptions exten
     card_id: string;
     /**
      * 加密的手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number: string;
     /** 会员卡code */
@@ -19090,7 +19144,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByPhonePostOptions exten
         name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
         /**
          * 加密的用户开卡时填写的个人信息
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         value?: string;
       }[];
@@ -19117,9 +19171,12 @@ export interface V3BrandPartnerCardMemberUserCardsImportByPhonePostOptions exten
     pickup_time: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -19141,7 +19198,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByPhonePostData {
   card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
   /**
    * 加密的手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone_number?: string;
   /** 等级 */
@@ -19167,7 +19224,7 @@ export interface V3BrandPartnerCardMemberUserCardsImportByPhonePostData {
       name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
       /**
        * 加密的用户开卡时填写的个人信息
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       value?: string;
     }[];
@@ -19232,7 +19289,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeGetData {
   card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
   /**
    * 加密的手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone_number?: string;
   /** 等级 */
@@ -19258,7 +19315,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeGetData {
       name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
       /**
        * 加密的用户开卡时填写的个人信息
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       value?: string;
     }[];
@@ -19301,7 +19358,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodePatchOptions ext
     card_picture_url?: string;
     /**
      * 加密的手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number?: string;
     /** 等级 */
@@ -19327,7 +19384,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodePatchOptions ext
         name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
         /**
          * 加密的用户开卡时填写的个人信息
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         value?: string;
       }[];
@@ -19362,7 +19419,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodePatchData {
   card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
   /**
    * 加密的手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone_number?: string;
   /** 等级 */
@@ -19388,7 +19445,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodePatchData {
       name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
       /**
        * 加密的用户开卡时填写的个人信息
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       value?: string;
     }[];
@@ -19431,7 +19488,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostOptio
     card_picture_url?: string;
     /**
      * 加密的手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number?: string;
     /** 等级 */
@@ -19455,7 +19512,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostOptio
         name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
         /**
          * 加密的用户开卡时填写的个人信息
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         value?: string;
       }[];
@@ -19474,7 +19531,10 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostOptio
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -19497,7 +19557,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostData 
   card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
   /**
    * 加密的手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone_number?: string;
   /** 等级 */
@@ -19523,7 +19583,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeConfirmPostData 
       name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
       /**
        * 加密的用户开卡时填写的个人信息
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       value?: string;
     }[];
@@ -19593,7 +19653,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeInvalidatePostDa
   card_type: 'PURCHASE' | 'NORMAL' | 'BALANCE';
   /**
    * 加密的手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone_number?: string;
   /** 等级 */
@@ -19619,7 +19679,7 @@ export interface V3BrandPartnerCardMemberUserCardsByUserCardCodeInvalidatePostDa
       name?: 'USER_FORM_FLAG_SEX' | 'USER_FORM_FLAG_NAME' | 'USER_FORM_FLAG_BIRTHDAY' | 'USER_FORM_FLAG_ADDRESS' | 'USER_FORM_FLAG_EMAIL' | 'USER_FORM_FLAG_CITY';
       /**
        * 加密的用户开卡时填写的个人信息
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       value?: string;
     }[];
@@ -20635,7 +20695,7 @@ export interface V3BrandProfitsharingOrdersPostOptions extends TypedOptions {
       description: string;
       /**
        * 分账个人接收方姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name?: string;
     }[];
@@ -20644,7 +20704,10 @@ export interface V3BrandProfitsharingOrdersPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -21503,14 +21566,17 @@ export interface V3CapitalCapitallhhBanksSearchBanksByBankAccountGetOptions exte
   query: {
     /**
      * 银行卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     account_number: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -21844,12 +21910,12 @@ export interface V3CombineTransactionsAppPostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -21899,7 +21965,10 @@ export interface V3CombineTransactionsAppPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -22009,12 +22078,12 @@ export interface V3CombineTransactionsH5PostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -22022,7 +22091,10 @@ export interface V3CombineTransactionsH5PostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -22209,12 +22281,12 @@ export interface V3CombineTransactionsJsapiPostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -22245,7 +22317,10 @@ export interface V3CombineTransactionsJsapiPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -22407,12 +22482,12 @@ export interface V3CombineTransactionsNativePostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -22420,7 +22495,10 @@ export interface V3CombineTransactionsNativePostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -22851,12 +22929,12 @@ export interface V3CreditRepaymentPartnerContractsAppPresignPostOptions extends 
       identity_type: 'REAL_IDENTITY_TYPE_INVALID' | 'REAL_IDENTITY_TYPE_ID_CARD';
       /**
        * 自然人证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       identity_id: string;
       /**
        * 自然人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
     };
@@ -22875,9 +22953,12 @@ export interface V3CreditRepaymentPartnerContractsAppPresignPostOptions extends 
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -22927,12 +23008,12 @@ export interface V3CreditRepaymentPartnerContractsH5PresignPostOptions extends T
       identity_type: 'REAL_IDENTITY_TYPE_INVALID' | 'REAL_IDENTITY_TYPE_ID_CARD';
       /**
        * 自然人证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       identity_id: string;
       /**
        * 自然人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
     };
@@ -22956,9 +23037,12 @@ export interface V3CreditRepaymentPartnerContractsH5PresignPostOptions extends T
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -24500,7 +24584,7 @@ export interface V3EcommerceAccountApplyCancelWithdrawPostOptions extends TypedO
       bank_account_info: {
         /**
          * 开户名称
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         account_name: string;
         /** 开户银行 */
@@ -24513,7 +24597,7 @@ export interface V3EcommerceAccountApplyCancelWithdrawPostOptions extends TypedO
         bank_name?: string;
         /**
          * 银行账号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         account_number: string;
       };
@@ -24523,12 +24607,12 @@ export interface V3EcommerceAccountApplyCancelWithdrawPostOptions extends TypedO
         id_doc_type?: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
         /**
          * 证件姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         identification_name: string;
         /**
          * 证件号码
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         identification_no: string;
       };
@@ -24546,9 +24630,12 @@ export interface V3EcommerceAccountApplyCancelWithdrawPostOptions extends TypedO
     remark?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -25157,12 +25244,12 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
       id_card_national: string;
       /**
        * 身份证姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_name: string;
       /**
        * 身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
       /** 身份证有效期开始时间 */
@@ -25174,12 +25261,12 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
     id_doc_info?: {
       /**
        * 证件姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_doc_name: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_doc_number: string;
       /** 证件正面照片 */
@@ -25200,17 +25287,17 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
       ubo_id_doc_copy_back?: string;
       /**
        * 受益人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_name?: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_number?: string;
       /**
        * 证件居住地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_address?: string;
       /** 证件有效期开始时间 */
@@ -25230,7 +25317,7 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
       account_bank: string;
       /**
        * 开户名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       account_name: string;
       /** 开户银行联行号 */
@@ -25239,7 +25326,7 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
       bank_name?: string;
       /**
        * 银行帐号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       account_number: string;
     };
@@ -25249,13 +25336,13 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
       contact_type: '65' | '66';
       /**
        * 超级管理员姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_name: string;
       contact_id_doc_type?: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
       /**
        * 超级管理员身份证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_id_card_number?: string;
       /** 超级管理员证件正面照片 */
@@ -25274,7 +25361,7 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
       contact_id_doc_period_end?: string;
       /**
        * 超级管理员手机
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       mobile_phone?: string;
     };
@@ -25307,9 +25394,12 @@ export interface V3EcommerceApplymentsSubmitAccountHostingApplymentPostOptions e
     id_card_complete_statement?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -25508,12 +25598,12 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
       id_card_national?: string;
       /**
        * 身份证姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_name?: string;
       /**
        * 身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number?: string;
       /** 身份证有效期开始时间 */
@@ -25525,12 +25615,12 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
     id_doc_info?: {
       /**
        * 证件姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_doc_name?: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_doc_number?: string;
       /** 证件正面照片 */
@@ -25553,17 +25643,17 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
       ubo_id_doc_copy_back: string;
       /**
        * 受益人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_name: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_number: string;
       /**
        * 证件居住地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       ubo_id_doc_address: string;
       /** 证件有效期开始时间 */
@@ -25579,7 +25669,7 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
       account_bank?: string;
       /**
        * 开户名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       account_name?: string;
       /** 开户银行省市编码 */
@@ -25590,7 +25680,7 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
       bank_name?: string;
       /**
        * 银行帐号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       account_number?: string;
     };
@@ -25600,13 +25690,13 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
       contact_type?: '65' | '66';
       /**
        * 超级管理员姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_name?: string;
       contact_id_doc_type?: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
       /**
        * 超级管理员身份证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_id_card_number?: string;
       /** 超级管理员证件正面照片 */
@@ -25621,7 +25711,7 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
       business_authorization_letter?: string;
       /**
        * 超级管理员手机
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       mobile_phone?: string;
     };
@@ -25651,7 +25741,10 @@ export interface V3EcommerceApplymentsSlashPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -26777,21 +26870,24 @@ export interface V3EcommerceIndividualContractsPreEntrustSignWithRealNameIdentit
     out_contract_code: string;
     /**
      * 真实姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /** 证件类型 */
     cred_type: 'ID_CARD';
     /**
      * 件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cred_id: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -26823,21 +26919,24 @@ export interface V3EcommerceIndividualContractsPreEntrustSignWithRealNameIdentit
     openid: string;
     /**
      * 真实姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /** 证件类型 */
     cred_type: 'ID_CARD';
     /**
      * 件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cred_id: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -27021,7 +27120,7 @@ export interface V3EcommerceMchTransferTransferBillsPostOptions extends TypedOpt
     openid: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -27033,7 +27132,10 @@ export interface V3EcommerceMchTransferTransferBillsPostOptions extends TypedOpt
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -27489,7 +27591,7 @@ export interface V3EcommerceProfitsharingOrdersPostOptions extends TypedOptions 
       description: string;
       /**
        * 分账个人接收方姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       receiver_name?: string;
     }[];
@@ -27498,7 +27600,10 @@ export interface V3EcommerceProfitsharingOrdersPostOptions extends TypedOptions 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -27638,7 +27743,7 @@ export interface V3EcommerceProfitsharingReceiversAddPostOptions extends TypedOp
     name?: string;
     /**
      * 接收方名称的密文
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_name?: string;
     /** 与分账方的关系类型 */
@@ -27646,7 +27751,10 @@ export interface V3EcommerceProfitsharingReceiversAddPostOptions extends TypedOp
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -28166,18 +28274,21 @@ export interface V3EcommerceRefundsByRefundIdApplyAbnormalRefundPostOptions exte
     bank_type?: 'CMB_DEBIT' | 'COMM_DEBIT' | 'ABC_DEBIT' | 'CCB_DEBIT' | 'ICBC_DEBIT' | 'BOC_DEBIT' | 'PAB_DEBIT' | 'SPDB_DEBIT' | 'CITIC_DEBIT' | 'CEB_DEBIT' | 'CMBC_DEBIT' | 'CIB_DEBIT' | 'GDB_DEBIT' | 'PSBC_DEBIT' | 'NBCB_DEBIT';
     /**
      * 收款银行卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bank_account?: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name?: string;
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -28382,7 +28493,7 @@ export interface V3EcommerceSubjectSubMerchantsGetOptions extends TypedOptions {
     organization_type: 'SUBJECT_TYPE_ENTERPRISE' | 'SUBJECT_TYPE_INSTITUTIONS_CLONED' | 'SUBJECT_TYPE_INDIVIDUAL' | 'SUBJECT_TYPE_OTHERS' | 'SUBJECT_TYPE_GOVERNMENT' | 'SUBJECT_TYPE_MICRO';
     /**
      * 证件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cert_number: string;
     /** 分页大小 */
@@ -28391,9 +28502,12 @@ export interface V3EcommerceSubjectSubMerchantsGetOptions extends TypedOptions {
     offset?: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -29502,17 +29616,17 @@ export interface V3EduschoolpayContractsPresignPostOptions extends TypedOptions 
     identity?: {
       /**
        * 姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
       /**
        * 证件类型
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       credential_type: string;
       /**
        * 身份证号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number?: string;
     };
@@ -29520,14 +29634,14 @@ export interface V3EduschoolpayContractsPresignPostOptions extends TypedOptions 
     bank_card?: {
       /**
        * 签约银行卡号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       bank_card_no: string;
       /** 银行卡有效期 */
       valid_thru?: string;
       /**
        * 银行卡开卡预留手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /** 银行类型 */
@@ -29536,7 +29650,10 @@ export interface V3EduschoolpayContractsPresignPostOptions extends TypedOptions 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -30283,13 +30400,13 @@ export interface V3FacemchUsersByFaceSidGetData {
   real_name_info?: {
     /**
      * 加密后的姓名信息，商户用API证书私钥解密
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     encrypted_real_name?: string;
     credential_type?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
     /**
      * 加密后的身份证号，商户用API证书私钥解密
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     encrypted_credential_id?: string;
   };
@@ -30368,7 +30485,7 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatchesPostOptions extends 
       openid: string;
       /**
        * 接收红包用户姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_name?: string;
       /** 红包备注 */
@@ -30377,7 +30494,10 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatchesPostOptions extends 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -30488,7 +30608,7 @@ export interface V3FundAppBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDe
   openid: string;
   /**
    * 接收红包用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 品牌红包发起时间 */
@@ -30712,7 +30832,7 @@ export interface V3FundAppBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDe
   openid: string;
   /**
    * 接收红包用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 品牌红包发起时间 */
@@ -31701,7 +31821,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsPostOptions extends Typ
     openid: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -31724,7 +31844,10 @@ export interface V3FundAppMchTransferPartnerTransferBillsPostOptions extends Typ
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -31778,7 +31901,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsOutBillNoByOutBillNoGet
   openid?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -31818,7 +31941,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsOutBillNoByOutBillNoCan
   openid?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -31901,7 +32024,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsPreTransferWithAuthoriz
     openid: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -31933,7 +32056,10 @@ export interface V3FundAppMchTransferPartnerTransferBillsPreTransferWithAuthoriz
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -31974,7 +32100,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsTransferPostOptions ext
     out_bill_no: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -31999,7 +32125,10 @@ export interface V3FundAppMchTransferPartnerTransferBillsTransferPostOptions ext
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -32028,7 +32157,7 @@ export interface V3FundAppMchTransferPartnerTransferBillsTransferPostData {
   openid?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -32266,7 +32395,7 @@ export interface V3FundAppMchTransferTransferBillsPostOptions extends TypedOptio
     openid: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -32294,7 +32423,10 @@ export interface V3FundAppMchTransferTransferBillsPostOptions extends TypedOptio
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -32343,7 +32475,7 @@ export interface V3FundAppMchTransferTransferBillsOutBillNoByOutBillNoGetData {
   openid?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -32446,7 +32578,7 @@ export interface V3FundAppMchTransferTransferBillsPreTransferWithAuthorizationPo
     openid: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -32480,7 +32612,10 @@ export interface V3FundAppMchTransferTransferBillsPreTransferWithAuthorizationPo
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -32523,7 +32658,7 @@ export interface V3FundAppMchTransferTransferBillsTransferPostOptions extends Ty
     out_bill_no: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -32552,7 +32687,10 @@ export interface V3FundAppMchTransferTransferBillsTransferPostOptions extends Ty
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -32579,7 +32717,7 @@ export interface V3FundAppMchTransferTransferBillsTransferPostData {
   openid?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -32626,7 +32764,7 @@ export interface V3FundAppMchTransferTransferBillsTransferBillNoByTransferBillNo
   openid?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -32703,7 +32841,7 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsPostOptions extends 
     user_qq?: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 转账金额 */
@@ -32724,7 +32862,10 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsPostOptions extends 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -32751,7 +32892,7 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsPostData {
   user_qq?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 失败原因 */
@@ -32790,7 +32931,7 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsByOutBillNoGetData {
   user_qq?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 失败原因 */
@@ -32831,7 +32972,7 @@ export interface V3FundAppMchTransferTransferToQqWalletBillsByOutBillNoCancelPos
   user_qq?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 单据创建时间 */
@@ -33868,19 +34009,22 @@ export interface V3GlobalCustomsVerifyCertificatePostOptions extends TypedOption
     certificate_type: 'IDCARD';
     /**
      * 证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificate_id: string;
     /**
      * 证件姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificate_name: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -34475,7 +34619,7 @@ export interface V3GlobalMerchantServiceComplaintsGetData {
     complainted_mchid: string;
     /**
      * 投诉人联系方式
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     payer_phone?: string;
     /** 投诉单关联订单信息 */
@@ -34563,7 +34707,7 @@ export interface V3GlobalMerchantServiceComplaintsByComplaintIdGetData {
   complainted_mchid: string;
   /**
    * 投诉人联系方式
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   payer_phone?: string;
   /** 投诉单关联订单信息 */
@@ -34944,17 +35088,17 @@ export interface V3GlobalMerchantsPostOptions extends TypedOptions {
     contact: {
       /**
        * 联系人名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /**
        * 联系人电话
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone: string;
       /**
        * 联系人邮箱
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email: string;
     };
@@ -35023,11 +35167,14 @@ export interface V3GlobalMerchantsPostOptions extends TypedOptions {
     attach?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
+  headers?: {
     /** 由商户侧生成的唯一key，用来标识多次重试是否为同一请求 */
     'Idempotency-Key'?: string;
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -35074,17 +35221,17 @@ export interface V3GlobalMerchantsBySubMchidGetData {
   contact?: {
     /**
      * 联系人名称
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     name?: string;
     /**
      * 联系人电话
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     phone?: string;
     /**
      * 联系人邮箱
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     email?: string;
   };
@@ -35174,17 +35321,17 @@ export interface V3GlobalMerchantsBySubMchidPatchOptions extends TypedOptions {
     contact: {
       /**
        * 联系人名称
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /**
        * 联系人电话
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone: string;
       /**
        * 联系人邮箱
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email: string;
     };
@@ -35248,9 +35395,12 @@ export interface V3GlobalMerchantsBySubMchidPatchOptions extends TypedOptions {
     };
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -36624,7 +36774,7 @@ export interface V3GlobalProfitSharingOrdersPostOptions extends TypedOptions {
       account: string;
       /**
        * 分账个人接收方姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name?: string;
       /** 是否已经获取用户实名信息授权 */
@@ -36859,7 +37009,7 @@ export interface V3GlobalProfitSharingReceiversPostOptions extends TypedOptions 
     account?: string;
     /**
      * 分账个人接收方姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name?: string;
     /** 是否已经获取用户实名信息授权 */
@@ -36891,7 +37041,7 @@ export interface V3GlobalProfitSharingReceiversPostData {
   account: string;
   /**
    * 分账接收方全称
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   name?: string;
   /** 与分账方的关系类型 */
@@ -39470,17 +39620,17 @@ export interface V3GovSubsidyNQualificationsSyncPostOptions extends TypedOptions
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number: string;
     /** 消费品类ID */
@@ -39549,9 +39699,12 @@ export interface V3GovSubsidyNQualificationsSyncPostOptions extends TypedOptions
     refund_id?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -39585,17 +39738,17 @@ export interface V3GovSubsidyQualificationGetOptions extends TypedOptions {
   query: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name?: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number?: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number?: string;
     /** 消费品类ID */
@@ -39611,7 +39764,10 @@ export interface V3GovSubsidyQualificationGetOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -39638,17 +39794,17 @@ export interface V3GovSubsidyQualificationsPassthroughCancelPostOptions extends 
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number: string;
     /** 消费品类ID */
@@ -39661,9 +39817,12 @@ export interface V3GovSubsidyQualificationsPassthroughCancelPostOptions extends 
     identity_document_type: 'ID_DOC_TYPE_ID_CARD' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -39691,17 +39850,17 @@ export interface V3GovSubsidyQualificationsPassthroughClaimPostOptions extends T
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number: string;
     /** 消费品类ID */
@@ -39716,9 +39875,12 @@ export interface V3GovSubsidyQualificationsPassthroughClaimPostOptions extends T
     latitude: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -39746,17 +39908,17 @@ export interface V3GovSubsidyQualificationsPassthroughQueryPostOptions extends T
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number: string;
     /** 使用的资格的地区编码 */
@@ -39765,9 +39927,12 @@ export interface V3GovSubsidyQualificationsPassthroughQueryPostOptions extends T
     identity_document_type: 'ID_DOC_TYPE_ID_CARD' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -39816,17 +39981,17 @@ export interface V3GovSubsidyQualificationsQueryPostOptions extends TypedOptions
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number: string;
     /** 使用的资格的地区编码 */
@@ -39835,9 +40000,12 @@ export interface V3GovSubsidyQualificationsQueryPostOptions extends TypedOptions
     identity_document_type: 'ID_DOC_TYPE_ID_CARD' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC' | 'ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -39874,17 +40042,17 @@ export interface V3GovSubsidyQualificationsSyncPostOptions extends TypedOptions 
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name?: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number?: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number?: string;
     /** 消费品类ID */
@@ -39960,7 +40128,10 @@ export interface V3GovSubsidyQualificationsSyncPostOptions extends TypedOptions 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -40214,17 +40385,17 @@ export interface V3GovSubsidyTransactionsSyncPostOptions extends TypedOptions {
   json: {
     /**
      * 自然人姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name?: string;
     /**
      * 自然人证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number?: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone_number?: string;
     /** 消费品类ID */
@@ -40268,7 +40439,10 @@ export interface V3GovSubsidyTransactionsSyncPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -40415,12 +40589,12 @@ export interface V3GovSubsidyZhejiangAuthcodeIssuePostOptions extends TypedOptio
     openid?: string;
     /**
      * 姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     mobile: string;
     /** 区县编码 */
@@ -40431,16 +40605,19 @@ export interface V3GovSubsidyZhejiangAuthcodeIssuePostOptions extends TypedOptio
     cert_type: '1' | '2' | '3' | '4' | '5';
     /**
      * 证件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cert_no: string;
     /** 请求流水号 */
     req_ssn: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40727,14 +40904,14 @@ export interface V3GovSubsidyZhejiangNQualificationsConfirmPostOptions extends T
       cate_code: string;
       /**
        * 证件号码（身份证中字母需 大写，不要有空格
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       cert_no: string;
       /** 能耗等级（一级/二级），品类编码 A开头必填，其他非必填 */
       grade?: string;
       /**
        * 姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /** 交易完成或商品退回时间戳 */
@@ -40753,14 +40930,14 @@ export interface V3GovSubsidyZhejiangNQualificationsConfirmPostOptions extends T
       subsidy: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       tel: string;
       /** 收货地区编码（例如：110 101）6 位数字 */
       add_code: string;
       /**
        * 收货地址（例如：xx 街道 xx 小区）
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       address: string;
       /** 销售方式（0-线上/1-线下） */
@@ -40783,7 +40960,10 @@ export interface V3GovSubsidyZhejiangNQualificationsConfirmPostOptions extends T
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -40820,26 +41000,29 @@ export interface V3GovSubsidyZhejiangQualificationsAlterPostOptions extends Type
     cate_code: string;
     /**
      * 证件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cert_no: string;
     /**
      * 姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     tel: string;
     /** 请求流水号 */
     req_ssn: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40871,17 +41054,17 @@ export interface V3GovSubsidyZhejiangQualificationsClaimPostOptions extends Type
     cate_code: string;
     /**
      * 证件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cert_no: string;
     /**
      * 姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name: string;
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     tel: string;
     /** 证件类型 */
@@ -40890,9 +41073,12 @@ export interface V3GovSubsidyZhejiangQualificationsClaimPostOptions extends Type
     req_ssn: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40920,7 +41106,7 @@ export interface V3GovSubsidyZhejiangQualificationsQueryPostOptions extends Type
   json: {
     /**
      * 证件号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     cert_no: string;
     /** 品类编码 */
@@ -40929,9 +41115,12 @@ export interface V3GovSubsidyZhejiangQualificationsQueryPostOptions extends Type
     req_ssn: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -40976,14 +41165,14 @@ export interface V3GovSubsidyZhejiangQualificationsSyncPostOptions extends Typed
       cate_code: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       cert_no: string;
       /** 能耗等级 */
       grade?: '一级' | '二级';
       /**
        * 姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /** 交易完成或商品退回时间戳 */
@@ -41002,7 +41191,7 @@ export interface V3GovSubsidyZhejiangQualificationsSyncPostOptions extends Typed
       subsidy: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       tel: string;
       /** 区县编码 */
@@ -41051,7 +41240,10 @@ export interface V3GovSubsidyZhejiangQualificationsSyncPostOptions extends Typed
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -41820,9 +42012,12 @@ export interface V3InspolicymgrDeductPoliciesPostOptions extends TypedOptions {
     payee_openid?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -42007,7 +42202,10 @@ export interface V3InspolicymgrDeductPoliciesByOutInsuranceNoPatchOptions extend
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -48794,7 +48992,7 @@ export interface V3MarketingMembercardOpenCardsByCardIdPhoneMembercardImportPost
   json: {
     /**
      * 用户加密手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_phone_number: string;
     /** 会员卡code */
@@ -48803,9 +49001,12 @@ export interface V3MarketingMembercardOpenCardsByCardIdPhoneMembercardImportPost
     out_request_no: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -49582,16 +49783,19 @@ export interface V3MarketingMembercardOpenPhonenumberMemberImportPostOptions ext
     };
     /**
      * 加密手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_phone_number: string;
     /** 自定义场景值 */
     outer_str?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -49617,14 +49821,17 @@ export interface V3MarketingMembercardOpenPhonenumberMemberSearchGetOptions exte
     card_id: string;
     /**
      * 加密手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_phone_number: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -60022,7 +60229,10 @@ export interface V3MarketingShoppingReceiptShoppingreceiptsPostOptions extends T
   multipart: MultipartLike;
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -60057,7 +60267,7 @@ export interface V3MarketingShoppingReceiptShoppingreceiptsPostData {
     merchant_contact_information?: {
       /**
        * 品牌售后部门的咨询电话
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       consultation_phone_number?: string;
     };
@@ -61032,7 +61242,7 @@ export interface V3MchOperateRiskWithdrawlApplyPostOptions extends TypedOptions 
       bank_account_info?: {
         /**
          * 开户名称
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         account_name: string;
         /** 开户银行 */
@@ -61043,7 +61253,7 @@ export interface V3MchOperateRiskWithdrawlApplyPostOptions extends TypedOptions 
         bank_name?: string;
         /**
          * 银行账号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         account_number: string;
       };
@@ -61053,12 +61263,12 @@ export interface V3MchOperateRiskWithdrawlApplyPostOptions extends TypedOptions 
         id_doc_type?: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
         /**
          * 证件姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         identification_name: string;
         /**
          * 证件号码
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         identification_no: string;
       };
@@ -61083,7 +61293,10 @@ export interface V3MchOperateRiskWithdrawlApplyPostOptions extends TypedOptions 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -61251,14 +61464,14 @@ export interface V3MchalterapplyMchcontactalterapplymentPostOptions extends Type
     contact_info?: {
       /**
        * 超级管理员姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_name: string;
       /** 超级管理员证件类型 */
       contact_id_doc_type: 'IDENTIFICATION_TYPE_IDCARD' | 'IDENTIFICATION_TYPE_OVERSEA_PASSPORT' | 'IDENTIFICATION_TYPE_HONGKONG_PASSPORT' | 'IDENTIFICATION_TYPE_MACAO_PASSPORT' | 'IDENTIFICATION_TYPE_TAIWAN_PASSPORT' | 'IDENTIFICATION_TYPE_FOREIGN_RESIDENT' | 'IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT' | 'IDENTIFICATION_TYPE_TAIWAN_RESIDENT';
       /**
        * 超级管理员身份证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       contact_id_card_number: string;
       /** 超级管理员证件正面照片 */
@@ -61273,14 +61486,17 @@ export interface V3MchalterapplyMchcontactalterapplymentPostOptions extends Type
       business_authorization_letter?: string;
       /**
        * 超级管理员手机
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       mobile_phone: string;
     };
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -61573,17 +61789,17 @@ export interface V3MchalterapplyMchsubjectalterapplymentPostOptions extends Type
       card_back?: string;
       /**
        * 证件姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       card_name?: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       card_number?: string;
       /**
        * 证件居住地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       card_address?: string;
       /** 证件有效期开始时间 */
@@ -61603,17 +61819,17 @@ export interface V3MchalterapplyMchsubjectalterapplymentPostOptions extends Type
       card_back?: string;
       /**
        * 证件姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       card_name: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       card_number: string;
       /**
        * 证件居住地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       card_address: string;
       /** 证件有效期开始时间 */
@@ -61637,7 +61853,10 @@ export interface V3MchalterapplyMchsubjectalterapplymentPostOptions extends Type
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -62104,12 +62323,12 @@ export interface V3MedInsOrdersPostOptions extends TypedOptions {
     payer: {
       /**
        * 真实姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /**
        * 个人身份ID摘要
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_digest: string;
       /** 证件类型 */
@@ -62121,12 +62340,12 @@ export interface V3MedInsOrdersPostOptions extends TypedOptions {
     relative?: {
       /**
        * 真实姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name: string;
       /**
        * 个人身份ID摘要
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_digest: string;
       /** 证件类型 */
@@ -62195,9 +62414,12 @@ export interface V3MedInsOrdersPostOptions extends TypedOptions {
     med_ins_test_env?: boolean;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -63178,12 +63400,12 @@ export interface V3MerchantRiskManageReportTradeUnionInformationPostOptions exte
     openid?: string;
     /**
      * 用户手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone?: string;
     /**
      * 用户实名证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     certificates_number?: string;
     /** 用户终端ip */
@@ -63300,7 +63522,10 @@ export interface V3MerchantRiskManageReportTradeUnionInformationPostOptions exte
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -63632,7 +63857,7 @@ export interface V3MerchantServiceComplaintsGetData {
     amount: number;
     /**
      * 投诉人联系方式
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     payer_phone?: string;
     /** 投诉详情 */
@@ -63664,7 +63889,7 @@ export interface V3MerchantServiceComplaintsByTransactionIdGetData {
   amount: number;
   /**
    * 投诉人联系方式
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   payer_phone?: string;
   /** 投诉描述 */
@@ -63813,7 +64038,7 @@ export interface V3MerchantServiceComplaintsV2GetData {
     complainted_mchid: string;
     /**
      * 投诉人联系方式
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     payer_phone?: string;
     /** 投诉单关联订单信息 */
@@ -63911,7 +64136,7 @@ export interface V3MerchantServiceComplaintsV2ByComplaintIdGetData {
   complainted_mchid: string;
   /**
    * 投诉人联系方式
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   payer_phone?: string;
   /** 投诉人openid */
@@ -65561,12 +65786,12 @@ export interface V3MultiuseUsersByOpenidCouponsPostOptions extends TypedOptions 
     out_request_no: string;
     /**
      * 用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name: string;
     /**
      * 身份证号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /** 发放面额 */
@@ -65577,9 +65802,12 @@ export interface V3MultiuseUsersByOpenidCouponsPostOptions extends TypedOptions 
     card_type: 'ID_CARD';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -65725,12 +65953,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsPostOptions extends Type
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email?: string;
     };
@@ -65773,7 +66001,10 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsPostOptions extends Type
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -65807,12 +66038,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssueGeneralPostOptions 
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email?: string;
       /** 订单金额 */
@@ -65878,7 +66109,10 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssueGeneralPostOptions 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -65922,12 +66156,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssuePassengerTransportP
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email?: string;
       /** 订单金额 */
@@ -65973,7 +66207,7 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssuePassengerTransportP
           certificate_type: 'IDENTITY_CARD' | 'PASSPORT' | 'HONG_KONG_PERMIT' | 'MACAO_PERMIT' | 'TAIWAN_PERMIT' | 'FOREIGNER_RESIDENCE_PERMIT' | 'HONG_KONG_RESIDENT_CARD' | 'MACAO_RESIDENT_CARD' | 'TAIWAN_RESIDENT_CARD' | 'MILITARY_OFFICER_CARD' | 'ARMED_POLICE_OFFICER_CARD' | 'SOLDIER_CARD' | 'HOMECOMING_CERT' | 'TAIWAN_COMPATRIOT_CERT';
           /**
            * 证件号码
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           certificate_number: string;
           /** 出行日期 */
@@ -66015,7 +66249,10 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssuePassengerTransportP
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -66059,12 +66296,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssueRefinedOilPostOptio
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email?: string;
       /** 订单金额 */
@@ -66139,7 +66376,10 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsIssueRefinedOilPostOptio
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -66183,12 +66423,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsRealEstateLeasingPostOpt
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email?: string;
       /** 订单金额 */
@@ -66242,7 +66482,7 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsRealEstateLeasingPostOpt
           cross_city_flag: boolean;
           /**
            * 产权证书/不动产权证号
-           * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+           * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
            */
           certificate_no?: string;
           /** 车牌号 */
@@ -66276,7 +66516,10 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsRealEstateLeasingPostOpt
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -66418,12 +66661,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdGetData {
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+       * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
        */
       email?: string;
       /** 订单金额 */
@@ -66545,12 +66788,12 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdInsertCar
       bank_account?: string;
       /**
        * 手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
       /**
        * 邮箱地址
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       email?: string;
       /** 订单金额 */
@@ -66639,7 +66882,10 @@ export interface V3NewTaxControlFapiaoFapiaoApplicationsByFapiaoApplyIdInsertCar
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -66751,7 +66997,7 @@ export interface V3NewTaxControlFapiaoFapiaomerchantGetspinviteurlGetOptions ext
     invite_channel?: string;
     /**
      * 操作人员
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     operate_user?: string;
     /** 服务商邀请code */
@@ -66761,7 +67007,10 @@ export interface V3NewTaxControlFapiaoFapiaomerchantGetspinviteurlGetOptions ext
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -67150,12 +67399,12 @@ export interface V3NewTaxControlFapiaoUserTitleGetData {
   bank_account?: string;
   /**
    * 手机号
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   phone?: string;
   /**
    * 邮箱地址
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   email?: string;
   /** 订单金额 */
@@ -67303,13 +67552,13 @@ export interface V3OfflinefaceContractsPresignPostOptions extends TypedOptions {
         identification_type: 'IDCARD';
         /**
          * 证件ID
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         identification_number: string;
       };
       /**
        * 手机号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
     };
@@ -67317,12 +67566,12 @@ export interface V3OfflinefaceContractsPresignPostOptions extends TypedOptions {
     limit_bank_card?: {
       /**
        * 银行卡号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       bank_card_number?: string;
       /**
        * 开卡人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       identification_name?: string;
       /** 开卡人证件 */
@@ -67331,7 +67580,7 @@ export interface V3OfflinefaceContractsPresignPostOptions extends TypedOptions {
         identification_type: 'IDCARD';
         /**
          * 证件ID
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         identification_number: string;
       };
@@ -67341,7 +67590,7 @@ export interface V3OfflinefaceContractsPresignPostOptions extends TypedOptions {
       bank_type?: string;
       /**
        * 开卡预留手机号
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       phone?: string;
     };
@@ -67350,7 +67599,10 @@ export interface V3OfflinefaceContractsPresignPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -67865,7 +68117,7 @@ export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserIdByOu
   json?: {
     /**
      * 姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name?: string;
     /** 用户类型 */
@@ -67884,13 +68136,16 @@ export interface V3OfflinefacemchOrganizationsByOrganizationIdUsersOutUserIdByOu
     status?: 'NORMAL' | 'DISABLED';
     /**
      * 手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone?: string;
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -69207,12 +69462,12 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignAppPostOptions exten
     real_identity?: {
       /**
        * 自然人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
       /**
        * 自然人身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
       /** 实名验证类型 */
@@ -69223,7 +69478,10 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignAppPostOptions exten
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -69318,12 +69576,12 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignH5PostOptions extend
     real_identity?: {
       /**
        * 自然人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
       /**
        * 自然人身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
       /** 实名验证类型 */
@@ -69339,7 +69597,10 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignH5PostOptions extend
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -69434,12 +69695,12 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignJsapiPostOptions ext
     real_identity?: {
       /**
        * 自然人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
       /**
        * 自然人身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
       /** 实名验证类型 */
@@ -69450,7 +69711,10 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignJsapiPostOptions ext
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -69545,12 +69809,12 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignMiniProgramPostOptio
     real_identity?: {
       /**
        * 自然人姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       real_name: string;
       /**
        * 自然人身份证号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       id_card_number: string;
       /** 实名验证类型 */
@@ -69561,7 +69825,10 @@ export interface V3PapayInsuranceSignContractsPreEntrustSignMiniProgramPostOptio
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -72872,12 +73139,12 @@ export interface V3PartnerTransferBatchesPostOptions extends TypedOptions {
       openid: string;
       /**
        * 收款用户姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_name: string;
       /**
        * 收款用户身份证
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_id_card?: string;
     }[];
@@ -72889,9 +73156,12 @@ export interface V3PartnerTransferBatchesPostOptions extends TypedOptions {
     transfer_scene?: 'ORDINARY_TRANSFER' | 'PAYROLL_CARD_TRANSFER';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -74345,12 +74615,12 @@ export interface V3PayPartnerTransactionsAppPostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -74373,7 +74643,10 @@ export interface V3PayPartnerTransactionsAppPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -74805,12 +75078,12 @@ export interface V3PayPartnerTransactionsH5PostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -74818,7 +75091,10 @@ export interface V3PayPartnerTransactionsH5PostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -75077,12 +75353,12 @@ export interface V3PayPartnerTransactionsJsapiPostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -75105,7 +75381,10 @@ export interface V3PayPartnerTransactionsJsapiPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -75436,12 +75715,12 @@ export interface V3PayPartnerTransactionsNativePostOptions extends TypedOptions 
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -75449,7 +75728,10 @@ export interface V3PayPartnerTransactionsNativePostOptions extends TypedOptions 
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -75936,12 +76218,12 @@ export interface V3PayTransactionsAppPostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -75969,7 +76251,10 @@ export interface V3PayTransactionsAppPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -76370,12 +76655,12 @@ export interface V3PayTransactionsH5PostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -76388,7 +76673,10 @@ export interface V3PayTransactionsH5PostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -76614,12 +76902,12 @@ export interface V3PayTransactionsJsapiPostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -76647,7 +76935,10 @@ export interface V3PayTransactionsJsapiPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -76863,12 +77154,12 @@ export interface V3PayTransactionsNativePostOptions extends TypedOptions {
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'PHONE_NUMBER';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -76881,7 +77172,10 @@ export interface V3PayTransactionsNativePostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -77763,12 +78057,12 @@ export interface V3PayrollCardAuthenticationsPreOrderWithAuthPostOptions extends
     employer_name: string;
     /**
      * 用户实名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name: string;
     /**
      * 用户证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /** 用工类型 */
@@ -77777,9 +78071,12 @@ export interface V3PayrollCardAuthenticationsPreOrderWithAuthPostOptions extends
     authenticate_type: 'SIGN_IN' | 'INSURANCE' | 'CONTRACT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -77959,21 +78256,24 @@ export interface V3PayrollCardTokensPostOptions extends TypedOptions {
     sub_mchid: string;
     /**
      * 用户实名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name: string;
     /**
      * 用户证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /** 用工类型 */
     employment_type: 'LONG_TERM_EMPLOYMENT' | 'SHORT_TERM_EMPLOYMENT' | 'COOPERATION_EMPLOYMENT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -78034,7 +78334,7 @@ export interface V3PayrollCardTransferBatchesPostOptions extends TypedOptions {
       openid: string;
       /**
        * 收款用户姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_name: string;
     }[];
@@ -78046,9 +78346,12 @@ export interface V3PayrollCardTransferBatchesPostOptions extends TypedOptions {
     employment_scene: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -78124,21 +78427,24 @@ export interface V3PayrollCardWesureTokenValidationsPostOptions extends TypedOpt
     token: string;
     /**
      * 用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_name: string;
     /**
      * 用户身份证号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /** 核身类型 */
     authenticate_type?: 'NORMAL' | 'SIGN_IN' | 'INSURANCE' | 'CONTRACT';
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -81594,28 +81900,31 @@ export interface V3PayscorePayafterOrdersPostOptions extends TypedOptions {
     openid?: string;
     /**
      * 用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name?: string;
     /**
      * 用户手机号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     phone?: string;
     /**
      * 用户身份证ID
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     userid?: string;
     /**
      * 用户收货地址
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     address?: string;
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -88820,7 +89129,7 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesBatchIdByBatchIdDetail
   bank_type?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 转账完成时间 */
@@ -89291,7 +89600,7 @@ export interface V3PlatsolutionInsuranceMchTransferBatchesOutBatchNoByOutBatchNo
   bank_type?: string;
   /**
    * 收款用户姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   user_name?: string;
   /** 转账完成时间 */
@@ -89578,7 +89887,7 @@ export interface V3PlatsolutionInsuranceMchTransferReservationApplyPostOptions e
     openid?: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_real_name?: string;
     /** 预约备注 */
@@ -89604,7 +89913,10 @@ export interface V3PlatsolutionInsuranceMchTransferReservationApplyPostOptions e
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -90865,7 +91177,7 @@ export interface V3PlatsolutionMchTransferReservationApplyPostOptions extends Ty
     openid?: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     user_real_name?: string;
     /** 预约备注 */
@@ -90891,7 +91203,10 @@ export interface V3PlatsolutionMchTransferReservationApplyPostOptions extends Ty
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -91308,7 +91623,7 @@ export interface V3ProfitsharingOrdersPostOptions extends TypedOptions {
       account: string;
       /**
        * 分账个人接收方姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       name?: string;
       /** 分账金额 */
@@ -91321,7 +91636,10 @@ export interface V3ProfitsharingOrdersPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -91513,7 +91831,7 @@ export interface V3ProfitsharingReceiversAddPostOptions extends TypedOptions {
     account: string;
     /**
      * 分账个人接收方姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name?: string;
     /** 与分账方的关系类型 */
@@ -91523,7 +91841,10 @@ export interface V3ProfitsharingReceiversAddPostOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -91538,7 +91859,7 @@ export interface V3ProfitsharingReceiversAddPostData {
   account: string;
   /**
    * 分账接收方全称
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   name?: string;
   /** 与分账方的关系类型 */
@@ -92336,21 +92657,24 @@ export interface V3RealnameVerifyGetOptions extends TypedOptions {
     credential_type: 1 | 2 | 5 | 9 | 12 | 17 | 19;
     /**
      * 加密后的下单用户证件号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_credential_id: string;
     /**
      * 加密后的下单用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_name: string;
     /** 微信支付交易单号 */
     wxp_trade_no: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -92780,18 +93104,21 @@ export interface V3RefundDomesticRefundsByRefundIdApplyAbnormalRefundPostOptions
     bank_type?: 'CMB_DEBIT' | 'COMM_DEBIT' | 'ABC_DEBIT' | 'CCB_DEBIT' | 'ICBC_DEBIT' | 'BOC_DEBIT' | 'PAB_DEBIT' | 'SPDB_DEBIT' | 'CITIC_DEBIT' | 'CEB_DEBIT' | 'CMBC_DEBIT' | 'CIB_DEBIT' | 'GDB_DEBIT' | 'PSBC_DEBIT' | 'NBCB_DEBIT';
     /**
      * 收款银行卡号
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bank_account?: string;
     /**
      * 收款用户姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     real_name?: string;
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -93140,12 +93467,12 @@ export interface V3RepaymentCombineTransactionsPartnerPrepayPostOptions extends 
         type: 'IDCARD' | 'HONGKONG_MACAO' | 'HONGKONG_MACAO_RESIDENT' | 'TAIWAN_RESIDENT' | 'FOREIGN_RESIDENT' | 'OVERSEA_PASSPORT' | 'TAIWAN_COMPATRIOT_PERMIT';
         /**
          * 加密后的证件号
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         number: string;
         /**
          * 加密后的姓名
-         * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+         * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
          */
         name: string;
       };
@@ -93210,13 +93537,16 @@ export interface V3SecurityEchoPostOptions extends TypedOptions {
     echo_message: string;
     /**
      * 平台证书或微信支付公钥加密测试字段
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     encrypted_echo_message?: string;
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -93227,7 +93557,7 @@ export interface V3SecurityEchoPostData {
   echo_message: string;
   /**
    * 平台证书或微信支付公钥加密测试字段
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   encrypted_echo_message?: string;
 }
@@ -93260,7 +93590,7 @@ export interface V3SmartguideGuidesGetOptions extends TypedOptions {
     userid?: string;
     /**
      * 手机号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     mobile?: string;
     /** 工号 */
@@ -93272,7 +93602,10 @@ export interface V3SmartguideGuidesGetOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -93293,12 +93626,12 @@ export interface V3SmartguideGuidesGetData {
     store_id?: number;
     /**
      * 企业微信的员工姓名
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     name?: string;
     /**
      * 手机号码
-     * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+     * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
      */
     mobile?: string;
     /** 企业微信的员工ID */
@@ -93322,12 +93655,12 @@ export interface V3SmartguideGuidesPostOptions extends TypedOptions {
     userid: string;
     /**
      * 企业微信的员工姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name: string;
     /**
      * 手机号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     mobile: string;
     /** 员工个人二维码 */
@@ -93338,9 +93671,12 @@ export interface V3SmartguideGuidesPostOptions extends TypedOptions {
     group_qrcode?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -93360,12 +93696,12 @@ export interface V3SmartguideGuidesByGuideIdPatchOptions extends TypedOptions {
     sub_mchid?: string;
     /**
      * 企业微信的员工姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     name?: string;
     /**
      * 手机号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     mobile?: string;
     /** 员工个人二维码 */
@@ -93377,7 +93713,10 @@ export interface V3SmartguideGuidesByGuideIdPatchOptions extends TypedOptions {
   };
   /** Request headers (the documented ones, and any other). */
   headers?: {
-    /** 微信支付公钥ID/平台证书序列号 */
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
     'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
@@ -93689,12 +94028,12 @@ export interface V3TaxiInvoiceDriverUpdateDriverPostOptions extends TypedOptions
   json: {
     /**
      * 司机姓名
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     driver_name: string;
     /**
      * 司机身份证号码
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     id_card_number: string;
     /** 公司名称 */
@@ -93727,9 +94066,12 @@ export interface V3TaxiInvoiceDriverUpdateDriverPostOptions extends TypedOptions
     region_id: number;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -93737,12 +94079,12 @@ export interface V3TaxiInvoiceDriverUpdateDriverPostOptions extends TypedOptions
 export interface V3TaxiInvoiceDriverUpdateDriverPostData {
   /**
    * 司机姓名
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   driver_name: string;
   /**
    * 司机身份证号码
-   * Encrypted: decrypt with the merchant private key (RSA-OAEP).
+   * Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).
    */
   id_card_number: string;
   /** 公司名称 */
@@ -94523,12 +94865,12 @@ export interface V3TransferBatchesPostOptions extends TypedOptions {
       openid: string;
       /**
        * 收款用户姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_name: string;
       /**
        * 收款用户身份证
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       user_id_card?: string;
     }[];
@@ -94538,9 +94880,12 @@ export interface V3TransferBatchesPostOptions extends TypedOptions {
     notify_url?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 
@@ -95393,12 +95738,12 @@ export interface V3VehicleEtcPreopenPostOptions extends TypedOptions {
     identify: {
       /**
        * 姓名
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       encrypted_real_name: string;
       /**
        * 证件号码
-       * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+       * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
        */
       encrypted_credential_id: string;
       /** 证件类型 */
@@ -95406,14 +95751,17 @@ export interface V3VehicleEtcPreopenPostOptions extends TypedOptions {
     };
     /**
      * 用户开通ETC时绑定的银行卡
-     * Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).
+     * Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).
      */
     bank_card_no?: string;
   };
   /** Request headers (the documented ones, and any other). */
-  headers: {
-    /** 微信支付公钥ID/平台证书序列号 */
-    'Wechatpay-Serial': string;
+  headers?: {
+    /**
+     * 微信支付公钥ID/平台证书序列号
+     * Sent by the SDK when the body holds a value from `client.encrypt()`.
+     */
+    'Wechatpay-Serial'?: string;
   } & HeadersInit;
 }
 

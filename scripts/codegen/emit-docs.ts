@@ -250,7 +250,7 @@ export function emitDocs(model: Model, tree: TreeNode, header: string, unreachab
     '- Where a node\'s only child is a variable (`v3/pay/transactions/id`), the value may also be the property itself (`id[orderId]`); the options then no longer take it. ' +
       'With `noUncheckedIndexedAccess` write `id[orderId]!`. Elsewhere an unknown property is a compile error.',
     '- Options: path variables as top-level keys (integers may be numbers), `query`, `json` (APIv3) or `xml` (APIv2: `nonce_str` and `sign` are filled in by the SDK), ' +
-      '`multipart` for uploads, documented `headers`, plus the transport settings. `Wechatpay-Serial` is required when a required field is encrypted.',
+      '`multipart` for uploads, documented `headers`, plus the transport settings. `Wechatpay-Serial` is optional: the SDK sends it when the body holds a value from `client.encrypt()`.',
     '- `data`: the parsed JSON; `undefined` for an empty answer (204/202); a `Buffer` for file downloads; a string for CSV statements; ' +
       'APIv2 answers are parsed from XML, so their values are strings (`coupon_id_$n` fields: `coupon_id_0`, `coupon_id_1`...).',
     '- Any other string given to `chain()` compiles, with loose options and `data: unknown`: the escape hatch for routes the description lacks.',

@@ -26,8 +26,8 @@ const VERB_NAME: Record<Method, string> = { get: 'Get', post: 'Post', put: 'Put'
 function encryptedNote(schema: Schema, side: Side): string | undefined {
   if (!schema['x-is-sensitive'] && schema.format !== 'base64') return undefined;
   return side === 'request'
-    ? 'Encrypted: RSA-OAEP with the platform public key (send its id/serial as `Wechatpay-Serial`).'
-    : 'Encrypted: decrypt with the merchant private key (RSA-OAEP).';
+    ? 'Encrypted: pass `client.encrypt(plaintext)` (RSA-OAEP, platform public key).'
+    : 'Encrypted: `client.decrypt(value)` (RSA-OAEP, merchant private key).';
 }
 
 function fieldDoc(schema: Schema, side: Side): string[] {
@@ -117,23 +117,13 @@ const hasRequired = (schema: Schema | undefined): boolean => (schema?.required?.
 /** APIv2 fields the SDK fills in itself: optional in the options, whatever the data says. */
 export const V2_SDK_FIELDS: ReadonlySet<string> = new Set(['nonce_str', 'sign']);
 
-/** Whether a value of this schema must carry an encrypted field (one reached through required fields only). */
-export function mustEncrypt(schema: Schema | undefined): boolean {
-  if (!schema) return false;
-  if (schema['x-is-sensitive'] || schema.format === 'base64') return true;
-  if (schema.type === 'array') return mustEncrypt(schema.items);
-  return (schema.required ?? []).some((name) => mustEncrypt(schema.properties?.[name]));
-}
-
 /**
  * The data marks `Wechatpay-Serial` required wherever an encrypted field may be sent (its shared definition
- * says "for requests with sensitive data"): it is typed required only when a required field is encrypted,
- * optional when the encrypted fields are optional (a JSAPI order's `payer.identity`).
+ * says "for requests with sensitive data"). The SDK sends it itself when the body carries a value from
+ * `client.encrypt()` (lib/v3/signer.ts), so it is typed optional: documented, never forced.
  */
-export function headerRequired(endpoint: Endpoint, name: string, documented: boolean): boolean {
-  if (!documented || name.toLowerCase() !== 'wechatpay-serial') return documented;
-  const params = [...endpoint.parameters.query, ...endpoint.parameters.path, ...endpoint.parameters.formData];
-  return mustEncrypt(endpoint.body?.required ? endpoint.body.schema : undefined) || params.some((p) => p.required && mustEncrypt(p.schema));
+export function headerRequired(_endpoint: Endpoint, name: string, documented: boolean): boolean {
+  return documented && name.toLowerCase() !== 'wechatpay-serial';
 }
 
 interface OperationNames {
@@ -206,7 +196,10 @@ export class TypeEmitter {
       const headers = endpoint.parameters.header.map((h) => ({ ...h, required: headerRequired(endpoint, h.name, h.required) }));
       const required = headers.some((h) => h.required);
       const fields = headers
-        .map((h) => `${docComment([shortLabel(h.description)], '    ')}    ${propertyKey(h.name)}${h.required ? '' : '?'}: string;\n`)
+        .map((h) => {
+          const note = h.name.toLowerCase() === 'wechatpay-serial' ? 'Sent by the SDK when the body holds a value from `client.encrypt()`.' : undefined;
+          return `${docComment([shortLabel(h.description), note], '    ')}    ${propertyKey(h.name)}${h.required ? '' : '?'}: string;\n`;
+        })
         .join('');
       lines.push('  /** Request headers (the documented ones, and any other). */');
       lines.push(`  headers${required ? '' : '?'}: {\n${fields}  } & HeadersInit;`);

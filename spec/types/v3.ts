@@ -138,7 +138,7 @@ export async function receiversAdd(): Promise<void> {
   await node.postAsync(options);
   await client.chain('v3/profitsharing/receivers/add').postAsync(options);
   await client['v3/profitsharing/receivers/add'].postAsync(options);
-  // `name` (encrypted) is optional, so is the header announcing the key that encrypted it
+  // the header is optional: the SDK sends it when the body holds a client.encrypt() value
   await node.post({ json: { appid: 'wx8888888888888888', type: 'MERCHANT_ID', account: '86693852', relation_type: 'STORE' } });
   // the header holds a string
   // @ts-expect-error TS2322
@@ -150,7 +150,7 @@ export async function trailingSlash(): Promise<void> {
   const node = client.v3.applyment4sub.applyment._empty_;
   type Options = Parameters<typeof node.post>[0];
   const json = {} as Options['json'];
-  // Required encrypted fields (the contact's name...): the Wechatpay-Serial header is required.
+  // Encrypted fields: the documented Wechatpay-Serial header may be given (the SDK sends it for client.encrypt() values).
   const headers = { 'Wechatpay-Serial': 'PUB_KEY_ID_0114232134912410000000000000' };
   expectType<number>((await node.post({ json, headers })).data.applyment_id);
   await client.chain('v3/applyment4sub/applyment/').post({ json, headers });
@@ -160,9 +160,11 @@ export async function trailingSlash(): Promise<void> {
   await client['v3/applyment4sub/applyment/'].postAsync({ json, headers });
   const ecommerce = client.v3.ecommerce.applyments._empty_;
   await ecommerce.post({ json: {} as Parameters<typeof ecommerce.post>[0]['json'], headers });
-  // the header is missing
-  // @ts-expect-error TS2345
+  // ... or left to the SDK
   await node.post({ json });
+  // the header holds a string
+  // @ts-expect-error TS2322
+  await node.post({ json, headers: { 'Wechatpay-Serial': true } });
   // the path without the slash is another node, with no POST
   // @ts-expect-error TS2339
   await client.v3.applyment4sub.applyment.post({ json, headers });
