@@ -1,0 +1,159 @@
+/**
+ * downloadBill on a ~200 MB gzip trade bill (~770 MB of CSV, ~3M rows): throughput and peak RSS.
+ *
+ * The bill is generated once (cached in the OS temp dir) and served by a child process (the bill server
+ * of spec/support over node:http on 127.0.0.1, checking the request signature), so this process holds
+ * only the client. Three downloads: the good bill (gunzip + SHA1 over the decompressed bytes, to a
+ * file), the same bytes announced with another hash (fails at the end), a bill with one byte flipped
+ * mid-way (fails on the gzip check or the hash). After each failure there must be no file nor .partial.
+ *
+ * Run: npx tsx bench/bill.ts [rows=3000000]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+import { downloadBill, type BillAnswer } from '../lib/bill.js';
+import { Builder } from '../lib/builder.js';
+import { BillServer, tradeBill } from '../spec/support/bill-server.js';
+import { Platform } from '../spec/support/platform.js';
+
+const isServer = process.argv[2] === '--server';
+const rows = Number((isServer ? process.argv[3] : process.argv[2]) ?? 3_000_000);
+const MB = 1024 * 1024;
+
+interface BillFile {
+  path: string;
+  sha1: string;
+  gzipSize: number;
+  plainSize: number;
+}
+
+/** The gzip bill, made once: CSV generated lazily, SHA1 over the CSV, gzip to disk. */
+async function billFile(count: number): Promise<BillFile> {
+  const path = join(tmpdir(), `wechatpay-chain-bench-bill-${count}.csv.gz`);
+  const facts = `${path}.json`;
+  if (existsSync(path) && existsSync(facts)) return JSON.parse(readFileSync(facts, 'utf8')) as BillFile;
+  const started = performance.now();
+  const hash = createHash('sha1');
+  let plainSize = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      plainSize += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(tradeBill(count), tap, createGzip(), createWriteStream(`${path}.tmp`));
+  renameSync(`${path}.tmp`, path);
+  const file: BillFile = { path, sha1: hash.digest('hex'), gzipSize: statSync(path).size, plainSize };
+  writeFileSync(facts, JSON.stringify(file));
+  process.stderr.write(`generated ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return file;
+}
+
+/** The child: generate (or reuse) the bill, serve it, tell the parent where. */
+async function serve(): Promise<void> {
+  const file = await billFile(rows);
+  const server = new BillServer(createPublicKey(process.env['MERCHANT_PUBLIC_KEY']!));
+  const middle = Math.floor(file.gzipSize / 2);
+  server.files.set('good', { body: () => createReadStream(file.path), length: file.gzipSize, headers: { 'Content-Type': 'application/x-gzip' } });
+  server.files.set('corrupt', {
+    body: () => {
+      let at = 0;
+      return createReadStream(file.path).pipe(new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          if (at <= middle && middle < at + chunk.length) chunk[middle - at]! ^= 0x55;
+          at += chunk.length;
+          callback(null, chunk);
+        },
+      }));
+    },
+    length: file.gzipSize,
+  });
+  await server.start();
+  process.send!({ baseURL: server.baseURL, file });
+  process.on('disconnect', () => void server.stop().then(() => process.exit(0)));
+}
+
+async function main(): Promise<void> {
+  const platform = new Platform();
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--server', String(rows)], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, MERCHANT_PUBLIC_KEY: platform.merchant.publicPem },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { baseURL, file } = await new Promise<{ baseURL: string; file: BillFile }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { baseURL: string; file: BillFile }));
+    child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
+  });
+  const client = Builder.factory(platform.config({ baseURL }));
+  const out = mkdtempSync(join(tmpdir(), 'wechatpay-chain-bench-out-'));
+  const answer = (token: string, sha1 = file.sha1): BillAnswer => ({
+    hash_type: 'SHA1',
+    hash_value: sha1,
+    download_url: `https://api.mch.weixin.qq.com/v3/billdownload/file?token=${token}`,
+  });
+
+  console.log(`bill: ${rows.toLocaleString('en')} rows, ${(file.plainSize / MB).toFixed(0)} MiB CSV, ${(file.gzipSize / MB).toFixed(1)} MiB gzip`);
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const run = async (name: string, token: string, sha1?: string) => {
+    const to = join(out, `${name}.csv`);
+    global.gc?.();
+    const baseline = process.memoryUsage.rss();
+    peak = baseline;
+    const timer = setInterval(sample, 10);
+    let progressCalls = 0;
+    const started = performance.now();
+    let outcome: string;
+    try {
+      const result = await downloadBill(client, answer(token, sha1), { to, onProgress: () => {
+        progressCalls += 1;
+        if ((progressCalls & 255) === 0) sample();
+      } });
+      const seconds = (performance.now() - started) / 1000;
+      outcome = `ok in ${seconds.toFixed(2)} s: ${(result.received / MB / seconds).toFixed(0)} MiB/s gzip in, `
+        + `${(result.bytes / MB / seconds).toFixed(0)} MiB/s CSV out (verified SHA1 ${result.hash.slice(0, 12)}...), `
+        + `file ${statSync(to).size === file.plainSize ? 'complete' : 'WRONG SIZE'}`;
+      rmSync(to);
+    } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
+      const leftovers = readdirSync(out);
+      outcome = `failed as it must after ${seconds.toFixed(2)} s: ${(error as { code?: string }).code} `
+        + `(${(error as Error).message.slice(0, 90)}...); files left: ${leftovers.length === 0 ? 'none' : leftovers.join(', ')}`;
+    } finally {
+      clearInterval(timer);
+    }
+    sample();
+    console.log(`\n${name}: ${outcome}`);
+    console.log(`  RSS before ${(baseline / MB).toFixed(0)} MiB, peak during ${(peak / MB).toFixed(0)} MiB (+${((peak - baseline) / MB).toFixed(0)} MiB); `
+      + `${progressCalls.toLocaleString('en')} progress calls`);
+  };
+
+  await run('good bill', 'good');
+  await run('wrong announced hash', 'good', 'ab'.repeat(20));
+  await run('corrupted gzip byte', 'corrupt');
+  console.log(`\nprocess maxRSS (whole run, incl. startup and RSA keys): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+
+  rmSync(out, { recursive: true, force: true });
+  child.disconnect();
+}
+
+if (isServer) {
+  void serve();
+} else {
+  void main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
