@@ -5,13 +5,11 @@ import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { Notification, type NotificationParser, type NotificationRequest } from './notification.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from './pay-params.js';
-import type { LooseNode } from './types.js';
+import type { WechatpayClient } from './types.js';
 import { normalizeProperty } from './uri.js';
 
-/** The root of a client: `client.v3...`, `client['v3/...']`, `client.chain('v3/...')`, `` client.chain`v3/...${id}` ``. */
-export interface ClientRoot {
-  chain(template: string): LooseNode;
-  chain(strings: TemplateStringsArray, ...values: Array<string | number>): LooseNode;
+/** What a client offers beside the chain (`client.v3...`, `client['v3/...']`, `client.chain('v3/...')`). */
+export interface ClientMembers {
   /** Replaces the platform certificates/public keys used to verify answers (same checks as `Builder.factory`). */
   setCerts(certs: CertsInput): void;
   /**
@@ -32,11 +30,12 @@ export interface ClientRoot {
   };
 }
 
-export type WechatpayClient = ClientRoot & { readonly [segment: string]: LooseNode };
+/** The client of one merchant: every endpoint typed, plus {@link ClientMembers}. */
+export type Client = WechatpayClient & ClientMembers;
 
 /** wechatpay-php's entry point: `Builder.factory(config)` returns a client for one merchant. */
 export const Builder = {
-  factory(config: ClientConfig): WechatpayClient {
+  factory(config: ClientConfig): Client {
     const loaded = loadConfig(config);
     const transport = createTransport(loaded);
     const node = createChain(transport.dispatch);
@@ -87,6 +86,6 @@ export const Builder = {
       set: () => false,
       defineProperty: () => false,
       deleteProperty: () => false,
-    }) as WechatpayClient;
+    }) as Client;
   },
 };

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import type { HttpVerb } from './types.js';
+import { dynamicSegment } from './routes.js';
 import { encodeSegment, normalizeProperty } from './uri.js';
 
 /** Sends one request: what every verb of every node ends in. */
@@ -13,6 +14,8 @@ const ASYNC_VERBS: ReadonlyMap<string, HttpVerb> = new Map(
 interface NodeState {
   /** The URI template this node names. */
   template: string;
+  /** The template in `{var}` form where a value was given directly (`id[orderId]` -> `id/{transaction_id}`). */
+  shape: string;
   /** Set when this node was reached through a verb name: calling the node sends that verb to the parent. */
   verbOf?: { verb: HttpVerb; template: string };
 }
@@ -54,10 +57,14 @@ export function createChain(dispatch: Dispatch): (template: string) => unknown {
 
   function child(state: NodeState, property: string): unknown {
     return cached(`${state.template}\n${property}`, () => {
-      const template = joinTemplate(state.template, normalizeProperty(property));
+      const segment = normalizeProperty(property);
+      const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.shape);
+      // Where the API has one variable child, a plain property is that variable's value: verbatim, encoded.
+      const template = joinTemplate(state.template, variable ? encodeSegment(property) : segment);
+      const shape = joinTemplate(state.shape, variable ?? segment);
       return makeNode(VERBS.has(property)
-        ? { template, verbOf: { verb: property as HttpVerb, template: state.template } }
-        : { template });
+        ? { template, shape, verbOf: { verb: property as HttpVerb, template: state.template } }
+        : { template, shape });
     });
   }
 
@@ -99,7 +106,7 @@ export function createChain(dispatch: Dispatch): (template: string) => unknown {
     return new Proxy(target, handler);
   }
 
-  return (template: string) => cached(`\n${template}`, () => makeNode({ template }));
+  return (template: string) => cached(`\n${template}`, () => makeNode({ template, shape: template }));
 }
 
 /** Members that make a node behave as a plain value for promises, serialisation and printing. */

@@ -1,5 +1,5 @@
 export { Builder } from './builder.js';
-export type { ClientRoot, WechatpayClient } from './builder.js';
+export type { Client, ClientMembers } from './builder.js';
 export type { ClientConfig, CertsInput, KeyInput } from './config.js';
 export { PlatformKeys } from './platform-keys.js';
 export { Notification } from './notification.js';

@@ -1,4 +1,4 @@
-import { BASE_URIS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from './generated/routes.js';
+import { BASE_URIS, DYNAMIC_SEGMENTS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from './generated/routes.js';
 import type { ResponseRule } from './request-meta.js';
 import type { HttpVerb } from './types.js';
 
@@ -39,4 +39,12 @@ export function v2Facts(template: string): { get: boolean; certRequired: boolean
 /** The host an endpoint lives on when it is not the default one (`x-base-uri`), by template. */
 export function endpointBaseURI(template: string): string | undefined {
   return BASE_URIS[bare(template)];
+}
+
+/**
+ * The variable segment (`{transaction_id}`) of a node whose only child is a variable, so that a property
+ * there is a value (`client.v3.pay.transactions.id[orderId]`); undefined elsewhere.
+ */
+export function dynamicSegment(shape: string): string | undefined {
+  return Object.hasOwn(DYNAMIC_SEGMENTS, shape) ? DYNAMIC_SEGMENTS[shape] : undefined;
 }

@@ -71,6 +71,32 @@ describe('the six call styles of the seed endpoint', () => {
   });
 });
 
+describe('values written directly where the API has one variable child', () => {
+  it('are taken verbatim (capitals kept) and percent-encoded', async () => {
+    const a = await sent(() => client.v3.pay.transactions.outTradeNo['ORDER-2024ABC/x?y'].get({ query: { mchid: '1230000109' } }));
+    expect(a.target).toBe('/v3/pay/transactions/out-trade-no/ORDER-2024ABC%2Fx%3Fy?mchid=1230000109');
+    const nested = await sent(() => client.v3.marketing.busifavor.users.oUpF8uMuAJO_M2pxb1Q9zNjWeS6o.coupons.CouponCode1.appids.wxAPPID.get());
+    expect(nested.target).toBe('/v3/marketing/busifavor/users/oUpF8uMuAJO_M2pxb1Q9zNjWeS6o/coupons/CouponCode1/appids/wxAPPID');
+  });
+
+  it('still take placeholders and verbs there', async () => {
+    const placeholder = await sent(() => client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'ABC' }));
+    expect(placeholder.target).toBe('/v3/pay/transactions/out-trade-no/ABC');
+    const verb = await sent(() => client.hk.v3.merchants.post({ json: {} }));
+    expect([verb.method, verb.target]).toEqual(['POST', '/hk/v3/merchants']);
+    const valueNamedLikeAVerb = await sent(() => client.hk.v3.merchants.post.get());
+    expect([valueNamedLikeAVerb.method, valueNamedLikeAVerb.target]).toEqual(['GET', '/hk/v3/merchants/post']);
+  });
+
+  it('refuses . and .. as values', () => {
+    expect(() => client.v3.pay.transactions.outTradeNo['..']).toThrow(expect.objectContaining({ code: 'EURI_INVALID' }));
+  });
+
+  it('normalises properties elsewhere, as wechatpay-php does', async () => {
+    expect((await sent(() => client.v3.somewhere.ABC.get())).target).toBe('/v3/somewhere/a-b-c');
+  });
+});
+
 describe('segments named like verbs, Function members or keywords', () => {
   it('posts to .../receivers/delete, and still sends DELETE from a verb', async () => {
     const post = await sent(() => client.v3.profitsharing.receivers.delete.post({ json: { type: 'MERCHANT_ID' } }));

@@ -3,11 +3,12 @@
  * client templates (`{var}` form; `v2/` prefix for APIv2). Loaded at runtime, so it stays tiny.
  */
 import type { Model } from './model.js';
+import { dynamicChild, walk, type TreeNode } from './tree.js';
 
 const list = (name: string, doc: string, values: Iterable<string>): string =>
   `/** ${doc} */\nexport const ${name}: readonly string[] = [\n${[...new Set(values)].sort().map((v) => `  '${v}',\n`).join('')}];\n`;
 
-export function emitRoutes(model: Model, header: string): string {
+export function emitRoutes(model: Model, tree: TreeNode, header: string): string {
   const { endpoints } = model;
   const baseUris = new Map<string, string>();
   for (const e of endpoints) if (e.baseUri) baseUris.set(e.template, e.baseUri);
@@ -36,6 +37,13 @@ export function emitRoutes(model: Model, header: string): string {
     ) +
     '\n' +
     list('V2_GET', 'APIv2 endpoints called with GET: the signed fields travel in the query string.', v2.filter((e) => e.method === 'get').map((e) => e.template)) +
+    '\n' +
+    '/** Nodes whose only child is a path variable: a property there is a value (`id[orderId]`), taken verbatim and encoded. */\n' +
+    'export const DYNAMIC_SEGMENTS: Readonly<Record<string, string>> = {\n' +
+    [...walk(tree)].filter((node) => node.key !== '' && dynamicChild(node))
+      .map((node) => [node.key, dynamicChild(node)!.segment])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1)).map(([k, v]) => `  '${k}': '${v}',\n`).join('') +
+    '};\n' +
     '\n' +
     '/** Endpoints served by another host (`x-base-uri` / `x-baseuri`): template -> base URI. */\n' +
     'export const BASE_URIS: Readonly<Record<string, string>> = {\n' +

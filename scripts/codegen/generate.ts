@@ -36,7 +36,7 @@ export function generate(dataRoot: string): Generated {
   const types = new TypeEmitter(tree);
   const files: GeneratedFile[] = [];
   for (const f of types.emit(TS_HEADER)) files.push({ root: 'lib/generated', ...f });
-  files.push({ root: 'lib/generated', path: 'routes.ts', content: emitRoutes(model, TS_HEADER) });
+  files.push({ root: 'lib/generated', path: 'routes.ts', content: emitRoutes(model, tree, TS_HEADER) });
   for (const f of emitDocs(model, tree, MD_HEADER, types.unreachable)) files.push({ root: 'docs/api', ...f });
   files.sort((a, b) => (`${a.root}/${a.path}` < `${b.root}/${b.path}` ? -1 : 1));
   const unreachable = types.unreachable.map((n) => n.key);

@@ -2,9 +2,11 @@
  * Type tests for the chain itself: the untyped escape hatch, dynamic segments, prefixes, and what must
  * not compile. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
  */
-import type { LooseNode, Paths, WechatpayClient, WechatpayResponse } from '../../lib/types.js';
+import type { LooseNode, Paths, WechatpayResponse } from '../../lib/types.js';
 
-declare const client: WechatpayClient;
+import type { Builder } from '../../lib/builder.js';
+
+declare const client: ReturnType<typeof Builder.factory>;
 declare const orderId: string;
 declare function expectType<T>(value: T): void;
 
@@ -71,4 +73,18 @@ export async function notThenable(): Promise<void> {
   // there is no `then` segment to post to
   // @ts-expect-error TS2339
   void client.v3.pay.transactions.jsapi.then;
+}
+
+export function clientMembers(): void {
+  // Beside the chain, a client offers its helpers, typed.
+  expectType<string>(client.encrypt('张三'));
+  expectType<string>(client.decrypt('base64'));
+  expectType<'RSA'>(client.payParams.jsapi('wx8888888888888888', 'wx201410272009395522657a690389285100').signType);
+  expectType<'Sign=WXPay'>(client.payParams.app('wx8888888888888888', 'wx2014').package);
+  expectType<string>(client.notification.parse({ headers: {}, body: '' }).event_type);
+  client.setCerts({ PUB_KEY_ID_0112345678: 'file:///path/pub_key.pem' });
+  // @ts-expect-error TS2353
+  client.notification.parse({ headers: {}, body: { already: 'parsed' } });
+  // @ts-expect-error TS2551
+  client.encrypts('x');
 }

@@ -2,9 +2,10 @@
  * Type tests for the overseas hosts: `hk/v3/...` and `global/v3/...` (kept as the data writes them), and
  * the `v3/global/...` family. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
  */
-import type { WechatpayClient } from '../../lib/types.js';
 
-declare const client: WechatpayClient;
+import type { Builder } from '../../lib/builder.js';
+
+declare const client: ReturnType<typeof Builder.factory>;
 declare function expectType<T>(value: T): void;
 
 export async function hkNative(): Promise<void> {

@@ -3,9 +3,10 @@
  * `npm run typecheck`. Each `@ts-expect-error` names the error code(s) it stands for; the spec
  * spec/codegen/type-tests.spec.ts checks that the line fails with exactly those codes.
  */
-import type { WechatpayClient } from '../../lib/types.js';
 
-declare const client: WechatpayClient;
+import type { Builder } from '../../lib/builder.js';
+
+declare const client: ReturnType<typeof Builder.factory>;
 declare function expectType<T>(value: T): void;
 
 const TEMPLATE = 'v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes';

@@ -3,9 +3,11 @@
  * the SDK), answers parsed from XML (string values). `@ts-expect-error TSnnnn`: see
  * spec/codegen/type-tests.spec.ts.
  */
-import type { MultipartLike, WechatpayClient } from '../../lib/types.js';
+import type { MultipartLike } from '../../lib/types.js';
 
-declare const client: WechatpayClient;
+import type { Builder } from '../../lib/builder.js';
+
+declare const client: ReturnType<typeof Builder.factory>;
 declare const media: MultipartLike;
 declare function expectType<T>(value: T): void;
 
