@@ -276,8 +276,9 @@ describe('uploads accepted by a platform that checks the meta against the file p
   it('a stream is read once, hashed while spooled to a temporary file that is gone after the upload', async () => {
     const source = generated(5 * 1024 * 1024 + 3);
     const media = new MediaUtil('video.mp4', source.stream, { tmpdir: spoolDir });
-    const sending = upload(() => client.v3.merchant.media.videoUpload.post({ multipart: media }));
+    const sending = upload(() => client.v3.merchant.media.video_upload.post({ multipart: media }));
     const { response, request } = await sending;
+    expect(request.target).toBe('/v3/merchant/media/video_upload');
     expect(response.data.meta).toEqual({ filename: 'video.mp4', sha256: source.sha256 });
     expect(parseMultipart(request.body, request.headers['content-type'])[1]!.headers['content-type']).toBe('video/mp4');
     expect(source.stream.readableEnded).toBe(true);
