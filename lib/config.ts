@@ -1,4 +1,6 @@
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { PemUtil } from './util/pem.js';
 import { PlatformKeys, type CertsInput } from './platform-keys.js';
 import type { CreateAxiosDefaults } from 'axios';
 import { Rsa } from './crypto/rsa.js';
@@ -15,6 +17,11 @@ export type { CertsInput };
 export const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
 export const DEFAULT_TIMEOUT = 30_000;
 
+/** The merchant API certificate and key for APIv2 calls over mutual TLS: PEM/`file://` pair, or the PKCS#12 bundle. */
+export type MerchantTlsInput =
+  | { cert: string | Buffer | X509Certificate; key?: KeyInput }
+  | { pkcs12: string | Buffer; password?: string };
+
 /** The settings of `Builder.factory`: the merchant's identity, the platform's keys, and any axios instance setting. */
 export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url' | 'method' | 'data'> {
   /** The merchant id (商户号). */
@@ -29,6 +36,8 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
   apiv3Key?: string;
   /** The APIv2 secret (32 bytes), for `v2/...` calls. */
   secret?: string;
+  /** The merchant certificate (and key, default `privateKey`) for APIv2 `security: true` calls (wechatpay-php's `merchant`). */
+  merchant?: MerchantTlsInput;
   /** wechatpay-php's name for `baseURL`. */
   base_uri?: string;
   headers?: HeadersInit;
@@ -44,12 +53,16 @@ export interface LoadedConfig {
   maxClockOffset: number;
   apiv3Key: string | undefined;
   secret: string | undefined;
+  /** Mutual TLS for APIv2 `security: true` calls, when `merchant` was configured. */
+  tls: SecureContext | undefined;
+  /** Whether `baseURL`/`base_uri` was configured (else endpoints on other hosts go to their own). */
+  customBaseURL: boolean;
   headers: HeadersInit;
   /** The caller's axios instance settings, minus the SDK's own fields. */
   axios: CreateAxiosDefaults;
 }
 
-const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'apiv3Key', 'secret', 'base_uri', 'baseURL', 'headers', 'maxClockOffset']);
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset']);
 
 /** Validates `Builder.factory`'s config without changing it; every error names the field at fault. */
 export function loadConfig(config: ClientConfig): LoadedConfig {
@@ -87,9 +100,39 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     maxClockOffset,
     apiv3Key: optionalSecret(config, 'apiv3Key'),
     secret: optionalSecret(config, 'secret'),
+    tls: config.merchant === undefined ? undefined : merchantTls(config.merchant, privateKey, mchid, serial),
+    customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,
     headers: { ...config.headers },
     axios: axios as CreateAxiosDefaults,
   };
+}
+
+/** A TLS context holding the merchant certificate and key; the key never sits in an agent's options. */
+function merchantTls(input: MerchantTlsInput, apiKey: KeyObject, mchid: string, serial: string): SecureContext {
+  if (typeof input !== 'object' || input === null) {
+    throw new ConfigError('merchant', 'must be { cert, key? } or { pkcs12, password? }');
+  }
+  let certificate: X509Certificate;
+  let key: KeyObject;
+  try {
+    if ('pkcs12' in input) {
+      ({ certificate, privateKey: key } = PemUtil.loadPkcs12(input.pkcs12, input.password ?? mchid));
+    } else {
+      certificate = typeof input.cert === 'string' ? PemUtil.loadCertificate(input.cert) : PemUtil.loadCertificateFromString(input.cert);
+      key = input.key === undefined ? apiKey : Rsa.from(input.key, 'private');
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unreadable';
+    throw new ConfigError('merchant', `cannot be loaded: ${reason}`, { cause: error });
+  }
+  if (!certificate.checkPrivateKey(key)) {
+    throw new ConfigError('merchant', 'the certificate does not belong to the private key');
+  }
+  const certificateSerial = PemUtil.parseCertificateSerialNo(certificate);
+  if (certificateSerial.toUpperCase() !== serial.toUpperCase()) {
+    throw new ConfigError('merchant', `the certificate's serial ${certificateSerial} is not the configured serial ${serial}`);
+  }
+  return createSecureContext({ cert: certificate.toString(), key: key.export({ type: 'pkcs8', format: 'pem' }) });
 }
 
 function loadKey(field: string, input: KeyInput, type: 'private' | 'public'): KeyObject {

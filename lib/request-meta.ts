@@ -17,6 +17,8 @@ export interface RequestMeta {
   transformResponse?: Array<(data: unknown, headers: unknown, status?: number) => unknown>;
   /** The caller's own status check: a non-2xx status it accepts resolves instead of throwing. */
   validateStatus?: (status: number) => boolean;
+  /** APIv2: the payload to sign, and what the API description says of the endpoint. */
+  v2?: { xml: Record<string, unknown>; nonceless: boolean; get: boolean; unsigned: boolean };
 }
 
 const KEY = 'wechatpay';

@@ -152,9 +152,9 @@ describe('what is refused before any I/O', () => {
       { code: 'EREQUEST_OPTIONS', constructor: RequestError });
   });
 
-  it('an APIv2 template: never sent unsigned', async () => {
-    await refused(() => client.v2.pay.micropay.post({ xml: { appid: 'wx' } }), { code: 'EREQUEST_PROTOCOL' });
-    await refused(() => client.chain('v2/pay/micropay').post({ xml: {} }), { code: 'EREQUEST_PROTOCOL' });
+  it('an APIv2 template without the APIv2 secret: never sent unsigned', async () => {
+    await refused(() => client.v2.pay.micropay.post({ xml: { appid: 'wx' } }), { code: 'ECONFIG', field: 'secret' });
+    await refused(() => client.chain('v2/pay/micropay').post({ xml: {} }), { code: 'ECONFIG', field: 'secret' });
   });
 
   it('a body on GET, two bodies at once, options that are not an object', async () => {

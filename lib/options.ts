@@ -1,0 +1,67 @@
+import { RequestError } from './errors.js';
+import { templateVariables } from './uri.js';
+
+export type Options = Record<string, unknown>;
+
+/** Request options the SDK reads itself; every other key is a URI variable or an axios setting. */
+const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri']);
+/** axios settings a request may carry through (everything but what the SDK owns: url, method, data). */
+export const AXIOS_OPTIONS: ReadonlySet<string> = new Set([
+  'timeout', 'timeoutErrorMessage', 'signal', 'cancelToken', 'adapter', 'responseType', 'responseEncoding',
+  'maxContentLength', 'maxBodyLength', 'maxRedirects', 'maxRate', 'beforeRedirect', 'onUploadProgress',
+  'onDownloadProgress', 'httpAgent', 'httpsAgent', 'proxy', 'decompress', 'socketPath', 'allowedSocketPaths',
+  'transport', 'insecureHTTPParser', 'lookup', 'family', 'transitional', 'env', 'httpVersion', 'http2Options',
+  'fetchOptions', 'withCredentials', 'auth', 'transformResponse', 'validateStatus', 'paramsSerializer',
+  'formSerializer', 'parseReviver', 'redact', 'sensitiveHeaders', 'xsrfCookieName', 'xsrfHeaderName', 'withXSRFToken',
+]);
+
+/** The options object of a call, with anything that is neither a URI variable, a payload option nor an axios setting refused. */
+export function checkOptions(template: string, raw: unknown): Options {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new RequestError('EREQUEST_OPTIONS', `The options of ${template} must be an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
+  const options = raw as Options;
+  const { required, optional } = templateVariables(template);
+  const variables = new Set([...required, ...optional, 'empty']);
+  const unknown = Object.keys(options).filter((key) => !variables.has(key) && !PAYLOAD_OPTIONS.has(key) && !AXIOS_OPTIONS.has(key));
+  if (unknown.length > 0) {
+    const known = [...required, ...optional];
+    throw new RequestError('EREQUEST_OPTIONS',
+      `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} for ${template}: ` +
+      `not a variable of the template (${known.length ? known.join(', ') : 'it has none'}), a request option ` +
+      '(json, query, headers, body, multipart, baseURL, ...) nor an axios setting');
+  }
+  if (options['transformRequest'] !== undefined) {
+    throw new RequestError('EREQUEST_OPTIONS',
+      `${template}: transformRequest is not supported: it would change the body after it is signed; shape \`json\` or \`body\` instead`);
+  }
+  for (const key of ['json', 'multipart', 'body'].filter((name) => options[name] !== undefined)) {
+    const others = ['json', 'multipart', 'body'].filter((name) => name !== key && options[name] !== undefined);
+    if (others.length > 0) {
+      throw new RequestError('EREQUEST_OPTIONS', `${template}: give one of json, multipart or body, not ${[key, ...others].join(' and ')}`);
+    }
+  }
+  return options;
+}
+
+export function stringOption(options: Options, key: string): string | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new RequestError('EREQUEST_OPTIONS', `The option ${key} must be a string URL`);
+  return value;
+}
+
+export function stringHeaders(headers: Options | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined && value !== null) out[name] = String(value);
+  }
+  return out;
+}
+
+export function asArray<T>(value: T | T[] | undefined): T[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
