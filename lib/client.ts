@@ -18,15 +18,6 @@ import { createV2Instance } from './v2/instance.js';
 import { createV3Instance } from './v3/instance.js';
 import { ACCEPT, CONTENT_TYPE_JSON } from './v3/signer.js';
 
-/** What a media upload gives the client: the signed meta, the multipart bytes and their content type. */
-interface MultipartBody extends MultipartLike {
-  getContentType(): string;
-  getBody(): unknown;
-  /** Hashes the file (MediaUtil): awaited before the meta is read. */
-  ready?(): Promise<unknown>;
-  /** The body's length once ready, sent as Content-Length. */
-  getContentLength?(): number | undefined;
-}
 
 /** One merchant's HTTP side: axios instances that sign every request and verify every answer. */
 export interface Transport {
@@ -105,7 +96,7 @@ export function createTransport(config: LoadedConfig): Transport {
     const path = expandTemplate(template, options);
     const url = resolveUrl(baseURLOf(template, options), path, buildQuery((options['query'] ?? options['params']) as Options | undefined));
     // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
-    const multipart = (options['multipart'] as MultipartBody | undefined) ?? multipartOf(options['body']);
+    const multipart = (options['multipart'] as MultipartLike | undefined) ?? multipartOf(options['body']);
     await multipart?.ready?.();
     const contentLength = multipart?.getContentLength?.();
     const [request, hooks] = baseRequest(verb, url, options, {

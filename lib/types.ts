@@ -19,6 +19,14 @@ export type HeadersInit = Record<string, string | number | boolean | undefined>;
 export interface MultipartLike {
   /** The JSON string that is signed (the `meta` part). */
   getMeta(): string;
+  /** `multipart/form-data; boundary=...`. */
+  getContentType(): string;
+  /** The multipart bytes: a Buffer or a stream. */
+  getBody(): Buffer | Readable;
+  /** Awaited before `getMeta()` (MediaUtil hashes the file here). */
+  ready?(): Promise<unknown>;
+  /** The body's length when known, sent as Content-Length. */
+  getContentLength?(): number | undefined;
 }
 
 /**
