@@ -6,7 +6,6 @@ import { ConfigError } from './errors.js';
 import { Notification, type NotificationParser, type NotificationRequest } from './notification.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from './pay-params.js';
 import type { WechatpayClient } from './types.js';
-import { normalizeProperty } from './uri.js';
 
 /** What a client offers beside the chain (`client.v3...`, `client['v3/...']`, `client.chain('v3/...')`). */
 export interface ClientMembers {
@@ -38,12 +37,12 @@ export const Builder = {
   factory(config: ClientConfig): Client {
     const loaded = loadConfig(config);
     const transport = createTransport(loaded);
-    const node = createChain(transport.dispatch);
+    const nodes = createChain(transport.dispatch);
     const description = `[WechatpayClient mchid=${loaded.merchant.mchid}]`;
 
     const chain = (first: string | TemplateStringsArray, ...values: unknown[]): unknown => {
-      if (typeof first === 'string') return node(first);
-      if (Array.isArray(first) && 'raw' in first) return node(taggedTemplate(first, values));
+      if (typeof first === 'string') return nodes.template(first);
+      if (Array.isArray(first) && 'raw' in first) return nodes.template(taggedTemplate(first, values));
       throw new TypeError('client.chain() takes a URI template string, or is used as a tagged template');
     };
     const members: Record<string | symbol, unknown> = {
@@ -81,7 +80,7 @@ export const Builder = {
       get(_target, property) {
         if (Object.hasOwn(members, property)) return members[property];
         if (typeof property === 'symbol') return undefined;
-        return node(normalizeProperty(property));
+        return nodes.property(property);
       },
       set: () => false,
       defineProperty: () => false,

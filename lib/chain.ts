@@ -18,6 +18,8 @@ interface NodeState {
   shape: string;
   /** Set when this node was reached through a verb name: calling the node sends that verb to the parent. */
   verbOf?: { verb: HttpVerb; template: string };
+  /** Child nodes by property, bounded by {@link CHILDREN_LIMIT}. */
+  children?: Map<string, unknown>;
 }
 
 const STATE = Symbol('state');
@@ -34,29 +36,37 @@ export function taggedTemplate(strings: TemplateStringsArray, values: readonly u
   return strings.reduce((out, literal, index) => out + literal + (index < values.length ? encodeSegment(values[index]) : ''), '');
 }
 
-/** Most recently made nodes kept for reuse; a bound, so dynamic segments (order ids) cannot grow it. */
-const NODE_CACHE_LIMIT = 2048;
+/** Children kept per node for reuse; a bound, so dynamic segments (order ids) cannot grow it. */
+const CHILDREN_LIMIT = 256;
 
 /**
  * Makes chain nodes: Proxies whose every property is a further segment, and whose `get` ... `delete`
  * and `getAsync` ... `deleteAsync` send a request. One handler serves all nodes of a client; nodes are
  * reused from a small bounded cache, so a chain written in code costs a few map lookups.
  */
-export function createChain(dispatch: Dispatch): (template: string) => unknown {
-  const cache = new Map<string, unknown>();
+export interface Chain {
+  /** The node of a template written out (`client.chain('v3/...')`, `client['v3/...']`): verbatim. */
+  template(template: string): unknown;
+  /** The node of a root property (`client.v3`): normalised as every property is. */
+  property(property: string): unknown;
+}
 
-  function cached(key: string, make: () => unknown): unknown {
+export function createChain(dispatch: Dispatch): Chain {
+  const roots = new Map<string, unknown>();
+  const rootProperties = new Map<string, unknown>();
+
+  function cached(cache: Map<string, unknown>, key: string, make: () => unknown): unknown {
     let node = cache.get(key);
     if (node === undefined) {
       node = make();
-      if (cache.size >= NODE_CACHE_LIMIT) cache.clear();
+      if (cache.size >= CHILDREN_LIMIT) cache.clear();
       cache.set(key, node);
     }
     return node;
   }
 
   function child(state: NodeState, property: string): unknown {
-    return cached(`${state.template}\n${property}`, () => {
+    return cached(state.children ??= new Map(), property, () => {
       const segment = normalizeProperty(property);
       const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.shape);
       // Where the API has one variable child, a plain property is that variable's value: verbatim, encoded.
@@ -106,7 +116,11 @@ export function createChain(dispatch: Dispatch): (template: string) => unknown {
     return new Proxy(target, handler);
   }
 
-  return (template: string) => cached(`\n${template}`, () => makeNode({ template, shape: template }));
+  const template = (text: string) => cached(roots, text, () => makeNode({ template: text, shape: text }));
+  return {
+    template,
+    property: (property) => cached(rootProperties, property, () => template(normalizeProperty(property))),
+  };
 }
 
 /** Members that make a node behave as a plain value for promises, serialisation and printing. */

@@ -13,6 +13,7 @@ import { SensitiveFields } from './sensitive.js';
 import type { HttpVerb, MultipartLike } from './types.js';
 import { buildQuery, expandTemplate, resolveUrl } from './uri.js';
 import { userAgent } from './user-agent.js';
+import { isStreamBody, readBody } from './util/body.js';
 import { multipartOf } from './util/media.js';
 import { createV2Instance } from './v2/instance.js';
 import { createV3Instance } from './v3/instance.js';
@@ -31,8 +32,8 @@ export interface Transport {
 
 /** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled here. */
 const OWNED_DEFAULTS = {
-  transformRequest: [(data: unknown) => data],
-  transformResponse: [(data: unknown) => data],
+  transformRequest: [],
+  transformResponse: [],
   validateStatus: () => true,
   responseType: 'arraybuffer',
   allowAbsoluteUrls: true,
@@ -66,13 +67,16 @@ export function createTransport(config: LoadedConfig): Transport {
   let v2: AxiosInstance | undefined;
   let tlsAgent: https.Agent | undefined;
   const defaultHeaders = stringHeaders(config.headers);
+  /** The headers of a JSON request, caller defaults included: built once. */
+  const jsonHeaders = { Accept: ACCEPT, 'Content-Type': CONTENT_TYPE_JSON, 'User-Agent': agent, ...defaultHeaders };
 
   /** The parts of an axios request common to both protocols: caller settings, hooks, headers. */
   function baseRequest(verb: HttpVerb, url: URL, options: Options, headers: Record<string, string>): [AxiosRequestConfig, Pick<RequestMeta, 'transformResponse' | 'validateStatus'>] {
+    const own = options['headers'] as Options | undefined;
     const request: AxiosRequestConfig = {
       method: verb,
       url: url.href,
-      headers: { ...headers, 'User-Agent': agent, ...defaultHeaders, ...stringHeaders(options['headers'] as Options | undefined) },
+      headers: own ? { ...headers, ...stringHeaders(own) } : headers,
     };
     for (const key in options) {
       if (AXIOS_OPTIONS.has(key)) (request as Options)[key] = options[key];
@@ -99,14 +103,19 @@ export function createTransport(config: LoadedConfig): Transport {
     const multipart = (options['multipart'] as MultipartLike | undefined) ?? multipartOf(options['body']);
     await multipart?.ready?.();
     const contentLength = multipart?.getContentLength?.();
-    const [request, hooks] = baseRequest(verb, url, options, {
-      Accept: ACCEPT,
-      'Content-Type': multipart ? multipart.getContentType() : CONTENT_TYPE_JSON,
-      ...(contentLength === undefined ? {} : { 'Content-Length': String(contentLength) }),
-    });
+    const [request, hooks] = baseRequest(verb, url, options, multipart
+      ? {
+        ...jsonHeaders,
+        'Content-Type': multipart.getContentType(),
+        ...(contentLength === undefined ? {} : { 'Content-Length': String(contentLength) }),
+        ...defaultHeaders,
+      }
+      : jsonHeaders);
     const rule = responseRule(verb, path);
     if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
-    const body = options['multipart'] !== undefined ? multipart!.getBody() : options['body'];
+    const given = options['multipart'] !== undefined ? multipart!.getBody() : options['body'];
+    // A raw stream body is read here so that the signer signs (and axios sends) exactly those bytes.
+    const body = !multipart && isStreamBody(given) ? await readBody(given) : given;
     if (body !== undefined) request.data = body;
     const meta: RequestMeta = { template, rule, json: options['json'], multipartMeta: multipart?.getMeta(), ...hooks };
     const sending = v3.request(withMeta(request, meta));
@@ -128,7 +137,7 @@ export function createTransport(config: LoadedConfig): Transport {
     const facts = v2Facts(template);
     const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
     const url = resolveUrl(baseURLOf(template, options), path, buildQuery((options['query'] ?? options['params']) as Options | undefined));
-    const [request, hooks] = baseRequest(facts.get ? 'get' : verb, url, options, {});
+    const [request, hooks] = baseRequest(facts.get ? 'get' : verb, url, options, { 'User-Agent': agent, ...defaultHeaders });
     if (options['security'] ?? facts.certRequired) {
       if (!config.tls) {
         throw new ConfigError('merchant',

@@ -1,7 +1,9 @@
 import { RequestError } from './errors.js';
-import { templateVariables } from './uri.js';
+import { isTemplateVariable, templateVariables } from './uri.js';
 
 export type Options = Record<string, unknown>;
+
+const BODY_OPTIONS = ['json', 'multipart', 'body'] as const;
 
 /** Request options the SDK reads itself; every other key is a URI variable or an axios setting. */
 const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri']);
@@ -22,10 +24,12 @@ export function checkOptions(template: string, raw: unknown): Options {
     throw new RequestError('EREQUEST_OPTIONS', `The options of ${template} must be an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
   }
   const options = raw as Options;
-  const { required, optional } = templateVariables(template);
-  const variables = new Set([...required, ...optional, 'empty']);
-  const unknown = Object.keys(options).filter((key) => !variables.has(key) && !PAYLOAD_OPTIONS.has(key) && !AXIOS_OPTIONS.has(key));
-  if (unknown.length > 0) {
+  let unknown: string[] | undefined;
+  for (const key in options) {
+    if (!PAYLOAD_OPTIONS.has(key) && !AXIOS_OPTIONS.has(key) && !isTemplateVariable(template, key)) (unknown ??= []).push(key);
+  }
+  if (unknown) {
+    const { required, optional } = templateVariables(template);
     const known = [...required, ...optional];
     throw new RequestError('EREQUEST_OPTIONS',
       `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} for ${template}: ` +
@@ -36,11 +40,9 @@ export function checkOptions(template: string, raw: unknown): Options {
     throw new RequestError('EREQUEST_OPTIONS',
       `${template}: transformRequest is not supported: it would change the body after it is signed; shape \`json\` or \`body\` instead`);
   }
-  for (const key of ['json', 'multipart', 'body'].filter((name) => options[name] !== undefined)) {
-    const others = ['json', 'multipart', 'body'].filter((name) => name !== key && options[name] !== undefined);
-    if (others.length > 0) {
-      throw new RequestError('EREQUEST_OPTIONS', `${template}: give one of json, multipart or body, not ${[key, ...others].join(' and ')}`);
-    }
+  const bodies = BODY_OPTIONS.filter((name) => options[name] !== undefined);
+  if (bodies.length > 1) {
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: give one of json, multipart or body, not ${bodies.join(' and ')}`);
   }
   return options;
 }

@@ -1,4 +1,4 @@
-import axios, { type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
 import { ApiError, RequestError, WechatpayError, type ExchangeFacts } from './errors.js';
 import type { RequestMeta } from './request-meta.js';
 import { headerOf, type HeaderBag } from './util/headers.js';
@@ -77,3 +77,16 @@ export function asSdkError(error: unknown): WechatpayError {
   return new RequestError('EREQUEST_TRANSPORT', String(error));
 }
 
+
+/** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
+const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
+
+/**
+ * Drops axios's own defaults the SDK does not use unless the caller set them: each has a built-in
+ * fallback in the node adapter (no limit for the two sizes), and each costs a copy per request.
+ */
+export function trimDefaults(instance: AxiosInstance, settings: CreateAxiosDefaults): void {
+  for (const key of UNUSED_DEFAULTS) {
+    if (settings[key] === undefined) Reflect.deleteProperty(instance.defaults, key);
+  }
+}

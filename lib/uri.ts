@@ -22,6 +22,8 @@ export function normalizeProperty(name: string): string {
 
 interface ParsedTemplate {
   variables: { required: string[]; optional: string[] };
+  /** Every variable name, plus `empty` (the trailing-slash placeholder needs no value). */
+  names: ReadonlySet<string>;
   expand: (context: Record<string, Primitive | Primitive[]>) => string;
 }
 
@@ -33,7 +35,8 @@ function parse(template: string): ParsedTemplate {
   let entry = parsed.get(template);
   if (!entry) {
     const compiled = parseTemplate(template);
-    entry = { variables: scanVariables(template), expand: (context) => compiled.expand(context) };
+    const variables = scanVariables(template);
+    entry = { variables, names: new Set([...variables.required, ...variables.optional, 'empty']), expand: (context) => compiled.expand(context) };
     if (parsed.size >= PARSED_LIMIT) parsed.clear();
     parsed.set(template, entry);
   }
@@ -44,6 +47,11 @@ function parse(template: string): ParsedTemplate {
 export function templateVariables(template: string): { required: string[]; optional: string[] } {
   const { required, optional } = parse(template).variables;
   return { required: [...required], optional: [...optional] };
+}
+
+/** Whether `name` is a variable of the template (or `empty`); cached with the parsed template. */
+export function isTemplateVariable(template: string, name: string): boolean {
+  return parse(template).names.has(name);
 }
 
 function scanVariables(template: string): { required: string[]; optional: string[] } {
@@ -93,18 +101,19 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
 }
 
 function checkedValue(template: string, name: string, value: unknown): Primitive | Primitive[] {
-  const single = (item: unknown): Primitive => {
-    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
-      if (item === '.' || item === '..') {
-        throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" cannot be "${item}"`);
-      }
-      return item;
+  return Array.isArray(value) ? value.map((item) => checkedItem(template, name, item)) : checkedItem(template, name, value);
+}
+
+function checkedItem(template: string, name: string, item: unknown): Primitive {
+  if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
+    if (item === '.' || item === '..') {
+      throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" cannot be "${item}"`);
     }
-    if (typeof item === 'bigint') return item.toString();
-    throw new TemplateError('EURI_INVALID', template,
-      `URI template ${template}: "${name}" must be a string or a number, got ${item === null ? 'null' : typeof item}`);
-  };
-  return Array.isArray(value) ? value.map(single) : single(value);
+    return item;
+  }
+  if (typeof item === 'bigint') return item.toString();
+  throw new TemplateError('EURI_INVALID', template,
+    `URI template ${template}: "${name}" must be a string or a number, got ${item === null ? 'null' : typeof item}`);
 }
 
 /** One path segment from an arbitrary value, encoded as RFC 6570 `{x}` would (used by tagged templates). */

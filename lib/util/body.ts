@@ -1,12 +1,24 @@
 import { Readable } from 'node:stream';
 
-/** The bytes of a raw request body: a string (UTF-8), a Buffer, a typed array or a readable stream. */
-export async function readBody(data: unknown): Promise<Buffer> {
+/** The bytes of a body held in memory (a string as UTF-8, a Buffer, a typed array); undefined for anything else. */
+export function bytesOf(data: unknown): Buffer | undefined {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (data instanceof Readable || isAsyncIterable(data)) {
+  return undefined;
+}
+
+/** Whether a body is a stream (read with {@link readBody} before it can be signed). */
+export function isStreamBody(data: unknown): boolean {
+  return data instanceof Readable || isAsyncIterable(data);
+}
+
+/** The bytes of a raw request body: a string (UTF-8), a Buffer, a typed array or a readable stream. */
+export async function readBody(data: unknown): Promise<Buffer> {
+  const inMemory = bytesOf(data);
+  if (inMemory) return inMemory;
+  if (isStreamBody(data)) {
     const chunks: Buffer[] = [];
     for await (const chunk of data as AsyncIterable<unknown>) {
       chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));

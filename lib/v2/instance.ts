@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
 import { requestMeta } from '../request-meta.js';
-import { apiError, asSdkError, exchangeFacts, finish } from '../response.js';
+import { apiError, asSdkError, exchangeFacts, finish, trimDefaults } from '../response.js';
 import { Transformer } from '../transformer.js';
 import { buildQuery } from '../uri.js';
 import { readBody } from '../util/body.js';
@@ -22,6 +22,7 @@ export interface V2Settings {
 export function createV2Instance(settings: V2Settings): AxiosInstance {
   const instance = axios.create(settings.axios);
   instance.defaults.headers = {} as typeof instance.defaults.headers;
+  trimDefaults(instance, settings.axios);
   instance.interceptors.request.use((config: InternalAxiosRequestConfig) => {
     const meta = requestMeta(config);
     const v2 = meta.v2!;

@@ -4,7 +4,7 @@ import { Rsa } from '../crypto/rsa.js';
 import { RequestError } from '../errors.js';
 import { Formatter } from '../formatter.js';
 import { requestMeta } from '../request-meta.js';
-import { readBody } from '../util/body.js';
+import { bytesOf } from '../util/body.js';
 
 export const ACCEPT = 'application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5';
 export const CONTENT_TYPE_JSON = 'application/json; charset=utf-8';
@@ -29,7 +29,7 @@ export function authorization(merchant: MerchantCredentials, method: string, tar
  * upload's meta JSON) with the request target exactly as sent, and sets the protocol headers.
  */
 export function createSigner(merchant: MerchantCredentials, userAgent: string, serialFor?: (body: string) => string | undefined) {
-  return async function sign(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
+  return function sign(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
     const meta = requestMeta(config);
     const method = (config.method ?? 'get').toUpperCase();
     const url = new URL(config.url ?? '');
@@ -46,7 +46,10 @@ export function createSigner(merchant: MerchantCredentials, userAgent: string, s
       data = undefined;
       signedBody = '';
     } else {
-      const bytes = await readBody(config.data);
+      const bytes = bytesOf(config.data);
+      if (!bytes) {
+        throw new RequestError('EREQUEST_OPTIONS', 'A raw body must be a string, Buffer or Uint8Array once it reaches the signer (the client reads streams first)', { method, url: url.href });
+      }
       data = bytes;
       signedBody = bytes.toString('utf8');
     }

@@ -15,6 +15,7 @@ export const WECHATPAY_STATEMENT_SHA1 = 'Wechatpay-Statement-Sha1';
 export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
 /** The largest accepted difference between the platform's timestamp and this machine's clock. */
 export const MAX_CLOCK_OFFSET = 300;
+const LINE_FEED = Buffer.from('\n');
 
 /** Platform certificate serials and public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
 export type PlatformKeys = ReadonlyMap<string, KeyObject>;
@@ -24,8 +25,8 @@ export interface SignedMessage {
   headers: HeaderBag;
   /** The raw body bytes as received. */
   raw: Buffer;
-  /** What an error should say about the exchange (method, url, status, request id). */
-  facts?: ExchangeFacts;
+  /** What an error should say about the exchange (method, url, status, request id); built only on failure. */
+  facts?: ExchangeFacts | (() => ExchangeFacts);
 }
 
 export interface VerifyOptions {
@@ -47,7 +48,7 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
   const subject = options.subject ?? 'response';
   const fail = (code: VerificationErrorCode, text: string): VerificationError =>
     new VerificationError(code, text, {
-      ...message.facts,
+      ...(typeof message.facts === 'function' ? message.facts() : message.facts),
       headers: plainHeaders(message.headers),
       body: message.raw.toString('utf8'),
     });
@@ -85,7 +86,7 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
   }
 
   const body = options.statement ? statementBody(message, fail) : message.raw;
-  const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, Buffer.from('\n')]);
+  const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]);
   if (!Rsa.verify(signed, signature, key)) {
     throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`);
   }
