@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { Builder } from '../lib/builder.js';
 import { ConfigError, VerificationError } from '../lib/errors.js';
 import { Notification } from '../lib/notification.js';
+import { thrown } from './support/thrown.js';
 import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, PUBLIC_KEY_ID, signWith } from './support/platform.js';
 
 const APIV3_KEY = 'NotifyKey0123456789abcdefghijklm';
@@ -89,14 +90,7 @@ describe('Notification.parse', () => {
   ];
 
   it.each(tampered)('rejects %s', (_label, build, code) => {
-    const error = (() => {
-      try {
-        parser.parse(build());
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const error = thrown(() => parser.parse(build()));
     expect(error).toBeInstanceOf(VerificationError);
     expect((error as VerificationError).code).toBe(code);
     expect(inspect(error)).not.toContain(APIV3_KEY);

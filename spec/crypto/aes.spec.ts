@@ -3,18 +3,10 @@ import { inspect } from 'node:util';
 import { CryptoError } from '../../lib/errors.js';
 import { AesGcm } from '../../lib/crypto/aes-gcm.js';
 import { AesEcb } from '../../lib/crypto/aes-ecb.js';
+import { thrown } from '../support/thrown.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 const IV = '0123456789ab';
-
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 function expectCryptoError(run: () => unknown, code: CryptoError['code'], text?: RegExp): CryptoError {
   const error = thrown(run);

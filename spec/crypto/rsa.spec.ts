@@ -12,6 +12,7 @@ import forge from 'node-forge';
 import { CryptoError, KeyError } from '../../lib/errors.js';
 import { Rsa, type RsaKeyInput, isPkcs12 } from '../../lib/crypto/rsa.js';
 import { type KeyFixture, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
+import { thrown } from '../support/thrown.js';
 
 const MESSAGE = 'POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{"amount":{"total":1}}\n';
 
@@ -23,15 +24,6 @@ afterAll(removeFixtureDir);
 
 function der(key: KeyObject): string {
   return (key.export({ type: key.type === 'private' ? 'pkcs8' : 'spki', format: 'der' }) as Buffer).toString('base64');
-}
-
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error, none was thrown');
 }
 
 function expectKeyError(run: () => unknown, kind: string | RegExp): KeyError {

@@ -7,6 +7,7 @@ import { Rsa } from '../../lib/crypto/rsa.js';
 import { PemUtil } from '../../lib/util/pem.js';
 import { createCertificate, createPkcs12 } from '../../lib/util/self-signed.js';
 import { fixtureDir, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
+import { thrown } from '../support/thrown.js';
 
 const merchant = keyFixture('merchant');
 const platform = keyFixture('platform');
@@ -15,15 +16,6 @@ afterAll(removeFixtureDir);
 
 function der(key: { export(options: { type: 'pkcs8' | 'spki'; format: 'der' }): Buffer; type: string }): string {
   return key.export({ type: key.type === 'private' ? 'pkcs8' : 'spki', format: 'der' }).toString('base64');
-}
-
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error, none was thrown');
 }
 
 function expectKeyError(run: () => unknown, text: RegExp): KeyError {
