@@ -131,7 +131,11 @@ export function createTransport(config: LoadedConfig): Transport {
     if (typeof xml !== 'object' || xml === null || Array.isArray(xml)) {
       throw new RequestError('EREQUEST_OPTIONS', `${template}: the xml option must be an object of the fields to send`);
     }
-    if (options['json'] !== undefined || options['multipart'] !== undefined) {
+    if (options['multipart'] !== undefined) {
+      throw new RequestError('EREQUEST_PROTOCOL',
+        `${template}: APIv2 multipart uploads (media + media_hash form fields) are not supported in this version`);
+    }
+    if (options['json'] !== undefined) {
       throw new RequestError('EREQUEST_OPTIONS', `${template} is an APIv2 (XML) endpoint: give its fields as \`xml\``);
     }
     const facts = v2Facts(template);

@@ -113,6 +113,9 @@ describe('APIv2 requests', () => {
     await expect(client({ secret: undefined }).v2.pay.orderquery.post({ xml: {} })).rejects.toMatchObject({ field: 'secret' });
     await expect(client().v2.secapi.pay.refund.post({ xml: { mch_id: MCHID } })).rejects.toMatchObject({ field: 'merchant' });
     await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID }, security: true })).rejects.toMatchObject({ field: 'merchant' });
+    await expect(client().v2.pay.orderquery.post({ json: { mch_id: MCHID } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    const media = { getMeta: () => '{}', getContentType: () => 'multipart/form-data; boundary=x', getBody: () => Buffer.from('') };
+    await expect(client({ merchant: undefined }).chain('v2/secapi/mch/uploadmedia').post({ multipart: media, security: false })).rejects.toMatchObject({ code: 'EREQUEST_PROTOCOL' });
     expect(seen.length).toBe(before);
   });
 
