@@ -15,7 +15,7 @@ export interface ExampleOptions {
   xml?: boolean;
 }
 
-function coerce(value: Json, schema: Schema, xml: boolean): Json {
+export function coerce(value: Json, schema: Schema, xml: boolean): Json {
   if (schema.enum?.length && !schema.enum.some((e) => String(e) === String(value))) value = schema.enum[0]!;
   if (xml && value !== null && typeof value !== 'object') return String(value);
   switch (schema.type) {

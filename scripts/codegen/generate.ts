@@ -5,6 +5,7 @@ import { buildTree } from './tree.js';
 import { TypeEmitter } from './emit-types.js';
 import { emitRoutes } from './emit-routes.js';
 import { emitDocs } from './emit-docs.js';
+import { emitSandbox } from './emit-sandbox.js';
 
 export interface GeneratedFile {
   /** Output root, relative to the repository: `lib/generated` or `docs/api`. */
@@ -37,6 +38,7 @@ export function generate(dataRoot: string): Generated {
   const files: GeneratedFile[] = [];
   for (const f of types.emit(TS_HEADER)) files.push({ root: 'lib/generated', ...f });
   files.push({ root: 'lib/generated', path: 'routes.ts', content: emitRoutes(model, tree, TS_HEADER) });
+  files.push({ root: 'lib/generated', path: 'sandbox.json', content: emitSandbox(model, HEADER_LINES) });
   for (const f of emitDocs(model, tree, MD_HEADER, types.unreachable)) files.push({ root: 'docs/api', ...f });
   files.sort((a, b) => (`${a.root}/${a.path}` < `${b.root}/${b.path}` ? -1 : 1));
   const unreachable = types.unreachable.map((n) => n.key);
