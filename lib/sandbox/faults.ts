@@ -1,0 +1,75 @@
+/**
+ * Fault injection: the next N API requests (those matching a path, if given) are answered wrongly on
+ * purpose, so that tests can see their client refuse a tampered answer or survive a failing platform.
+ *
+ * - `bad-signature`   the signature does not verify (APIv2: a wrong `sign`)
+ * - `stale-timestamp` signed correctly, with a `Wechatpay-Timestamp` ten minutes old (APIv3 only)
+ * - `unknown-serial`  signed correctly, naming a serial the client does not know (APIv3 only)
+ * - `probe-signature` a `WECHATPAY/SIGNTEST/...` probe, as the platform sends to test verifiers (APIv3 only)
+ * - `server-error`    HTTP 500 `SYSTEM_ERROR`
+ * - `{ delay: ms }`   the right answer, late
+ * - `drop`            the connection is closed without an answer
+ *
+ * Faults that spoil a signature have no effect on answers that carry none (file downloads, APIv2
+ * downloads); they are used up all the same.
+ */
+export type Fault =
+  | 'bad-signature'
+  | 'stale-timestamp'
+  | 'unknown-serial'
+  | 'probe-signature'
+  | 'server-error'
+  | 'drop'
+  | { delay: number };
+
+export const FAULT_NAMES = ['bad-signature', 'stale-timestamp', 'unknown-serial', 'probe-signature', 'server-error', 'drop'] as const;
+
+export interface PendingFault {
+  fault: Fault;
+  /** Requests left. */
+  remaining: number;
+  /** Only requests whose path (without the query) contains this text, or matches this expression. */
+  match?: string | RegExp;
+}
+
+/** Checks a fault given from the outside (the control API). */
+export function parseFault(value: unknown): Fault {
+  if (typeof value === 'string' && (FAULT_NAMES as readonly string[]).includes(value)) return value as Fault;
+  if (typeof value === 'object' && value !== null && 'delay' in value) {
+    const delay = Number((value as { delay: unknown }).delay);
+    if (Number.isFinite(delay) && delay >= 0 && delay <= 600_000) return { delay };
+  }
+  throw new Error(`a fault is one of ${FAULT_NAMES.join(', ')} or { delay: ms } (up to 600000)`);
+}
+
+export class Faults {
+  readonly #queue: PendingFault[] = [];
+
+  /** Answers the next `count` requests (matching `match`, if given) with `fault`. */
+  inject(fault: Fault, count = 1, match?: string | RegExp): void {
+    const checked = parseFault(fault);
+    if (!Number.isSafeInteger(count) || count < 1) throw new Error('a fault is injected for a count of 1 or more requests');
+    this.#queue.push({ fault: checked, remaining: count, ...(match === undefined ? {} : { match }) });
+  }
+
+  /** Removes every pending fault. */
+  clear(): void {
+    this.#queue.length = 0;
+  }
+
+  /** The faults still pending, in the order they apply. */
+  get pending(): PendingFault[] {
+    return this.#queue.map((entry) => ({ ...entry }));
+  }
+
+  /** The fault for a request to `path`, used up; undefined when none applies. */
+  take(path: string): Fault | undefined {
+    const index = this.#queue.findIndex(({ match }) =>
+      match === undefined || (typeof match === 'string' ? path.includes(match) : match.test(path)));
+    if (index === -1) return undefined;
+    const entry = this.#queue[index]!;
+    entry.remaining -= 1;
+    if (entry.remaining === 0) this.#queue.splice(index, 1);
+    return entry.fault;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The HTTP side: node:http, the whole body collected, `/__sandbox/...` to the control API, everything else
+ * through the pipeline; the reply signed (or spoiled, when a fault says so), written, and logged.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Hash } from '../crypto/hash.js';
+import { Transformer } from '../transformer.js';
+import { signedFields } from './auth.js';
+import type { Reply, Runtime } from './call.js';
+import type { Fault, Faults } from './faults.js';
+import type { Pipeline } from './pipeline.js';
+import { requestId, signatureHeaders, signingKey, type SigningTweak } from './sign.js';
+
+/** The largest request body accepted (a video upload is up to 5 MB on the platform). */
+export const MAX_BODY = 32 * 1024 * 1024;
+/** The control API's prefix: no API path starts with `__`. */
+export const CONTROL_PREFIX = '/__sandbox';
+
+/** One line of the request log. */
+export interface RequestRecord {
+  id: string;
+  time: string;
+  method: string;
+  /** Path and query, as received. */
+  target: string;
+  /** The endpoint's template, when the path is one. */
+  template?: string;
+  status: number;
+  /** The error code answered (`SIGN_ERROR`, `PARAM_ERROR`, APIv2 `FAIL`...), if any. */
+  code?: string;
+  fault?: Fault;
+  ms: number;
+}
+
+export interface ServerParts {
+  runtime: Runtime;
+  pipeline: Pipeline;
+  faults: Faults;
+  /** Called with every API request handled. */
+  record(entry: RequestRecord): void;
+  /** The control API (`/__sandbox/...`). */
+  control(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
+}
+
+interface Written {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** How a fault spoils an APIv3 signature. */
+export function tweakOf(fault: Fault | undefined): SigningTweak {
+  switch (fault) {
+    case 'bad-signature':
+      return { wrong: true };
+    case 'stale-timestamp':
+      return { timestamp: Math.floor(Date.now() / 1000) - 600 };
+    case 'unknown-serial':
+      return { serial: 'F'.repeat(40) };
+    case 'probe-signature':
+      return { probe: true };
+    default:
+      return {};
+  }
+}
+
+/** The reply as bytes and headers: APIv3 signed with the platform key, APIv2 signed with the merchant's APIv2 secret. */
+export function render(runtime: Runtime, reply: Reply, requestSerial: string | undefined, fault: Fault | undefined): Written {
+  const headers: Record<string, string> = { 'Request-ID': requestId() };
+  if (reply.kind === 'raw') return { status: reply.status, headers: { ...headers, ...reply.headers }, body: reply.body };
+  if (reply.kind === 'v2') {
+    const fields = { ...reply.fields };
+    if (reply.signType) {
+      const { sign: _sign, ...rest } = signedFields(fields);
+      // A wrong secret gives a sign of the right shape that does not verify.
+      const secret = fault === 'bad-signature' ? `${runtime.identity.secret.slice(1)}x` : runtime.identity.secret;
+      fields['sign'] = Hash.sign(reply.signType, rest, secret);
+    }
+    return { status: reply.status, headers: { ...headers, 'Content-Type': 'text/xml; charset=utf-8' }, body: Buffer.from(Transformer.toXml(fields)) };
+  }
+  if (reply.contentType) headers['Content-Type'] = reply.contentType;
+  Object.assign(headers, reply.headers);
+  if (reply.signature !== 'none') {
+    let signed = reply.body;
+    if (reply.signature === 'statement') {
+      const sha1 = createHash('sha1').update(reply.body).digest('hex');
+      headers['Wechatpay-Statement-Sha1'] = sha1;
+      signed = Buffer.from(JSON.stringify({ sha1 }));
+    }
+    Object.assign(headers, signatureHeaders(signed, signingKey(runtime.identity, runtime.settings.signWith, requestSerial), tweakOf(fault)));
+  }
+  return { status: reply.status, headers, body: reply.body };
+}
+
+function collect(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve(undefined);
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function write(res: ServerResponse, written: Written): void {
+  const body = written.status === 204 || written.status === 304 ? Buffer.alloc(0) : written.body;
+  res.writeHead(written.status, { ...written.headers, 'Content-Length': String(body.length) });
+  res.end(body);
+}
+
+export function createSandboxServer(parts: ServerParts): Server {
+  const { runtime, pipeline, faults } = parts;
+  return createServer((req, res) => {
+    void (async () => {
+      const started = performance.now();
+      const target = req.url ?? '/';
+      const method = req.method ?? 'GET';
+      const body = await collect(req);
+      if (body === undefined) {
+        write(res, { status: 413, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'PARAM_ERROR', message: `The body exceeds ${MAX_BODY} bytes` })) });
+        return;
+      }
+      const path = target.replace(/\?.*$/, '');
+      if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
+        await parts.control(req, res, body);
+        return;
+      }
+      const fault = faults.take(path);
+      const base = { time: new Date().toISOString(), method, target, ...(fault === undefined ? {} : { fault }) };
+      if (fault === 'drop') {
+        req.socket.destroy();
+        parts.record({ ...base, id: '', status: 0, code: 'DROPPED', ms: performance.now() - started });
+        return;
+      }
+      if (typeof fault === 'object') await sleep(fault.delay);
+      let written: Written;
+      let template: string | undefined;
+      let code: string | undefined;
+      if (fault === 'server-error') {
+        written = { status: 500, headers: { 'Request-ID': requestId(), 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统错误' })) };
+        code = 'SYSTEM_ERROR';
+      } else {
+        const handled = await pipeline.handle({ method, target, headers: req.headers, body });
+        template = handled.endpoint?.template;
+        code = handled.code;
+        const serial = req.headers['wechatpay-serial'];
+        written = render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
+      }
+      if (res.destroyed) return;
+      write(res, written);
+      parts.record({ ...base, id: written.headers['Request-ID'] ?? '', ...(template ? { template } : {}), status: written.status, ...(code ? { code } : {}), ms: Math.round((performance.now() - started) * 10) / 10 });
+    })().catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      write(res, { status: 500, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SANDBOX_ERROR', message: `The sandbox failed: ${message}` })) });
+    });
+  });
+}

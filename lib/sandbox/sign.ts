@@ -1,0 +1,56 @@
+/**
+ * The platform's signature on answers and notifications: RSA-SHA256 over `TIMESTAMP\nNONCE\nBODY\n` with
+ * the platform certificate's key (`Wechatpay-Serial: <serial>`) or the platform public key's
+ * (`Wechatpay-Serial: PUB_KEY_ID_...`). A request naming a `PUB_KEY_ID_...` in its own `Wechatpay-Serial`
+ * asks for the public key, as during the platform's certificate-to-public-key migration.
+ */
+import { randomBytes, sign, type KeyObject } from 'node:crypto';
+import { Formatter } from '../formatter.js';
+import type { Identity, PlatformKey } from './identity.js';
+
+/** Which platform key signs answers by default. */
+export type SignWith = 'certificate' | 'public-key';
+
+/** Ways to spoil a signature on purpose (the fault injection's). */
+export interface SigningTweak {
+  /** Unix seconds to sign with (a stale timestamp). */
+  timestamp?: number;
+  /** Name this key id instead of the signing key's (an unknown serial). */
+  serial?: string;
+  /** Sign other bytes than the ones sent (a signature that does not verify). */
+  wrong?: boolean;
+  /** Send a `WECHATPAY/SIGNTEST/` probe instead of a signature. */
+  probe?: boolean;
+}
+
+/** The key that signs an answer to a request carrying `requestSerial` (its `Wechatpay-Serial`, if any). */
+export function signingKey(identity: Identity, mode: SignWith, requestSerial?: string): PlatformKey {
+  if (requestSerial?.startsWith('PUB_KEY_ID_') || mode === 'public-key') return identity.platformPublicKey;
+  return identity.platformCertificate;
+}
+
+/** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`. */
+export function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningTweak = {}): Record<string, string> {
+  const timestamp = String(tweak.timestamp ?? Formatter.timestamp());
+  const nonce = Formatter.nonce();
+  const signed = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), tweak.wrong ? Buffer.concat([body, Buffer.from(' ')]) : body, Buffer.from('\n')]);
+  const signature = tweak.probe
+    ? `WECHATPAY/SIGNTEST/${randomBytes(192).toString('base64')}`
+    : rsaSign(signed, key.privateKey);
+  return {
+    'Wechatpay-Timestamp': timestamp,
+    'Wechatpay-Nonce': nonce,
+    'Wechatpay-Serial': tweak.serial ?? key.id,
+    'Wechatpay-Signature': signature,
+    'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
+  };
+}
+
+function rsaSign(message: Buffer, key: KeyObject): string {
+  return sign('sha256', message, key).toString('base64');
+}
+
+/** A `Request-ID` as the platform writes one. */
+export function requestId(): string {
+  return `08${randomBytes(15).toString('hex').toUpperCase()}`;
+}
