@@ -16660,7 +16660,7 @@ export interface V3BillTradebillGetOptions extends TypedOptions {
     /** 二级商户号 */
     sub_mchid?: string;
     /** 账单类型 */
-    bill_type?: 'RECHARGE_REFUND' | 'ALL_SPECIAL' | 'SUC_SPECIAL' | 'REF_SPECIAL';
+    bill_type?: 'ALL' | 'SUCCESS' | 'REFUND' | 'RECHARGE_REFUND' | 'ALL_SPECIAL' | 'SUC_SPECIAL' | 'REF_SPECIAL';
     /** 压缩类型 */
     tar_type?: 'GZIP';
   };
@@ -26422,7 +26422,7 @@ export interface V3EcommerceFundBalanceBySubMchidGetOptions extends TypedOptions
   /** Query string parameters. */
   query?: {
     /** 账户类型 */
-    account_type?: 'DEPOSIT';
+    account_type?: 'BASIC' | 'OPERATION' | 'FEES' | 'DEPOSIT';
   };
 }
 
@@ -26431,7 +26431,7 @@ export interface V3EcommerceFundBalanceBySubMchidGetData {
   /** 特约商户号 */
   sub_mchid: string;
   /** 资金账户类型 */
-  account_type?: 'DEPOSIT';
+  account_type?: 'BASIC' | 'OPERATION' | 'FEES' | 'DEPOSIT';
   /** 可用余额 */
   available_amount: number;
   /** 不可用余额 */
@@ -45176,7 +45176,7 @@ export interface V3MarketingBusifavorUsersByOpenidCouponsByCouponCodeAppidsByApp
   /** 券code */
   coupon_code?: string;
   /** 券状态 */
-  coupon_state?: 'PENDING_REDEEM' | 'REDEEM_CONFIRMING' | 'REDEEM_FAILED' | 'REDEEM_EXPIRED';
+  coupon_state?: 'SENDED' | 'USED' | 'EXPIRED' | 'DELETED' | 'DEACTIVATED' | 'PENDING_REDEEM' | 'REDEEM_CONFIRMING' | 'REDEEM_FAILED' | 'REDEEM_EXPIRED';
   /** 批次号 */
   stock_id?: string;
   /** 是否允许转赠 */

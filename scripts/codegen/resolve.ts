@@ -38,16 +38,20 @@ export function getPointer(doc: Json, pointer: readonly string[]): Json | undefi
   return node;
 }
 
-/** Merges `allOf` parts (already resolved) and the node's own keys: properties joined, required united, later keys win. */
+/**
+ * Merges `allOf` parts (already resolved) and the node's own keys: properties joined, required united,
+ * enums united (the data extends a shared enum this way: `allOf: [$ref BillType, {enum: [RECHARGE_REFUND, ...]}]`
+ * means BillType's values and these), later keys win.
+ */
 export function mergeSchemas(parts: readonly JsonObject[]): JsonObject {
   const merged: JsonObject = {};
   for (const part of parts) {
     for (const [key, value] of Object.entries(part)) {
       if (key === 'properties' && isObject(value)) {
         merged.properties = { ...(isObject(merged.properties) ? merged.properties : {}), ...value };
-      } else if (key === 'required' && Array.isArray(value)) {
-        const seen = Array.isArray(merged.required) ? merged.required : [];
-        merged.required = [...seen, ...value.filter((name) => !seen.includes(name))];
+      } else if ((key === 'required' || key === 'enum') && Array.isArray(value)) {
+        const seen = Array.isArray(merged[key]) ? merged[key] : [];
+        merged[key] = [...seen, ...value.filter((item) => !seen.includes(item))];
       } else {
         merged[key] = value;
       }
