@@ -140,7 +140,7 @@ export function createSandboxServer(parts: ServerParts): Server {
       const base = { time: new Date().toISOString(), method, target, ...(fault === undefined ? {} : { fault }) };
       if (fault === 'drop') {
         req.socket.destroy();
-        parts.record({ ...base, id: '', status: 0, code: 'DROPPED', ms: performance.now() - started });
+        parts.record({ ...base, id: '', status: 0, code: 'DROPPED', ms: Math.round((performance.now() - started) * 10) / 10 });
         return;
       }
       if (typeof fault === 'object') await sleep(fault.delay);

@@ -247,10 +247,10 @@ function exampleRequest(endpoint: Endpoint, missing: string[]): ExampleRequest {
   return request;
 }
 
-/** The JSON pointers of the encrypted fields of a body. */
+/** The JSON pointers of the encrypted fields of a body (`x-is-sensitive`, or `format: base64` as the docs read it). */
 function sensitivePointers(schema: Schema | undefined, at = ''): string[] {
   if (!schema) return [];
-  if (schema['x-is-sensitive']) return [at];
+  if (schema['x-is-sensitive'] || (schema.format === 'base64' && schema.type === 'string')) return [at];
   const out: string[] = [];
   for (const [name, prop] of Object.entries(schema.properties ?? {})) out.push(...sensitivePointers(prop, `${at}/${name}`));
   if (schema.items) out.push(...sensitivePointers(schema.items, `${at}/*`));
