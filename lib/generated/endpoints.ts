@@ -75166,10 +75166,14 @@ export interface V3PayPartnerTransactionsIdByTransactionIdGetData {
   out_trade_no: string;
   /** 用户支付金额 */
   amount: {
+    /** 总金额 */
+    total: number;
     /** 用户支付金额 */
     payer_total: number;
     /** 用户支付币种 */
     payer_currency?: string;
+    /** 货币类型 */
+    currency?: string;
   };
   /** 交易结束时间 */
   time_expire?: string;
@@ -75803,10 +75807,14 @@ export interface V3PayPartnerTransactionsOutTradeNoByOutTradeNoGetData {
   out_trade_no: string;
   /** 用户支付金额 */
   amount: {
+    /** 总金额 */
+    total: number;
     /** 用户支付金额 */
     payer_total: number;
     /** 用户支付币种 */
     payer_currency?: string;
+    /** 货币类型 */
+    currency?: string;
   };
   /** 交易结束时间 */
   time_expire?: string;
@@ -76733,10 +76741,14 @@ export interface V3PayTransactionsIdByTransactionIdGetData {
   attach?: string;
   /** 商户订单号 */
   out_trade_no: string;
-  /** 订单金额 */
+  /** 用户支付金额 */
   amount: {
     /** 总金额 */
     total: number;
+    /** 用户支付金额 */
+    payer_total: number;
+    /** 用户支付币种 */
+    payer_currency?: string;
     /** 货币类型 */
     currency?: string;
   };
@@ -76787,6 +76799,11 @@ export interface V3PayTransactionsIdByTransactionIdGetData {
       /** 详细地址 */
       address: string;
     };
+  };
+  /** 支付者 */
+  payer?: {
+    /** 用户标识 */
+    openid: string;
   };
 }
 
@@ -77234,10 +77251,14 @@ export interface V3PayTransactionsOutTradeNoByOutTradeNoGetData {
   out_trade_no: string;
   /** 用户支付金额 */
   amount: {
+    /** 总金额 */
+    total: number;
     /** 用户支付金额 */
     payer_total: number;
     /** 用户支付币种 */
     payer_currency?: string;
+    /** 货币类型 */
+    currency?: string;
   };
   /** 交易结束时间 */
   time_expire?: string;

@@ -23,6 +23,7 @@ export type FixKind =
   | 'path-parameter-not-required'
   | 'missing-produces'
   | 'misspelled-property'
+  | 'incomplete-schema'
   | 'not-an-endpoint';
 
 export interface FixUp {
@@ -212,6 +213,11 @@ function missingProduces(file: string, at: string, produces: string[], was: stri
   };
 }
 
+/** A schema that leaves out fields the official documentation (and the platform's answer) has. */
+function incompleteSchema(file: string, at: string, was: string, check: (node: JsonObject) => boolean, apply: (node: JsonObject) => void): FixUp {
+  return { kind: 'incomplete-schema', file, at, was, check, apply };
+}
+
 function notAnEndpoint(file: string, at: string, was: string): FixUp {
   return { kind: 'not-an-endpoint', file, at, was, check: () => true, apply: () => undefined };
 }
@@ -333,6 +339,32 @@ export const FIXUPS: readonly FixUp[] = [
   // Answers whose media type is not described.
   missingProduces('hk/v3/statements.yaml', '/get', ['text/csv'], 'the statement is a CSV file, but no `produces` and an empty schema say so'),
   missingProduces('v3/global/statements.yaml', '/get', ['text/csv'], 'the statement is a CSV file, but no `produces` and an empty schema say so'),
+
+  // Answers that leave out what the platform sends (the order query's amounts and payer).
+  incompleteSchema('definitions/Transaction.yaml', '/PayerAmount',
+    '`PayerAmount` (the `amount` of the order queries) lists only payer_total and payer_currency; the answer also has total and currency',
+    (node) => isObject(node.properties) && !('total' in node.properties),
+    (node) => {
+      const properties = node.properties as JsonObject;
+      node.properties = {
+        total: { type: 'integer', description: '总金额', example: 100 },
+        ...properties,
+        currency: { type: 'string', description: '货币类型', example: 'CNY' },
+      };
+      node.required = ['total', ...(Array.isArray(node.required) ? node.required : [])];
+    }),
+  incompleteSchema('v3/pay/transactions/id/{transaction_id}.yaml', '/get/responses/200/schema/allOf',
+    'the query by transaction_id leaves out `payer` and `amount`, which the query by out_trade_no (the same answer) has',
+    (node) => Array.isArray(node) && !JSON.stringify(node).includes('PayerAmount'),
+    (node) => {
+      (node as unknown as Json[]).push({
+        type: 'object',
+        properties: {
+          payer: { $ref: '../../../../definitions/Transaction.yaml#/PayerDirection' },
+          amount: { $ref: '../../../../definitions/Transaction.yaml#/PayerAmount' },
+        },
+      });
+    }),
 
   // Not endpoints.
   notAnEndpoint('v3/webhooks.yaml', '/post', '`POST /v3/webhooks` describes the notifications the platform sends to a merchant, not an API to call'),

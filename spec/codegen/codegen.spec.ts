@@ -173,6 +173,7 @@ withData('generated from the API description', () => {
       'path-parameter-not-required': 9,
       'misspelled-property': 2,
       'missing-produces': 2,
+      'incomplete-schema': 2,
       'not-an-endpoint': 4,
     });
     const rules: Record<string, number> = {};

@@ -281,3 +281,13 @@ export async function variableSpellings(): Promise<void> {
   // @ts-expect-error TS2345
   await users._openid_.coupons.get({ query: { appid: '1' } });
 }
+
+export async function orderQueryAmounts(): Promise<void> {
+  // The order queries answer the amounts (fix-up: the description left out total, currency, and on the by-id query payer and amount).
+  const byNo = await client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: '1217752501201407033233368018', query: { mchid: '1230000109' } });
+  expectType<number | undefined>(byNo.data.amount?.total);
+  const byId = await client.v3.pay.transactions.id._transaction_id_.get({ transaction_id: '4200000001', query: { mchid: '1230000109' } });
+  expectType<string | undefined>(byId.data.payer?.openid);
+  // @ts-expect-error TS2551
+  expectType<number>(byId.data.amount?.totl);
+}
