@@ -1,43 +1,34 @@
 /**
- * Download yesterday's trade bill as gzip, verified while it streams, to ./tradebill-<date>.csv; then
+ * Download a trade bill as gzip, verified while it streams, to <tmp or WECHATPAY_BILL_DIR>/tradebill-<date>.csv; then
  * read it back row by row. (Or skip the file: `parseBill(await openBill(client, answer))`.)
  *
- * Run:
- *   WECHATPAY_MCHID=1230000109 WECHATPAY_SERIAL=<merchant certificate serial> \
- *   WECHATPAY_PRIVATE_KEY=/path/to/apiclient_key.pem \
- *   WECHATPAY_PUBLIC_KEY_ID=PUB_KEY_ID_... WECHATPAY_PUBLIC_KEY=/path/to/pub_key.pem \
+ * On the sandbox the example first creates and pays two orders, so that the bill has rows.
+ *
  *   npx tsx examples/download-bill.ts [yyyy-mm-dd]
  */
 import { createReadStream } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseBill } from '../lib/bill-csv.js';
-import { BillError, downloadBill } from '../lib/bill.js';
-import { Builder } from '../lib/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BillError, downloadBill, parseBill } from '../lib/index.js';
+import { outTradeNo, run } from './support.js';
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`set ${name} (see the comment at the top of this file)`);
-  return value;
-}
-
-async function main(): Promise<void> {
-  const billDate = process.argv[2] ?? new Date(Date.now() - 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
-  const client = Builder.factory({
-    mchid: env('WECHATPAY_MCHID'),
-    serial: env('WECHATPAY_SERIAL'),
-    privateKey: pathToFileURL(resolve(env('WECHATPAY_PRIVATE_KEY'))).href,
-    certs: { [env('WECHATPAY_PUBLIC_KEY_ID')]: pathToFileURL(resolve(env('WECHATPAY_PUBLIC_KEY'))).href },
-    // a sandbox, if you have one: WECHATPAY_BASE_URL=http://127.0.0.1:8080/
-    ...(process.env['WECHATPAY_BASE_URL'] ? { baseURL: process.env['WECHATPAY_BASE_URL'] } : {}),
-  });
+run(async ({ client, mchid, appid, sandbox }) => {
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const billDate = process.argv[2] ?? (sandbox ? today : new Date(Date.now() - 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10));
+  if (sandbox) {
+    for (const total of [100, 250]) {
+      const tradeNo = outTradeNo('BILL');
+      await client.v3.pay.transactions.native.post({ json: { appid, mchid, description: 'Bill example', out_trade_no: tradeNo, notify_url: 'https://example.com/notify', amount: { total } } });
+      await sandbox.pay(tradeNo);
+    }
+  }
 
   // 1. Ask for the bill: a signed answer with hash_type, hash_value and download_url.
   const answer = await client.v3.bill.tradebill.get({ query: { bill_date: billDate, tar_type: 'GZIP' } });
 
   // 2. Download it: signed GET, gunzip, SHA1 over the CSV while it streams, written as .partial and
   //    renamed only once the hash matched.
-  const to = `tradebill-${billDate}.csv`;
+  const to = join(process.env['WECHATPAY_BILL_DIR'] ?? tmpdir(), `tradebill-${billDate}.csv`);
   let last = 0;
   try {
     const result = await downloadBill(client, answer, {
@@ -68,9 +59,4 @@ async function main(): Promise<void> {
       console.log(`${rows} rows; summary:`, record.fields);
     }
   }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
 });
