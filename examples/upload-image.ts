@@ -16,11 +16,9 @@ import { run } from './support.js';
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 run(async ({ client }) => {
-  let [image, video] = process.argv.slice(2);
-  if (!image) {
-    image = join(tmpdir(), 'wechatpay-chain-example.png');
-    writeFileSync(image, PIXEL);
-  }
+  const [given, video] = process.argv.slice(2);
+  const image = given ?? join(tmpdir(), 'wechatpay-chain-example.png');
+  if (!given) writeFileSync(image, PIXEL);
 
   // The short form: the client hashes the file itself and signs the meta JSON.
   const media = new MediaUtil(image);
