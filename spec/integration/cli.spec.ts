@@ -1,0 +1,97 @@
+/**
+ * The CLI as users run it (`npx wechatpay-chain sandbox`: the built bin, dist/cjs/cli.js; `npm test`
+ * builds first): it starts, writes sandbox.json, serves a call made with those settings, logs it, reuses
+ * its folder on the next start, and stops on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Builder } from '../../lib/builder.js';
+
+const root = join(__dirname, '..', '..');
+const bin = join(root, 'dist', 'cjs', 'cli.js');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+let dir: string;
+/** Every CLI started, stopped at the end whatever happened. */
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'wechatpay-cli-'));
+});
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the CLI and resolves once it says where it listens. */
+function start(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the CLI did not start: ${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Stop with Ctrl-C.')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the CLI exited (${code}): ${output}`)));
+  });
+}
+
+describe('npx wechatpay-chain sandbox', () => {
+  it('is the bin of both names, with a shebang', () => {
+    expect(pkg.bin).toEqual({ 'wechatpay-chain': 'dist/cjs/cli.js', wechatpay: 'dist/cjs/cli.js' });
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+  });
+
+  it('starts, writes sandbox.json, serves and logs a call, reuses its folder, stops on SIGTERM', async () => {
+    const first = await start(['sandbox', '--port', '0', '--dir', dir]);
+    const config = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
+    expect(first.output()).toContain(`listening on ${config.baseURL}`);
+    expect(Object.keys(config).sort()).toEqual(['apiv3Key', 'baseURL', 'certs', 'mchid', 'merchant', 'privateKey', 'secret', 'serial']);
+    expect(statSync(join(dir, 'apiclient_key.pem')).mode & 0o077).toBe(0);
+
+    const client = Builder.factory(config);
+    const { data } = await client.v3.certificates.get();
+    expect(data.data?.[0]?.serial_no).toBe(Object.keys(config.certs).find((id) => !id.startsWith('PUB_KEY_ID_')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(first.output()).toMatch(/GET \/v3\/certificates -> 200 [\d.]+ ms/);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // The same folder: the same merchant, keys and secrets, a new base URL.
+    const second = await start(['sandbox', '--port', '0', '--dir', dir, '--quiet', '--sign-with', 'public-key']);
+    const again = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
+    expect({ ...again, baseURL: '' }).toEqual({ ...config, baseURL: '' });
+    const answer = await Builder.factory(again).v3.certificates.get();
+    expect(answer.headers['wechatpay-serial']).toMatch(/^PUB_KEY_ID_/);
+    expect(second.output()).not.toContain('/v3/certificates');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 40_000);
+
+  it('refuses a bad port with a message', async () => {
+    const child = spawn(process.execPath, [bin, 'sandbox', '--port', 'eighty'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(output).toContain('a port is 0 to 65535');
+  });
+});

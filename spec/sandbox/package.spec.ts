@@ -1,0 +1,58 @@
+/**
+ * The built sandbox entry (`wechatpay-chain/sandbox`; `npm test` builds first): it loads from ES modules
+ * and CommonJS, finds its API description beside it, and the package root never loads it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'cjs', 'sandbox', 'index.js'))) throw new Error('dist is missing: run npm run build first (npm test does)');
+});
+
+describe('the sandbox entry of the built package', () => {
+  it('points every exports entry of ./sandbox at a file that exists, the API description beside each build', () => {
+    const entry = pkg.exports['./sandbox'];
+    for (const target of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) {
+      expect(existsSync(join(root, target))).toBe(true);
+    }
+    for (const format of ['cjs', 'esm']) {
+      const copied = readFileSync(join(root, 'dist', format, 'sandbox', 'sandbox.json'));
+      expect(copied.equals(readFileSync(join(root, 'lib', 'generated', 'sandbox.json')))).toBe(true);
+    }
+  });
+
+  it('starts from an ES module and from CommonJS, and serves a verified call', () => {
+    const esm = run(['--input-type=module', '-e', `
+      import { startSandbox } from 'wechatpay-chain/sandbox';
+      import { Builder } from 'wechatpay-chain';
+      const sandbox = await startSandbox();
+      const { status, data } = await Builder.factory(sandbox.config).v3.certificates.get();
+      console.log(JSON.stringify({ status, serial: data.data[0].serial_no === sandbox.platform.serial }));
+      await sandbox.close();
+    `]);
+    expect(JSON.parse(esm)).toEqual({ status: 200, serial: true });
+    const cjs = run(['-e', `
+      const { startSandbox } = require('wechatpay-chain/sandbox');
+      const { Builder } = require('wechatpay-chain');
+      startSandbox().then(async (sandbox) => {
+        const { status } = await Builder.factory(sandbox.config).v3.certificates.get();
+        console.log(JSON.stringify({ status }));
+        await sandbox.close();
+      });
+    `]);
+    expect(JSON.parse(cjs)).toEqual({ status: 200 });
+  });
+
+  it('is not loaded by the package root (no ajv, no API description)', () => {
+    const loaded = run(['-e', `
+      require('wechatpay-chain');
+      console.log(JSON.stringify(Object.keys(require.cache).filter((file) => /[\\\\/](ajv|sandbox)[\\\\/]/.test(file))));
+    `]);
+    expect(JSON.parse(loaded)).toEqual([]);
+  });
+});
