@@ -17,9 +17,9 @@ export interface HandMadeMultipart {
  * A multipart body for an upload whose parts MediaUtil does not write (a file part not named `file`, plain
  * form fields, a meta without `filename`/`sha256`): the meta filled in with the file's name and digest.
  */
-export function handMadeMultipart(spec: NonNullable<ExampleRequest['multipart']>, file = PNG, filename = 'sandbox.png'): HandMadeMultipart {
+export function handMadeMultipart(spec: NonNullable<ExampleRequest['multipart']>, file = PNG, filename = 'sandbox.png', options: { keepMeta?: boolean } = {}): HandMadeMultipart {
   const meta: Record<string, unknown> = { ...spec.meta };
-  for (const key of ['filename', 'file_name']) if (key in meta) meta[key] = filename;
+  if (!options.keepMeta) for (const key of ['filename', 'file_name']) if (key in meta) meta[key] = filename;
   if (spec.digest) {
     const digest = createHash(spec.digest.algorithm).update(file).digest('hex');
     meta[spec.digest.field] = spec.digest.upper ? digest.toUpperCase() : digest;
