@@ -99,6 +99,14 @@ export interface SandboxData {
   endpoints: SandboxEndpoint[];
 }
 
+/** The formats the sandbox checks (any other `format` of the data is descriptive only). */
+export const FORMATS: Readonly<Record<string, RegExp>> = {
+  rfc3339: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/,
+  date: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/,
+  numeric: /^\d+$/,
+  yyyyMMddHHmmss: /^\d{14}$/,
+};
+
 /** The `$id` the shared definitions are registered under. */
 export const DEFINITIONS_ID = 'defs';
 

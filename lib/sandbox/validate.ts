@@ -5,19 +5,8 @@
  * field (a JSON pointer for bodies, the name for parameters), the value, the issue and the location.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { DEFINITIONS_ID, type SandboxData, type SandboxEndpoint, type SandboxParam, type SandboxSchema } from './data.js';
+import { DEFINITIONS_ID, FORMATS, type SandboxData, type SandboxEndpoint, type SandboxParam, type SandboxSchema } from './data.js';
 import { paramError } from './errors.js';
-
-const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
-/** The formats the generator keeps (scripts/codegen/emit-sandbox.ts CHECKED_FORMATS). */
-const FORMATS: Record<string, RegExp> = {
-  rfc3339: RFC3339,
-  date: DATE,
-  numeric: /^\d+$/,
-  yyyyMMddHHmmss: /^\d{14}$/,
-};
 
 function ajv(coerce: boolean, definitions: SandboxData['definitions']): Ajv {
   const instance = new Ajv({

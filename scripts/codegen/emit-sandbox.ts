@@ -13,10 +13,10 @@ import type { Endpoint, Model, Schema } from './model.js';
 import { coerce } from './examples.js';
 import { V2_SDK_FIELDS } from './emit-types.js';
 import type { ExampleRequest, SandboxEndpoint, SandboxFormPart, SandboxParam, SandboxSchema } from '../../lib/sandbox/data.js';
-import { DEFINITIONS_ID } from '../../lib/sandbox/data.js';
+import { DEFINITIONS_ID, FORMATS } from '../../lib/sandbox/data.js';
 
 /** Formats the sandbox checks (lib/sandbox/validate.ts); any other `format` of the data is descriptive only. */
-export const CHECKED_FORMATS: ReadonlySet<string> = new Set(['rfc3339', 'date', 'numeric', 'yyyyMMddHHmmss']);
+export const CHECKED_FORMATS: ReadonlySet<string> = new Set(Object.keys(FORMATS));
 
 /** Values for a field without a documented example, by format. */
 const FORMAT_SAMPLES: Readonly<Record<string, string>> = {
@@ -107,6 +107,8 @@ interface SampleContext {
   /** Collects the required fields that had no documented example; undefined: do not track. */
   missing?: string[];
   omit?: ReadonlySet<string>;
+  /** Answers: a documented value its own format refuses is replaced by one that fits (requests keep the documented one). */
+  repair?: boolean;
 }
 
 function hasExample(schema: Schema | undefined): boolean {
@@ -170,8 +172,26 @@ export function sample(schema: Schema, name: string, ctx: SampleContext): Json {
     return schema.items ? [sample(schema.items, name, { ...ctx, path: `${ctx.path}[0]` })] : [];
   }
   if (type === 'object') return schema.example !== undefined && typeof schema.example === 'object' ? schema.example : {};
-  if (schema.example !== undefined) return coerce(schema.example, schema, ctx.xml);
+  if (schema.example !== undefined) {
+    const value = coerce(schema.example, schema, ctx.xml);
+    if (!ctx.repair || fits(value, schema)) return value;
+  }
   return madeUp(schema, name, ctx);
+}
+
+/** Whether a documented scalar obeys its own schema (type, format, length, pattern); APIv2 numbers arrive as text. */
+function fits(value: Json, schema: Schema): boolean {
+  if (schema.type === 'integer' || schema.type === 'number') {
+    const n = Number(value);
+    return value !== '' && Number.isFinite(n) && (schema.type === 'number' || Number.isInteger(n));
+  }
+  if (typeof value !== 'string') return true;
+  const format = schema.format === undefined ? undefined : FORMATS[schema.format];
+  const pattern = schema.pattern === undefined ? undefined : patternOf(schema.pattern);
+  return (!format || format.test(value))
+    && (schema.maxLength === undefined || [...value].length <= schema.maxLength)
+    && (schema.minLength === undefined || [...value].length >= schema.minLength)
+    && (!pattern || new RegExp(pattern, 'u').test(value));
 }
 
 /** Headers the SDK sets itself, or that name a key the example cannot hold. */
@@ -267,7 +287,7 @@ function sandboxEndpoint(endpoint: Endpoint): SandboxEndpoint {
   const request = exampleRequest(endpoint, missing);
   const { response } = endpoint;
   const answer = response.schema && (response.kind === 'json' || response.kind === 'xml')
-    ? sample(response.schema, 'answer', { xml: response.kind === 'xml', path: 'answer' })
+    ? sample(response.schema, 'answer', { xml: response.kind === 'xml', path: 'answer', repair: true })
     : undefined;
   const form = endpoint.parameters.formData.filter((p) => p.name !== 'meta')
     .map((p): SandboxFormPart => ({ ...param(p), ...(p.schema.type === 'file' ? { file: true } : {}) }));
