@@ -27,6 +27,12 @@ export interface Incoming {
   body: Buffer;
 }
 
+/** The request target split as received. */
+interface RequestUrl {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
 export interface Handled {
   reply: Reply;
   endpoint?: SandboxEndpoint;
@@ -53,7 +59,12 @@ export class Pipeline {
   constructor(private readonly runtime: Runtime, private readonly router: Router, private readonly validator: Validator) {}
 
   async handle(incoming: Incoming): Promise<Handled> {
-    const url = new URL(incoming.target, 'http://sandbox');
+    // Routed on the path as sent (no `..` resolution): the signature covers exactly that.
+    const query = incoming.target.indexOf('?');
+    const url = {
+      pathname: query === -1 ? incoming.target : incoming.target.slice(0, query),
+      searchParams: new URLSearchParams(query === -1 ? '' : incoming.target.slice(query + 1)),
+    };
     const route = this.router.match(incoming.method, url.pathname);
     if (!route.found) {
       const message = route.methods.length
@@ -74,7 +85,7 @@ export class Pipeline {
     }
   }
 
-  async #v3(incoming: Incoming, url: URL, endpoint: SandboxEndpoint, rawVars: Record<string, string>): Promise<Reply> {
+  async #v3(incoming: Incoming, url: RequestUrl, endpoint: SandboxEndpoint, rawVars: Record<string, string>): Promise<Reply> {
     const { identity } = this.runtime;
     const upload = endpoint.form?.some((p) => p.file) ?? false;
     const boundary = boundaryOf(header(incoming.headers, 'content-type'));
@@ -149,7 +160,7 @@ export class Pipeline {
     for (const pointer of pointers) visit(body, pointer.split('/').slice(1), '');
   }
 
-  async #v2(incoming: Incoming, url: URL, endpoint: SandboxEndpoint, rawVars: Record<string, string>): Promise<Reply> {
+  async #v2(incoming: Incoming, url: RequestUrl, endpoint: SandboxEndpoint, rawVars: Record<string, string>): Promise<Reply> {
     const { identity } = this.runtime;
     let fields: Record<string, unknown>;
     let parts: Part[] | undefined;

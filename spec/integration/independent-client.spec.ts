@@ -30,8 +30,9 @@ interface Answer {
 
 function send(method: string, target: string, body: Buffer | string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const url = new URL(target, sandbox.baseURL);
-    const req = request(url, { method, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
+    const { hostname, port } = new URL(sandbox.baseURL);
+    // `path` goes out as written (a URL would resolve `..` first).
+    const req = request({ hostname, port, path: target, method, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -161,6 +162,9 @@ describe('wrong signatures are refused with 401 SIGN_ERROR', () => {
   it('unknown routes are 404, before any signature check', async () => {
     const answer = await send('GET', '/v3/no/such/api', '', {});
     expect([answer.status, json(answer).code]).toEqual([404, 'NOT_FOUND']);
+    // The path is routed as sent: no `..` resolution behind the signature's back.
+    const dotted = await call('GET', '/v3/bill/../certificates');
+    expect([dotted.status, json(dotted).code]).toEqual([404, 'NOT_FOUND']);
     const method = await call('DELETE', '/v3/certificates');
     expect([method.status, json(method).code, json(method).message]).toEqual([404, 'NOT_FOUND', expect.stringContaining('only GET')]);
   });
