@@ -11,7 +11,7 @@
  *     <dir>/pub_key.pem                   the platform public key
  *     <dir>/platform/...                  the platform's own keys and the sandbox's ids (0600): never give these to a client
  */
-import { generateKeyPairSync, randomBytes, randomInt, X509Certificate, type KeyObject } from 'node:crypto';
+import { generateKeyPair, randomBytes, randomInt, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Formatter } from '../formatter.js';
@@ -88,8 +88,11 @@ function newPublicKeyId(mchid: string): string {
   return `PUB_KEY_ID_01${mchid.padStart(10, '0').slice(-10)}${digits}`;
 }
 
-function keyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** An RSA-2048 key pair, made on libuv's thread pool (three at once take the time of about one). */
+function keyPair(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength: 2048 }, (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey })));
+  });
 }
 
 const pkcs8 = (key: KeyObject): string => key.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -101,7 +104,7 @@ function writeSecret(path: string, content: string): void {
 }
 
 /** Makes a new identity in `dir` (the folder is created; existing files are overwritten). */
-export function createIdentity(dir: string, mchid = DEFAULT_MCHID): Identity {
+export async function createIdentity(dir: string, mchid = DEFAULT_MCHID): Promise<Identity> {
   if (!/^\d{6,32}$/.test(mchid)) throw new Error(`The sandbox's mchid must be digits, got ${JSON.stringify(mchid)}`);
   const at = files(dir);
   mkdirSync(join(dir, 'platform'), { recursive: true, mode: 0o700 });
@@ -113,9 +116,7 @@ export function createIdentity(dir: string, mchid = DEFAULT_MCHID): Identity {
     apiv3Key: Formatter.nonce(),
     secret: Formatter.nonce(),
   };
-  const merchant = keyPair();
-  const platform = keyPair();
-  const publicKey = keyPair();
+  const [merchant, platform, publicKey] = await Promise.all([keyPair(), keyPair(), keyPair()]);
   const merchantCert = createCertificate({
     publicKey: merchant.publicKey, signingKey: merchant.privateKey, serial: stored.merchantSerial,
     commonName: mchid, issuerCommonName: mchid,
@@ -182,7 +183,7 @@ function identityOf(
 }
 
 /** The identity in `dir`, made when there is none yet. */
-export function ensureIdentity(dir: string, mchid?: string): { identity: Identity; created: boolean } {
+export async function ensureIdentity(dir: string, mchid?: string): Promise<{ identity: Identity; created: boolean }> {
   const absolute = resolve(dir);
   const found = loadIdentity(absolute);
   if (found) {
@@ -191,7 +192,7 @@ export function ensureIdentity(dir: string, mchid?: string): { identity: Identit
     }
     return { identity: found, created: false };
   }
-  return { identity: createIdentity(absolute, mchid), created: true };
+  return { identity: await createIdentity(absolute, mchid), created: true };
 }
 
 /**

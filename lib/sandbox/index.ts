@@ -25,7 +25,7 @@ import type { NotificationInput, NotificationResult, Runtime } from './call.js';
 import { controlHandler } from './control.js';
 import { loadData } from './data.js';
 import { Faults } from './faults.js';
-import { ensureIdentity, writeConfig, type SandboxConfig } from './identity.js';
+import { ensureIdentity, writeConfig, type Identity, type SandboxConfig } from './identity.js';
 import { Pipeline } from './pipeline.js';
 import { Router } from './routes.js';
 import { createSandboxServer, type RequestRecord } from './server.js';
@@ -121,7 +121,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const temporary = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wechatpay-sandbox-'));
-  const { identity } = ensureIdentity(dir, options.mchid);
+  let identity: Identity;
+  try {
+    ({ identity } = await ensureIdentity(dir, options.mchid));
+  } catch (error) {
+    if (temporary) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const data = loadData();
   const state = new SandboxState();
   const faults = new Faults();
@@ -231,13 +237,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     control: controlHandler(sandbox, { endpoints: data.endpoints.length, behaviours: BEHAVIOUR_ROUTES }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    if (temporary) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   where.baseURL = `http://${urlHost(host)}:${port}/`;
   where.config = writeConfig(identity, where.baseURL);

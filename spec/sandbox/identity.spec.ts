@@ -1,6 +1,6 @@
 /** The sandbox's identity: made once in a folder, laid out as a merchant receives it, reused afterwards. */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder } from '../../lib/builder.js';
@@ -14,8 +14,8 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the sandbox identity', () => {
-  it('makes keys, certificates with their serials, a public-key id, an APIv3 key and a secret; private files are 0600', () => {
-    const { identity, created } = ensureIdentity(dir, '1900000109');
+  it('makes keys, certificates with their serials, a public-key id, an APIv3 key and a secret; private files are 0600', async () => {
+    const { identity, created } = await ensureIdentity(dir, '1900000109');
     expect(created).toBe(true);
     expect(identity.mchid).toBe('1900000109');
     expect(identity.merchant.id).toMatch(/^[1-7][0-9A-F]{39}$/);
@@ -33,25 +33,25 @@ describe('the sandbox identity', () => {
     }
   });
 
-  it('reuses what the folder holds, refuses another mchid for it, and starts afresh when it is incomplete', () => {
-    const first = ensureIdentity(dir).identity;
-    const again = ensureIdentity(dir);
+  it('reuses what the folder holds, refuses another mchid for it, and starts afresh when it is incomplete', async () => {
+    const first = (await ensureIdentity(dir)).identity;
+    const again = await ensureIdentity(dir);
     expect(again.created).toBe(false);
     expect([again.identity.merchant.id, again.identity.apiv3Key, again.identity.platformPublicKey.id]).toEqual([first.merchant.id, first.apiv3Key, first.platformPublicKey.id]);
-    expect(() => ensureIdentity(dir, '1900000001')).toThrow(/holds the sandbox merchant 1230000109/);
+    await expect(ensureIdentity(dir, '1900000001')).rejects.toThrow(/holds the sandbox merchant 1230000109/);
     rmSync(join(dir, 'pub_key.pem'));
     expect(loadIdentity(dir)).toBeUndefined();
-    expect(ensureIdentity(dir).created).toBe(true);
+    expect((await ensureIdentity(dir)).created).toBe(true);
   });
 
-  it('refuses a folder whose certificate no longer matches its key', () => {
-    const { identity } = ensureIdentity(dir);
+  it('refuses a folder whose certificate no longer matches its key', async () => {
+    const { identity } = await ensureIdentity(dir);
     writeFileSync(join(dir, 'apiclient_cert.pem'), identity.platformCertificate.certificate);
     expect(() => loadIdentity(dir)).toThrow(/merchant certificate does not match/);
   });
 
-  it('writes sandbox.json: exactly what Builder.factory takes', () => {
-    const { identity } = ensureIdentity(dir);
+  it('writes sandbox.json: exactly what Builder.factory takes', async () => {
+    const { identity } = await ensureIdentity(dir);
     const config = writeConfig(identity, 'http://127.0.0.1:1/');
     expect(JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'))).toEqual(config);
     expect(config).toEqual({
@@ -70,5 +70,14 @@ describe('the sandbox identity', () => {
     const kept = await startSandbox({ dir });
     await kept.close();
     expect(existsSync(join(dir, 'sandbox.json'))).toBe(true);
+  });
+
+  it('leaves no temporary folder behind when it cannot listen', async () => {
+    const first = await startSandbox();
+    const port = Number(new URL(first.baseURL).port);
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('wechatpay-sandbox-')));
+    await expect(startSandbox({ port })).rejects.toThrow(/EADDRINUSE/);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('wechatpay-sandbox-') && !before.has(name))).toEqual([]);
+    await first.close();
   });
 });
