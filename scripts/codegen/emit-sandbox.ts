@@ -94,8 +94,17 @@ export function sandboxSchema(schema: Schema): SandboxSchema {
   for (const key of ['maxLength', 'minLength', 'minimum', 'maximum', 'maxItems', 'minItems'] as const) {
     if (schema[key] !== undefined) out[key] = schema[key];
   }
+  // `minLength: 128` without a maxLength is the data's misspelled maxLength (an id of at least 128
+  // characters is no id): read as the limit it means, so that real ids are not refused.
+  if (out.minLength !== undefined && out.minLength >= MISREAD_MIN_LENGTH && out.maxLength === undefined) {
+    out.maxLength = out.minLength;
+    delete out.minLength;
+  }
   return out;
 }
+
+/** A minLength this large (and no maxLength) is read as a maxLength. */
+const MISREAD_MIN_LENGTH = 64;
 
 // ---------------------------------------------------------------------------------------------------
 // Example values: the documented ones, else made up from the type (and noted, for required request fields).
@@ -142,8 +151,9 @@ function madeUp(schema: Schema, name: string, ctx: SampleContext): Json {
         const fit = ['20250101', '123456', '1', 'sandbox'].find((c) => new RegExp(`^(?:${pattern})$`, 'u').test(c));
         if (fit) return fit;
       }
-      const text = `sandbox-${name}`.slice(0, Math.max(schema.maxLength ?? 64, 1));
-      return text.length >= (schema.minLength ?? 0) ? text : text.padEnd(schema.minLength!, '0');
+      const { maxLength, minLength } = sandboxSchema(schema);
+      const text = `sandbox-${name}`.slice(0, Math.max(maxLength ?? 64, 1));
+      return text.length >= (minLength ?? 0) ? text : text.padEnd(minLength!, '0');
     }
   }
 }
