@@ -140,7 +140,10 @@ export function createTransport(config: LoadedConfig): Transport {
     }
     const facts = v2Facts(template);
     const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
-    const url = resolveUrl(baseURLOf(template, options), path, buildQuery((options['query'] ?? options['params']) as Options | undefined));
+    const query = (options['query'] ?? options['params']) as Options | undefined;
+    // The GET endpoints carry every field in the query, all of them signed: `query` and `xml` are one payload there.
+    const payload = facts.get ? { ...query, ...(xml as Options) } : (xml as Options);
+    const url = resolveUrl(baseURLOf(template, options), path, facts.get ? '' : buildQuery(query));
     const [request, hooks] = baseRequest(facts.get ? 'get' : verb, url, options, { 'User-Agent': agent, ...defaultHeaders });
     if (options['security'] ?? facts.certRequired) {
       if (!config.tls) {
@@ -153,7 +156,7 @@ export function createTransport(config: LoadedConfig): Transport {
     const meta: RequestMeta = {
       template,
       rule: 'signed',
-      v2: { xml: xml as Record<string, unknown>, nonceless: options['nonceless'] === true, get: facts.get, unsigned: facts.unsignedResponse },
+      v2: { xml: payload, nonceless: options['nonceless'] === true, get: facts.get, unsigned: facts.unsignedResponse },
       ...hooks,
     };
     v2 ??= createV2Instance({ axios: defaults, mchid: config.merchant.mchid, secret: config.secret, userAgent: agent });

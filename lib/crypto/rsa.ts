@@ -10,6 +10,7 @@ import {
   verify,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
 import { CryptoError, KeyError } from '../errors.js';
 
@@ -82,12 +83,27 @@ export function describeLabel(label: string): string {
 
 /** The bytes of a plain path or a `file://` URL; `failure` gets the error code, never the path. @internal */
 export function readFileInput(pathOrUrl: string, failure: (code: string) => never): Buffer {
-  let path = pathOrUrl.startsWith(FILE_PROTOCOL) ? pathOrUrl.slice(FILE_PROTOCOL.length) : pathOrUrl;
-  if (/^\/[A-Za-z]:[/\\]/.test(path)) path = path.slice(1); // file:///C:/... on Windows
+  let code = 'unknown error';
+  for (const path of filePaths(pathOrUrl)) {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      code = (error as NodeJS.ErrnoException).code ?? code;
+    }
+  }
+  return failure(code);
+}
+
+/** Where a path or `file://` URL may point: the URL decoded (`%20`, non-ASCII), else as written. */
+function filePaths(pathOrUrl: string): string[] {
+  if (!pathOrUrl.startsWith(FILE_PROTOCOL)) return [pathOrUrl];
+  let raw = pathOrUrl.slice(FILE_PROTOCOL.length);
+  if (/^\/[A-Za-z]:[/\\]/.test(raw)) raw = raw.slice(1); // file:///C:/... on Windows
   try {
-    return readFileSync(path);
-  } catch (error) {
-    return failure((error as NodeJS.ErrnoException).code ?? 'unknown error');
+    const decoded = fileURLToPath(pathOrUrl);
+    return decoded === raw ? [raw] : [decoded, raw];
+  } catch {
+    return [raw];
   }
 }
 

@@ -3053,18 +3053,7 @@ export interface V2BillcommentspBatchquerycommentPostOptions extends TypedOption
 }
 
 /** The `data` of `POST v2/billcommentsp/batchquerycomment`. */
-export interface V2BillcommentspBatchquerycommentPostData {
-  /** 返回状态码 */
-  return_code: 'SUCCESS' | 'FAIL';
-  /** 返回信息 */
-  return_msg: string;
-  /** 业务结果 */
-  result_code: 'FAIL';
-  /** 错误代码 */
-  err_code: string;
-  /** 错误代码描述 */
-  err_code_des?: string;
-}
+export type V2BillcommentspBatchquerycommentPostData = string;
 
 /** `v2/billcommentsp/batchquerycomment` */
 export interface V2BillcommentspBatchquerycomment extends EndpointVerbs<{
@@ -7083,18 +7072,7 @@ export interface V2PayDownloadfundflowPostOptions extends TypedOptionsV2 {
 }
 
 /** The `data` of `POST v2/pay/downloadfundflow`. */
-export interface V2PayDownloadfundflowPostData {
-  /** 返回状态码 */
-  return_code: 'SUCCESS' | 'FAIL';
-  /** 返回信息 */
-  return_msg: string;
-  /** 业务结果 */
-  result_code: 'FAIL';
-  /** 错误代码 */
-  err_code: string;
-  /** 错误代码描述 */
-  err_code_des?: string;
-}
+export type V2PayDownloadfundflowPostData = string | Buffer;
 
 /** `v2/pay/downloadfundflow` */
 export interface V2PayDownloadfundflow extends EndpointVerbs<{

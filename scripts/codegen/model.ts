@@ -269,9 +269,12 @@ function successResponse(op: JsonObject, method: Method, area: Area, produces: s
   if (produces.includes('text/plain') || produces.includes('text/csv')) return { ...base, kind: 'text' };
   // No body described: a GET downloads a file, anything else answers with an empty body (e.g. 202).
   if (!schema) return { ...base, kind: area === 'v2' || method !== 'get' ? (area === 'v2' ? 'text' : 'empty') : 'binary' };
-  // APIv2 downloads (downloadbill...) describe only their XML failure (`return_code: FAIL`): success is the file.
-  const returnCode = schema.properties?.return_code;
-  if (area === 'v2' && returnCode?.enum && !returnCode.enum.includes('SUCCESS')) return { ...base, kind: 'text', schema };
+  // APIv2 downloads (downloadbill, downloadfundflow) describe only their XML failure (`return_code: FAIL`, or
+  // `result_code: FAIL`): success is the file.
+  const failureOnly = (field: Schema | undefined) => field?.enum !== undefined && !field.enum.includes('SUCCESS');
+  if (area === 'v2' && (failureOnly(schema.properties?.return_code) || failureOnly(schema.properties?.result_code))) {
+    return { ...base, kind: 'text', schema };
+  }
   return { ...base, kind: area === 'v2' ? 'xml' : 'json', schema };
 }
 

@@ -7,6 +7,7 @@ import {
   publicEncrypt,
   sign as rawSign,
 } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import forge from 'node-forge';
 import { CryptoError, KeyError } from '../../lib/errors.js';
@@ -64,6 +65,8 @@ function privateForms(): Array<[string, () => RsaKeyInput]> {
     ['{ key: PEM } without passphrase', () => ({ key: pem.pkcs1Private })],
     ['file:// PKCS#1', () => `file://${fixtureFile('private.pkcs1.pem', pem.pkcs1Private)}`],
     ['file:// PKCS#8', () => `file://${fixtureFile('private.pkcs8.pem', pem.pkcs8Private)}`],
+    ['file:// URL of a path with a space and non-ASCII (percent-encoded, as pathToFileURL writes it)', () => pathToFileURL(fixtureFile('商户 key.pem', pem.pkcs8Private)).href],
+    ['file:// with the same path written raw', () => `file://${fixtureFile('商户 key.pem', pem.pkcs8Private)}`],
     ['[file:// encrypted PKCS#8, passphrase]', () => [`file://${fixtureFile('private.enc.pem', pem.encryptedPkcs8Private)}`, passphrase]],
     ['private.pkcs1:// scheme', () => `private.pkcs1://${b64.pkcs1Private}`],
     ['private.pkcs8:// scheme', () => `private.pkcs8://${b64.pkcs8Private}`],

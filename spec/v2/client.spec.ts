@@ -89,6 +89,10 @@ describe('APIv2 requests', () => {
     expect(request.method).toBe('GET');
     expect(request.query['contract_display_account']).toBe('微信代扣');
     expect(request.signOk).toBe(true);
+    // written as typed, with `query`: the same fields, all signed
+    await client().v2.papay.entrustweb.get({ query: { appid: 'wx', mch_id: MCHID, plan_id: '12535', contract_code: '100001', timestamp: '1414488825' } });
+    expect(seen.at(-1)!.query['contract_code']).toBe('100001');
+    expect(seen.at(-1)!.signOk).toBe(true);
   });
 
   it('hands over a downloaded bill as is, and its XML failure as an error', async () => {
