@@ -24,6 +24,7 @@ export type FixKind =
   | 'missing-produces'
   | 'misspelled-property'
   | 'incomplete-schema'
+  | 'example-breaks-schema'
   | 'not-an-endpoint';
 
 export interface FixUp {
@@ -218,6 +219,11 @@ function incompleteSchema(file: string, at: string, was: string, check: (node: J
   return { kind: 'incomplete-schema', file, at, was, check, apply };
 }
 
+/** A documented request example (or the constraint beside it) that the schema refuses; `at` points at the property. */
+function exampleBreaksSchema(file: string, at: string, was: string, check: (node: JsonObject) => boolean, apply: (node: JsonObject) => void): FixUp {
+  return { kind: 'example-breaks-schema', file, at, was, check, apply };
+}
+
 function notAnEndpoint(file: string, at: string, was: string): FixUp {
   return { kind: 'not-an-endpoint', file, at, was, check: () => true, apply: () => undefined };
 }
@@ -364,6 +370,33 @@ export const FIXUPS: readonly FixUp[] = [
           amount: { $ref: '../../../../definitions/Transaction.yaml#/PayerAmount' },
         },
       });
+    }),
+
+  // Request examples the schema refuses (the sandbox validates documented examples like real requests).
+  exampleBreaksSchema('v3/catering/orders/sync-status.yaml', '/post/parameters/0/schema/properties/login_token',
+    '`maxLength: 25` (copied from order_entry) refuses its own 32-character example, a wx.login code; the limit is dropped',
+    (node) => node.maxLength === 25 && String(node.example).trim().length > 25,
+    (node) => {
+      delete node.maxLength;
+      node.example = String(node.example).trim();
+    }),
+  exampleBreaksSchema('v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use.yaml', '/post/parameters/2/schema/properties/use_time',
+    'the example `2025-07-24T00:00+08:00` has no seconds, so it is not the RFC 3339 time the field is',
+    (node) => node.example === '2025-07-24T00:00+08:00',
+    (node) => {
+      node.example = '2025-07-24T00:00:00+08:00';
+    }),
+  exampleBreaksSchema('definitions/syncmchriskresult.yaml', '/syncmchriskresult.request/allOf/0/properties/risk_type',
+    'the example runs every risk type together (over `maxLength: 32`); one of them is kept',
+    (node) => typeof node.example === 'string' && node.example.length > 32,
+    (node) => {
+      node.example = 'GAMBLING';
+    }),
+  exampleBreaksSchema('definitions/syncmchriskresult.yaml', '/syncmchriskresult.request/allOf/0/properties/punish_type',
+    'the example runs every punishment type together (over `maxLength: 32`); one of them is kept',
+    (node) => typeof node.example === 'string' && node.example.length > 32,
+    (node) => {
+      node.example = 'CLOSE_PAY_PERMISSION';
     }),
 
   // Not endpoints.
