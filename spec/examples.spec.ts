@@ -12,7 +12,7 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !n
 describe('examples/', () => {
   it('has one file per common task, and the demo', () => {
     expect(examples).toEqual(expect.arrayContaining([
-      'demo.ts', 'upload-coupon-codes.ts', 'jsapi-order.ts', 'query-order.ts', 'refund.ts', 'upload-image.ts', 'download-bill.ts', 'parse-notification.ts',
+      'demo.ts', 'upload-coupon-codes.ts', 'jsapi-order.ts', 'query-order.ts', 'refund.ts', 'upload-image.ts', 'download-bill.ts', 'parse-notification.ts', 'sensitive-fields.ts',
     ]));
   });
 
