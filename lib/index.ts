@@ -4,6 +4,7 @@ export type { ClientConfig, CertsInput, KeyInput } from './config.js';
 export { PlatformKeys } from './platform-keys.js';
 export { Notification } from './notification.js';
 export type { NotificationRequest, NotificationOptions, NotificationEnvelope, NotificationReply, NotificationParser, EncryptedResource } from './notification.js';
+export type { NotificationResources, KnownEventType, RefundNotificationResource } from './notification-types.js';
 export { PayParams } from './pay-params.js';
 export type { JsapiPayParams, AppPayParams, PayParamsOptions } from './pay-params.js';
 export * from './errors.js';

@@ -5,6 +5,7 @@ import { ConfigError, CryptoError, VerificationError } from './errors.js';
 import { PlatformKeys, type CertsInput } from './platform-keys.js';
 import { plainHeaders, type HeaderBag } from './util/headers.js';
 import { MAX_CLOCK_OFFSET, verifySigned } from './v3/verifier.js';
+import type { KnownEventType, NotificationResources } from './notification-types.js';
 
 /** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */
 export interface NotificationRequest {
@@ -82,6 +83,14 @@ export const Notification = {
       chunks.push(chunk as Buffer);
     }
     return { headers: request.headers, body: Buffer.concat(chunks) };
+  },
+
+  /**
+   * Narrows a parsed notification to an event type whose resource the API description gives:
+   * `if (Notification.isEvent(event, 'TRANSACTION.SUCCESS')) event.resource.amount?.total`.
+   */
+  isEvent<E extends KnownEventType>(envelope: NotificationEnvelope<unknown>, eventType: E): envelope is NotificationEnvelope<NotificationResources[E]> & { event_type: E } {
+    return envelope.event_type === eventType;
   },
 
   /** The answer that tells the platform the notification was handled (HTTP 204, no body). */

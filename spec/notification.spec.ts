@@ -65,6 +65,12 @@ describe('Notification.parse', () => {
     expect(parsed.resource_meta).toEqual({ original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', associated_data: 'transaction', nonce: expect.any(String) });
   });
 
+  it('narrows a parsed notification by event type', () => {
+    const parsed = parser.parse(notification());
+    expect(Notification.isEvent(parsed, 'TRANSACTION.SUCCESS')).toBe(true);
+    expect(Notification.isEvent(parsed, 'REFUND.SUCCESS')).toBe(false);
+  });
+
   it('accepts a Buffer body, upper-case or mixed-case header names, the public key id, and an empty aad', () => {
     const built = notification({ serial: PUBLIC_KEY_ID, resource: encrypt(JSON.stringify(transaction), APIV3_KEY, undefined, '') });
     const headers = Object.fromEntries(Object.entries(built.headers).map(([k, v]) => [k.replace(/(^|-)\w/g, (c) => c.toUpperCase()), v]));

@@ -5,6 +5,7 @@
 import type { LooseNode, Paths, WechatpayResponse } from '../../lib/types.js';
 
 import type { Builder } from '../../lib/builder.js';
+import { Notification } from '../../lib/notification.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare const orderId: string;
@@ -87,4 +88,17 @@ export function clientMembers(): void {
   client.notification.parse({ headers: {}, body: { already: 'parsed' } });
   // @ts-expect-error TS2551
   client.encrypts('x');
+}
+
+export function notificationEvents(): void {
+  const event = client.notification.parse({ headers: {}, body: '' });
+  if (Notification.isEvent(event, 'TRANSACTION.SUCCESS')) {
+    expectType<string | undefined>(event.resource.trade_state);
+    expectType<number | undefined>(event.resource.amount?.total);
+  }
+  if (Notification.isEvent(event, 'REFUND.SUCCESS')) {
+    expectType<'SUCCESS' | 'CLOSED' | 'ABNORMAL'>(event.resource.refund_status);
+  }
+  // @ts-expect-error TS2345
+  Notification.isEvent(event, 'TRANSACTION.SUCCES');
 }
