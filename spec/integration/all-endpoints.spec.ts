@@ -5,10 +5,10 @@
  * answer verified by the client. Endpoints that keep state are called the way a user would: the order
  * exists before it is queried, the token comes from the bill answer.
  */
-import { Builder } from '../../lib/builder.js';
 import { loadData, type SandboxEndpoint } from '../../lib/sandbox/data.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
 import { handMadeMultipart, inBatches, reason } from './support.js';
+import { withSandbox } from '../support/sandbox.js';
 
 const data = loadData();
 const route = (e: SandboxEndpoint) => `${e.method} ${e.template}`;
@@ -18,11 +18,10 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 let sandbox: Sandbox;
 let client: any;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+});
 
 type Options = Record<string, any>;
 

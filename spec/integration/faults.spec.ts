@@ -3,18 +3,17 @@
  * broken rule; a failing platform surfaces as an API or transport error; faults can target a path and
  * are driven over HTTP too.
  */
-import { Builder } from '../../lib/builder.js';
 import { ApiError, RequestError, VerificationError } from '../../lib/errors.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
+import { withSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let client: any;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+});
 afterEach(() => sandbox.faults.clear());
 
 const certificates = () => client.v3.certificates.get();

@@ -4,19 +4,18 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Builder } from '../../lib/builder.js';
 import { MediaUtil } from '../../lib/util/media.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
 import { handMadeMultipart, PNG } from './support.js';
+import { withSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let client: any;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+});
 
 describe('media uploads', () => {
   it('v3/merchant/media/upload: a media_id for the file, which the sandbox keeps', async () => {

@@ -3,20 +3,19 @@
  * transaction_id -> close; pay (the payer's stand-in) -> refund -> query the refund; amounts and states
  * consistent at every step; the service provider's variant; the business rules refused.
  */
-import { Builder } from '../../lib/builder.js';
 import { ApiError } from '../../lib/errors.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
+import { withSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let client: any;
 let mchid: string;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-  mchid = sandbox.config.mchid;
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+  mchid = s.config.mchid;
+});
 
 const APPID = 'wxd678efh567hg6787';
 const order = (outTradeNo: string, total: number, extra: Record<string, unknown> = {}) => ({

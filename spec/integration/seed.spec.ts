@@ -4,16 +4,16 @@
  */
 import { Builder } from '../../lib/builder.js';
 import { ApiError } from '../../lib/errors.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
+import { withSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let client: ReturnType<typeof Builder.factory>;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+});
 
 const TEMPLATE = 'v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes';
 const request = {

@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { Builder } from '../../lib/builder.js';
 import { FORMATS, loadData } from '../../lib/sandbox/data.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
 import { loadSource } from '../../scripts/codegen/load.js';
 import { buildModel, type Endpoint } from '../../scripts/codegen/model.js';
 import { sandboxSchema } from '../../scripts/codegen/emit-sandbox.js';
 import { PNG } from '../integration/support.js';
+import { withSandbox } from '../support/sandbox.js';
 
 const root = join(__dirname, '..', '..');
 const source = process.env.WECHATPAY_OPENAPI_DIR ?? join(root, '..', 'shared', 'wechatpay-openapi');
@@ -64,11 +64,10 @@ describe('the documented example answers', () => {
 describe('the answers built from state', () => {
   let sandbox: Sandbox;
   let client: any;
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    client = Builder.factory(sandbox.config);
-  }, 30_000);
-  afterAll(() => sandbox.close());
+  withSandbox((s, c) => {
+    sandbox = s;
+    client = c;
+  });
 
   it('match their response schemas: orders, refunds, certificates, bills, coupon codes, uploads', async () => {
     const answers: Array<[string, string, unknown]> = [];

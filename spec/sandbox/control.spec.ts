@@ -1,15 +1,14 @@
 /** The control API under /__sandbox/: plain JSON over HTTP, for tests and for curl. */
-import { Builder } from '../../lib/builder.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
+import { withSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let client: any;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+});
 
 const control = async (method: string, path: string, body?: string) => {
   const response = await fetch(`${sandbox.baseURL}__sandbox${path}`, { method, ...(body === undefined ? {} : { body }) });

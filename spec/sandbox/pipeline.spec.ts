@@ -4,21 +4,20 @@
  * redirects, unsigned answers and the APIv2 media upload.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Builder } from '../../lib/builder.js';
 import { ApiError } from '../../lib/errors.js';
-import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
 import { PNG } from '../integration/support.js';
+import { withSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let client: any;
 let mchid: string;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = Builder.factory(sandbox.config);
-  mchid = sandbox.config.mchid;
-}, 30_000);
-afterAll(() => sandbox.close());
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+  mchid = s.config.mchid;
+});
 
 const detail = (error: unknown) => (error instanceof ApiError ? { status: error.status, code: error.code, detail: error.detail } : error);
 const refused = (promise: Promise<unknown>) => promise.then(() => 'accepted', detail);
