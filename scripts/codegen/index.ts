@@ -3,12 +3,13 @@
  * WeChat Pay API description. `npm run codegen:check`: generates into a temporary folder and fails when
  * the committed output differs.
  *
- * Options: --data <dir> (default ../shared/wechatpay-openapi, or $WECHATPAY_OPENAPI_DIR), --check.
+ * Options: --data <dir> (default scripts/codegen/openapi, the copy kept in the repository, or $WECHATPAY_OPENAPI_DIR), --check.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openapiDir } from './data-dir.js';
 import { generate, type GeneratedFile } from './generate.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,9 +42,11 @@ function write(files: readonly GeneratedFile[], into: string): void {
 }
 
 function main(): number {
-  const data = resolve(argValue('--data') ?? process.env.WECHATPAY_OPENAPI_DIR ?? join(repo, '..', 'shared', 'wechatpay-openapi'));
-  if (!existsSync(join(data, 'swagger.yaml'))) {
-    console.error(`codegen: no API description at ${data} (pass --data <dir> or set WECHATPAY_OPENAPI_DIR)`);
+  let data: string;
+  try {
+    data = openapiDir(repo, argValue('--data') ?? process.env['WECHATPAY_OPENAPI_DIR']);
+  } catch (error) {
+    console.error(`codegen: ${(error as Error).message}`);
     return 2;
   }
   const started = Date.now();

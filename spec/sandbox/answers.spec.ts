@@ -3,11 +3,11 @@
  * lib/generated/sandbox.json, and the answers the behaviours build from state (orders, refunds,
  * certificates, bills, coupon codes, uploads), checked with ajv against the model the generator reads.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { FORMATS, loadData } from '../../lib/sandbox/data.js';
 import { type Sandbox } from '../../lib/sandbox/index.js';
+import { openapiDir } from '../../scripts/codegen/data-dir.js';
 import { loadSource } from '../../scripts/codegen/load.js';
 import { buildModel, type Endpoint } from '../../scripts/codegen/model.js';
 import { sandboxSchema } from '../../scripts/codegen/emit-sandbox.js';
@@ -15,7 +15,6 @@ import { PNG } from '../integration/support.js';
 import { withSandbox } from '../support/sandbox.js';
 
 const root = join(__dirname, '..', '..');
-const source = process.env.WECHATPAY_OPENAPI_DIR ?? join(root, '..', 'shared', 'wechatpay-openapi');
 
 let endpoints: Endpoint[];
 const ajv = new Ajv({ strict: false, validateSchema: false, logger: false, allErrors: false, coerceTypes: false });
@@ -26,8 +25,7 @@ for (const [name, pattern] of Object.entries(FORMATS)) {
 }
 
 beforeAll(() => {
-  if (!existsSync(join(source, 'swagger.yaml'))) throw new Error(`The API description is missing at ${source} (set WECHATPAY_OPENAPI_DIR)`);
-  endpoints = buildModel(loadSource(source)).endpoints;
+  endpoints = buildModel(loadSource(openapiDir(root))).endpoints;
 }, 60_000);
 
 const validators = new Map<string, ValidateFunction>();
