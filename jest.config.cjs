@@ -17,7 +17,7 @@ module.exports = {
   coverageThreshold: {
     './lib/crypto/': { lines: 95 },
     './lib/util/': { lines: 95 },
-    './lib/formatter.ts': { lines: 95 },
-    './lib/transformer.ts': { lines: 95 },
+    './lib/util/formatter.ts': { lines: 95 },
+    './lib/util/transformer.ts': { lines: 95 },
   },
 };

@@ -18,8 +18,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
-import { downloadBill, type BillAnswer } from '../lib/bill.js';
-import { Builder } from '../lib/builder.js';
+import { downloadBill, type BillAnswer } from '../lib/helpers/bill.js';
+import { Builder } from '../lib/core/builder.js';
 import { BillServer, tradeBill } from '../spec/support/bill-server.js';
 import { Platform } from '../spec/support/platform.js';
 

@@ -7,9 +7,30 @@ export interface WechatpayErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * The class names of an error, read through a symbol shared by every copy of this package in a process (its
+ * CommonJS and ES module builds load separately): `instanceof` compares these names, so an error thrown by
+ * one build is an instance of the other build's class too.
+ */
+const ERROR_CLASSES = Symbol.for('wechatpay-chain.errorClasses');
+
 /** The base class: `err instanceof WechatpayError` catches everything the SDK throws on purpose. */
 export class WechatpayError extends Error {
   readonly code: string;
+
+  static override [Symbol.hasInstance]<T extends abstract new (...args: never[]) => unknown>(this: T, value: unknown): value is InstanceType<T> {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const classes = typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[ERROR_CLASSES] : undefined;
+    return Array.isArray(classes) && classes.includes((this as { name: string }).name);
+  }
+
+  get [ERROR_CLASSES](): string[] {
+    const names: string[] = [];
+    for (let proto: unknown = Object.getPrototypeOf(this); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      names.push((proto as { constructor: { name: string } }).constructor.name);
+    }
+    return names;
+  }
 
   constructor(code: string, message: string, options: WechatpayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -204,5 +225,74 @@ export class RequestError extends WechatpayError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), method: this.method, url: this.url };
+  }
+}
+
+/** Codes of {@link MediaError}. */
+export type MediaErrorCode =
+  /** The file could not be read (missing, a directory, a stream that failed) or has no usable name. */
+  | 'EMEDIA_SOURCE'
+  /** `getMeta()` and friends were called before `await media.ready()`. */
+  | 'EMEDIA_NOT_READY'
+  /** `setMeta()` was given something that is not a JSON object. */
+  | 'EMEDIA_META'
+  /** The file changed on disk between hashing and sending: its bytes no longer match the signed meta. */
+  | 'EMEDIA_CHANGED'
+  /** A media made from a stream was already sent once (its spooled copy is gone). */
+  | 'EMEDIA_CONSUMED';
+
+/** A media upload could not be prepared or sent as signed. */
+export class MediaError extends WechatpayError {
+  declare readonly code: MediaErrorCode;
+
+  constructor(code: MediaErrorCode, message: string, options: WechatpayErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of {@link BillError}. */
+export type BillErrorCode =
+  /** The answer of `v3/bill/tradebill` (or fundflowbill) is not usable: no hash, an unknown hash type, not a download URL. */
+  | 'EBILL_ANSWER'
+  /** The downloaded bill's hash is not the one in the answer: it must not be used. */
+  | 'EBILL_HASH'
+  /** The bill was to be gunzipped and is not valid gzip (corrupted or truncated). */
+  | 'EBILL_GZIP'
+  /** The download failed on the way (connection lost, unsupported encoding, the destination failed). */
+  | 'EBILL_DOWNLOAD'
+  /** The caller's AbortSignal stopped the download. */
+  | 'EBILL_ABORTED'
+  /** The bill CSV does not have the shape of a WeChat Pay bill. */
+  | 'EBILL_CSV';
+
+/** Facts a {@link BillError} may carry. */
+export interface BillErrorFacts {
+  hashType?: string | undefined;
+  /** The hash the answer announced (lower-case hex). */
+  expected?: string | undefined;
+  /** The hash of the bytes received (lower-case hex). */
+  actual?: string | undefined;
+  /** CSV: the line the problem is on (1-based). */
+  line?: number | undefined;
+}
+
+/** A bill could not be downloaded, verified or parsed. */
+export class BillError extends WechatpayError {
+  declare readonly code: BillErrorCode;
+  readonly hashType: string | undefined;
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+  readonly line: number | undefined;
+
+  constructor(code: BillErrorCode, message: string, facts: BillErrorFacts = {}, options: WechatpayErrorOptions = {}) {
+    super(code, message, options);
+    this.hashType = facts.hashType;
+    this.expected = facts.expected;
+    this.actual = facts.actual;
+    this.line = facts.line;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), hashType: this.hashType, expected: this.expected, actual: this.actual, line: this.line };
   }
 }

@@ -1,17 +1,23 @@
-// Builds the package: one esbuild bundle per module format, declarations from tsc, copied beside each.
-// Entries: the SDK (lib/index.ts), the sandbox (lib/sandbox/index.ts -> dist/*/sandbox/index.js, with its
-// API description copied beside it), and the CLI (lib/cli.ts -> dist/cjs/cli.js, loading the sandbox entry).
+// Builds the package: one esbuild bundle per module format, one tree of declarations, one copy of each data file.
+//
+//   dist/cjs/  index.js, sandbox/index.js, cli/index.js (the bin)   CommonJS (dist/cjs/package.json)
+//   dist/esm/  index.js, sandbox/index.js                           ES modules (dist/esm/package.json)
+//              index.d.ts, sandbox/index.d.ts                       ESM faces of the declarations below
+//   dist/types/                                                     the declarations (tsc), read as CommonJS
+//   dist/sandbox-data.json                                          what the sandbox knows of each endpoint
+//
+// `require` consumers get dist/types directly; `import` consumers get the two-line ESM faces, which re-export it:
+// the 3.7 MB endpoint types exist once, and the classes are one declaration for both formats.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // url-template is ESM-only; bundling it keeps `require('wechatpay-chain')` working on every Node 20.
 const bundled = new Set(['url-template']);
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.has(name));
 
-rmSync('dist/cjs', { recursive: true, force: true });
-rmSync('dist/esm', { recursive: true, force: true });
+rmSync('dist', { recursive: true, force: true });
 
 const common = {
   entryPoints: ['lib/index.ts', 'lib/sandbox/index.ts'],
@@ -21,13 +27,14 @@ const common = {
   target: 'node20',
   external: [...external, ...external.map((name) => `${name}/*`)],
   sourcemap: true,
+  sourcesContent: false,
   logLevel: 'warning',
 };
-/** The CLI loads the built sandbox entry beside it instead of bundling a second copy. */
+/** The CLI loads the built sandbox entry instead of bundling a second copy of it. */
 const sandboxEntry = {
   name: 'sandbox-entry',
   setup(b) {
-    b.onResolve({ filter: /^\.\/sandbox\/index\.js$/ }, () => ({ path: './sandbox/index.js', external: true }));
+    b.onResolve({ filter: /^\.\.\/sandbox\/index\.js$/ }, () => ({ path: '../sandbox/index.js', external: true }));
   },
 };
 await Promise.all([
@@ -35,20 +42,19 @@ await Promise.all([
   build({ ...common, format: 'cjs', outdir: 'dist/cjs', logOverride: { 'empty-import-meta': 'silent' } }),
   build({ ...common, format: 'esm', outdir: 'dist/esm' }),
   build({
-    ...common, entryPoints: ['lib/cli.ts'], format: 'cjs', outdir: 'dist/cjs', plugins: [sandboxEntry],
+    ...common, entryPoints: ['lib/cli/index.ts'], format: 'cjs', outdir: 'dist/cjs', plugins: [sandboxEntry],
     banner: { js: '#!/usr/bin/env node' },
   }),
 ]);
-chmodSync('dist/cjs/cli.js', 0o755);
+chmodSync('dist/cjs/cli/index.js', 0o755);
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 writeFileSync('dist/esm/package.json', JSON.stringify({ type: 'module' }) + '\n');
-for (const format of ['cjs', 'esm']) {
-  mkdirSync(`dist/${format}/sandbox`, { recursive: true });
-  copyFileSync('lib/generated/sandbox.json', `dist/${format}/sandbox/sandbox.json`);
-}
+copyFileSync('lib/generated/sandbox.json', 'dist/sandbox-data.json');
 
-mkdirSync('dist', { recursive: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-for (const format of ['cjs', 'esm']) {
-  cpSync('dist/types', `dist/${format}`, { recursive: true, filter: (src) => !src.endsWith('.tsbuildinfo') });
+writeFileSync('dist/types/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+for (const entry of ['index', 'sandbox/index']) {
+  const up = '../'.repeat(entry.split('/').length);
+  mkdirSync(`dist/esm/${entry}`.replace(/\/[^/]+$/, ''), { recursive: true });
+  writeFileSync(`dist/esm/${entry}.d.ts`, `export * from '${up}types/${entry}.js';\n`);
 }

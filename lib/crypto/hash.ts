@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
 
 import { CryptoError } from '../errors.js';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 
 /** The APIv2 `sign_type` for MD5 signatures (the platform's default). */
 export const ALGO_MD5 = 'MD5';

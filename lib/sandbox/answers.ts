@@ -3,7 +3,7 @@
  * example, with the identifiers the request named echoed back, and the merchant's own ids).
  */
 import type { SignType } from '../crypto/hash.js';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 import type { Call, Reply } from './call.js';
 import type { Json } from './data.js';
 

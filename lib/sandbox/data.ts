@@ -115,9 +115,9 @@ function here(): string {
   return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
 }
 
-/** Where the data file is: beside the built sandbox (dist), or in lib/generated (source). */
+/** Where the data file is: in lib/generated (source), or dist/sandbox-data.json (the built package, one copy for both formats). */
 export function dataFile(): string {
-  const candidates = [join(here(), 'sandbox.json'), join(here(), '..', 'generated', 'sandbox.json')];
+  const candidates = [join(here(), '..', 'generated', 'sandbox.json'), join(here(), '..', '..', 'sandbox-data.json')];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error(`The sandbox's API description is missing (looked for ${candidates.join(', ')}); run npm run codegen / npm run build`);
   return found;

@@ -14,9 +14,9 @@
 import { generateKeyPair, randomBytes, randomInt, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 import { Rsa } from '../crypto/rsa.js';
-import { createCertificate } from '../util/self-signed.js';
+import { createCertificate } from './self-signed.js';
 
 /** A key pair and what names it: a certificate serial or a public-key id. */
 export interface PlatformKey {

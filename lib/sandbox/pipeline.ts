@@ -6,7 +6,7 @@
 import { privateDecrypt, constants } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SignType } from '../crypto/hash.js';
-import { Transformer, type XmlRecord } from '../transformer.js';
+import { Transformer, type XmlRecord } from '../util/transformer.js';
 import { exampleAnswer, json, v2 } from './answers.js';
 import { signTypeOf, signedFields, v2Fail, verifyV2, verifyV3 } from './auth.js';
 import { behaviourFor } from './behaviours/index.js';
@@ -16,7 +16,7 @@ import { paramError, PlatformError } from './errors.js';
 import { boundaryOf, parseMultipart, type Part } from './multipart.js';
 import type { Router } from './routes.js';
 import type { Validator } from './validate.js';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 
 /** A request as received. */
 export interface Incoming {

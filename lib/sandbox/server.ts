@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hash } from '../crypto/hash.js';
-import { Transformer } from '../transformer.js';
+import { Transformer } from '../util/transformer.js';
 import { signedFields } from './auth.js';
 import type { Reply, Runtime } from './call.js';
 import type { Fault, Faults } from './faults.js';

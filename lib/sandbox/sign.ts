@@ -5,7 +5,7 @@
  * asks for the public key, as during the platform's certificate-to-public-key migration.
  */
 import { randomBytes, sign, type KeyObject } from 'node:crypto';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 import type { Identity, PlatformKey } from './identity.js';
 
 /** Which platform key signs answers by default. */

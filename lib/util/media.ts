@@ -5,29 +5,7 @@ import { basename, extname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { WechatpayError, type WechatpayErrorOptions } from '../errors.js';
-
-/** Codes of {@link MediaError}. */
-export type MediaErrorCode =
-  /** The file could not be read (missing, a directory, a stream that failed) or has no usable name. */
-  | 'EMEDIA_SOURCE'
-  /** `getMeta()` and friends were called before `await media.ready()`. */
-  | 'EMEDIA_NOT_READY'
-  /** `setMeta()` was given something that is not a JSON object. */
-  | 'EMEDIA_META'
-  /** The file changed on disk between hashing and sending: its bytes no longer match the signed meta. */
-  | 'EMEDIA_CHANGED'
-  /** A media made from a stream was already sent once (its spooled copy is gone). */
-  | 'EMEDIA_CONSUMED';
-
-/** A media upload could not be prepared or sent as signed. */
-export class MediaError extends WechatpayError {
-  declare readonly code: MediaErrorCode;
-
-  constructor(code: MediaErrorCode, message: string, options: WechatpayErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+import { MediaError } from '../errors.js';
 
 /** The `file` part's Content-Type by extension: the image and video types WeChat Pay accepts. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

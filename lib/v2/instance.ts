@@ -1,8 +1,8 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
-import { requestMeta } from '../request-meta.js';
-import { apiError, asSdkError, exchangeFacts, finish, trimDefaults } from '../response.js';
-import { Transformer } from '../transformer.js';
-import { buildQuery } from '../uri.js';
+import { requestMeta } from '../core/request-meta.js';
+import { apiError, asSdkError, exchangeFacts, finish, trimDefaults } from '../core/response.js';
+import { Transformer } from '../util/transformer.js';
+import { buildQuery } from '../core/uri.js';
 import { readBody } from '../util/body.js';
 import { headerOf, plainHeaders } from '../util/headers.js';
 import { ACCEPT_XML, CONTENT_TYPE_XML, signPayload } from './signer.js';

@@ -1,6 +1,6 @@
 import { Hash, ALGO_HMAC_SHA256, ALGO_MD5, type SignType } from '../crypto/hash.js';
 import { RequestError } from '../errors.js';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 
 export const ACCEPT_XML = 'text/xml, text/plain, application/x-gzip';
 export const CONTENT_TYPE_XML = 'text/xml; charset=utf-8';

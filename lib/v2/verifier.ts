@@ -1,6 +1,6 @@
 import { Hash, ALGO_HMAC_SHA256, ALGO_MD5 } from '../crypto/hash.js';
 import { ApiError, VerificationError, XmlError, type ExchangeFacts } from '../errors.js';
-import { Transformer, type XmlRecord } from '../transformer.js';
+import { Transformer, type XmlRecord } from '../util/transformer.js';
 
 export interface VerifyV2Options {
   secret: string;

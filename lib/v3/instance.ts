@@ -1,8 +1,8 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
-import type { PlatformKeys } from '../platform-keys.js';
-import { requestMeta } from '../request-meta.js';
-import { apiError, asSdkError, exchangeFacts, finish, parseBody, trimDefaults } from '../response.js';
-import type { SensitiveFields } from '../sensitive.js';
+import type { PlatformKeys } from '../core/platform-keys.js';
+import { requestMeta } from '../core/request-meta.js';
+import { apiError, asSdkError, exchangeFacts, finish, parseBody, trimDefaults } from '../core/response.js';
+import type { SensitiveFields } from '../helpers/sensitive.js';
 import { bytesOf, readBody } from '../util/body.js';
 import { plainHeaders } from '../util/headers.js';
 import { createSigner, type MerchantCredentials } from './signer.js';

@@ -2,8 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import type { InternalAxiosRequestConfig } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { RequestError } from '../errors.js';
-import { Formatter } from '../formatter.js';
-import { requestMeta } from '../request-meta.js';
+import { Formatter } from '../util/formatter.js';
+import { requestMeta } from '../core/request-meta.js';
 import { bytesOf } from '../util/body.js';
 
 export const ACCEPT = 'application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5';

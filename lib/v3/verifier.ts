@@ -2,7 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { Rsa } from '../crypto/rsa.js';
 import { Hash } from '../crypto/hash.js';
 import { VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
-import { Formatter } from '../formatter.js';
+import { Formatter } from '../util/formatter.js';
 import { headerOf, plainHeaders, type HeaderBag } from '../util/headers.js';
 
 /** What the platform's own signing looks like on the wire (PROTOCOL.md section 5). */

@@ -14,7 +14,7 @@ import { buildTree, chainExpression, normaliseProperty, propertyOf, propertiesOf
 import { shortLabel } from '../../scripts/codegen/naming.js';
 import { exampleOf } from '../../scripts/codegen/examples.js';
 import { isTopLevelUnion, tsType } from '../../scripts/codegen/emit-types.js';
-import { normalizeProperty } from '../../lib/uri.js';
+import { normalizeProperty } from '../../lib/core/uri.js';
 
 const root = join(__dirname, '..', '..');
 /** Read lazily: a missing description fails the data-driven specs with a clear message, never skips them. */

@@ -1,7 +1,8 @@
 /**
- * Editor-grade speed: a consumer file using the seed endpoint and ten others type-checks alone with tsc
- * in well under 5 s and 1 GB. The numbers are printed; the limits asserted are generous (CI machines
- * vary), so this reports rather than flakes.
+ * Editor-grade cost: a consumer file using the seed endpoint and ten others type-checks alone with tsc.
+ * Measured on the 2-core CI machine: about 2 s and 170-200 MB of heap. The budgets below are what a
+ * regression in the generated types (an accidental deep union, a type computed per endpoint) would break:
+ * 450 MB of heap (tsc's own count, steady across machines) and 12 s of wall time (a loaded machine).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const HEAP_BUDGET_KB = 450 * 1024;
+const WALL_BUDGET_MS = 12_000;
 
 interface Measure {
   ms: number;
@@ -34,19 +37,19 @@ describe('consumer type-check speed', () => {
         `${Math.round(m.memoryKB / 1024)} MB heap, check ${m.checkSeconds} s, ${m.files} files`,
     );
     expect(m.files).toBeGreaterThan(0);
-    // The goal is < 5 s and < 1 GB; assert 6x / 2x headroom against slow CI machines.
-    expect(m.ms).toBeLessThan(30_000);
-    expect(m.memoryKB).toBeLessThan(2 * 1024 * 1024);
+    expect(m.ms).toBeLessThan(WALL_BUDGET_MS);
+    expect(m.memoryKB).toBeLessThan(HEAP_BUDGET_KB);
   }, 60_000);
 
-  // What a package consumer gets: the built declarations (skipLibCheck). Needs `npm run build` first.
-  const dts = join(root, 'dist', 'esm', 'types.d.ts');
-  const built = existsSync(dts) && readFileSync(dts, 'utf8').includes('Paths');
-  (built ? it : it.skip)('checks the same file against the built declarations (dist/)', () => {
+  // What a package consumer gets: the built declarations (skipLibCheck), built here when missing.
+  it('checks the same file against the built declarations (dist/)', () => {
+    const dts = join(root, 'dist', 'types', 'types.d.ts');
+    if (!existsSync(dts)) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
+    expect(readFileSync(dts, 'utf8')).toContain('Paths');
     const dir = mkdtempSync(join(tmpdir(), 'wechatpay-consumer-'));
     try {
       const fixture = readFileSync(join(root, 'spec', 'fixtures', 'consumers', 'seed-and-ten.ts'), 'utf8');
-      writeFileSync(join(dir, 'consumer.ts'), fixture.replace("'../../../lib/types.js'", `'${join(root, 'dist', 'esm', 'types.js')}'`));
+      writeFileSync(join(dir, 'consumer.ts'), fixture.replace("'../../../lib/types.js'", `'${join(root, 'dist', 'types', 'types.js')}'`));
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
         compilerOptions: {
@@ -57,10 +60,10 @@ describe('consumer type-check speed', () => {
       }));
       const m = measure(join(dir, 'tsconfig.json'));
       console.log(`consumer (seed + 10 endpoints, built .d.ts): ${Math.round(m.ms)} ms wall, ${Math.round(m.memoryKB / 1024)} MB heap, check ${m.checkSeconds} s`);
-      expect(m.ms).toBeLessThan(30_000);
-      expect(m.memoryKB).toBeLessThan(2 * 1024 * 1024);
+      expect(m.ms).toBeLessThan(WALL_BUDGET_MS);
+      expect(m.memoryKB).toBeLessThan(HEAP_BUDGET_KB);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -5,9 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseBill, readBill, type BillRecord } from '../../lib/bill-csv.js';
-import { BillError, downloadBill, openBill } from '../../lib/bill.js';
-import { Builder } from '../../lib/builder.js';
+import { parseBill, readBill, type BillRecord } from '../../lib/helpers/bill-csv.js';
+import { BillError } from '../../lib/errors.js';
+import { downloadBill, openBill } from '../../lib/helpers/bill.js';
+import { Builder } from '../../lib/core/builder.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
 
 let sandbox: Sandbox;

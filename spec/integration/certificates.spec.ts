@@ -3,7 +3,7 @@
  * decrypted with the SDK's AesGcm and compared with the certificate file sandbox.json names.
  */
 import { readFileSync } from 'node:fs';
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { AesGcm } from '../../lib/crypto/aes-gcm.js';
 import { PemUtil } from '../../lib/util/pem.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';

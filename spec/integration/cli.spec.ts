@@ -1,5 +1,5 @@
 /**
- * The CLI as users run it (`npx wechatpay-chain sandbox`: the built bin, dist/cjs/cli.js; `npm test`
+ * The CLI as users run it (`npx wechatpay-chain sandbox`: the built bin, dist/cjs/cli/index.js; `npm test`
  * builds first): it starts, writes sandbox.json, serves a call made with those settings, logs it, reuses
  * its folder on the next start, and stops on SIGTERM.
  */
@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 
 const root = join(__dirname, '..', '..');
-const bin = join(root, 'dist', 'cjs', 'cli.js');
+const bin = join(root, 'dist', 'cjs', 'cli', 'index.js');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 let dir: string;
 /** Every CLI started, stopped at the end whatever happened. */
@@ -54,7 +54,7 @@ function start(args: string[]): Promise<Running> {
 
 describe('npx wechatpay-chain sandbox', () => {
   it('is the bin of both names, with a shebang', () => {
-    expect(pkg.bin).toEqual({ 'wechatpay-chain': 'dist/cjs/cli.js', wechatpay: 'dist/cjs/cli.js' });
+    expect(pkg.bin).toEqual({ 'wechatpay-chain': 'dist/cjs/cli/index.js', wechatpay: 'dist/cjs/cli/index.js' });
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(bin).mode & 0o111).not.toBe(0);
   });

@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Builder } from '../../lib/builder.js';
-import { Notification, type NotificationEnvelope } from '../../lib/notification.js';
+import { Builder } from '../../lib/core/builder.js';
+import { Notification, type NotificationEnvelope } from '../../lib/helpers/notification.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
 
 let sandbox: Sandbox;

@@ -2,7 +2,7 @@
  * The seed (upload coupon codes), in the six styles of its documentation, against the sandbox over
  * 127.0.0.1; then the stock's state across calls.
  */
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { ApiError } from '../../lib/errors.js';
 import { type Sandbox } from '../../lib/sandbox/index.js';
 import { withSandbox } from '../support/sandbox.js';

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { ensureIdentity, loadIdentity, writeConfig } from '../../lib/sandbox/identity.js';
 import { startSandbox } from '../../lib/sandbox/index.js';
 

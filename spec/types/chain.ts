@@ -4,8 +4,8 @@
  */
 import type { LooseNode, Paths, WechatpayResponse } from '../../lib/types.js';
 
-import type { Builder } from '../../lib/builder.js';
-import { Notification } from '../../lib/notification.js';
+import type { Builder } from '../../lib/core/builder.js';
+import { Notification } from '../../lib/helpers/notification.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare const orderId: string;

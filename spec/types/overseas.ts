@@ -3,7 +3,7 @@
  * the `v3/global/...` family. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
  */
 
-import type { Builder } from '../../lib/builder.js';
+import type { Builder } from '../../lib/core/builder.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare function expectType<T>(value: T): void;

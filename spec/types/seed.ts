@@ -4,7 +4,7 @@
  * spec/codegen/type-tests.spec.ts checks that the line fails with exactly those codes.
  */
 
-import type { Builder } from '../../lib/builder.js';
+import type { Builder } from '../../lib/core/builder.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare function expectType<T>(value: T): void;

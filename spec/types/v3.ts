@@ -5,7 +5,7 @@
  */
 import type { MultipartLike } from '../../lib/types.js';
 
-import type { Builder } from '../../lib/builder.js';
+import type { Builder } from '../../lib/core/builder.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare const media: MultipartLike;

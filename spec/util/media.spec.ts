@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { WechatpayError } from '../../lib/errors.js';
-import { MediaError, MediaUtil, mediaContentType, multipartOf } from '../../lib/util/media.js';
+import { MediaError } from '../../lib/errors.js';
+import { MediaUtil, mediaContentType, multipartOf } from '../../lib/util/media.js';
 import { parseMultipart, uploadVerdict } from '../support/multipart.js';
 import { Platform } from '../support/platform.js';
 

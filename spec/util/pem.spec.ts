@@ -5,7 +5,7 @@ import forge from 'node-forge';
 import { CryptoError, KeyError } from '../../lib/errors.js';
 import { Rsa } from '../../lib/crypto/rsa.js';
 import { PemUtil } from '../../lib/util/pem.js';
-import { createCertificate, createPkcs12 } from '../../lib/util/self-signed.js';
+import { createCertificate, createPkcs12 } from '../../lib/sandbox/self-signed.js';
 import { fixtureDir, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
 import { thrown } from '../support/thrown.js';
 

@@ -6,9 +6,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { ApiError, VerificationError } from '../../lib/errors.js';
-import { createCertificate } from '../../lib/util/self-signed.js';
+import { createCertificate } from '../../lib/sandbox/self-signed.js';
 import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL } from '../support/platform.js';
 
 type AnyClient = any;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { RequestError, TemplateError } from '../../lib/errors.js';
 import { ACCEPT } from '../../lib/v3/signer.js';
 import { MCHID, MERCHANT_SERIAL, parseAuthorization, Platform } from '../support/platform.js';

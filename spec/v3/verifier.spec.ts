@@ -1,4 +1,4 @@
-import { Builder } from '../../lib/builder.js';
+import { Builder } from '../../lib/core/builder.js';
 import { ApiError, VerificationError } from '../../lib/errors.js';
 import { verifySigned } from '../../lib/v3/verifier.js';
 import { keyPair, Platform, PLATFORM_SERIAL, PUBLIC_KEY_ID, signWith, type Answer } from '../support/platform.js';

@@ -1,4 +1,4 @@
-import { Formatter } from '../lib/formatter.js';
+import { Formatter } from '../../lib/util/formatter.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 

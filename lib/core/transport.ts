@@ -4,20 +4,20 @@ import { Readable } from 'node:stream';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
 import type { CertsInput, LoadedConfig } from './config.js';
 import { DEFAULT_TIMEOUT } from './config.js';
-import { ConfigError, RequestError } from './errors.js';
+import { ConfigError, RequestError } from '../errors.js';
 import { AXIOS_OPTIONS, asArray, checkOptions, stringHeaders, stringOption, type Options } from './options.js';
 import { PlatformKeys } from './platform-keys.js';
 import { withMeta, type RequestMeta } from './request-meta.js';
 import { endpointBaseURI, responseRule, v2Facts } from './routes.js';
-import { SensitiveFields } from './sensitive.js';
-import type { HttpVerb, MultipartLike } from './types.js';
+import { SensitiveFields } from '../helpers/sensitive.js';
+import type { HttpVerb, MultipartLike } from '../types.js';
 import { buildQuery, expandTemplate, resolveUrl } from './uri.js';
 import { userAgent } from './user-agent.js';
-import { isStreamBody, readBody } from './util/body.js';
-import { multipartOf } from './util/media.js';
-import { createV2Instance } from './v2/instance.js';
-import { createV3Instance } from './v3/instance.js';
-import { ACCEPT, CONTENT_TYPE_JSON } from './v3/signer.js';
+import { isStreamBody, readBody } from '../util/body.js';
+import { multipartOf } from '../util/media.js';
+import { createV2Instance } from '../v2/instance.js';
+import { createV3Instance } from '../v3/instance.js';
+import { ACCEPT, CONTENT_TYPE_JSON } from '../v3/signer.js';
 
 
 /** One merchant's HTTP side: axios instances that sign every request and verify every answer. */

@@ -1,13 +1,13 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { PemUtil } from './util/pem.js';
+import { PemUtil } from '../util/pem.js';
 import { PlatformKeys, type CertsInput } from './platform-keys.js';
 import type { CreateAxiosDefaults } from 'axios';
-import { Rsa } from './crypto/rsa.js';
-import { ConfigError } from './errors.js';
-import type { HeadersInit } from './types.js';
-import type { MerchantCredentials } from './v3/signer.js';
-import { MAX_CLOCK_OFFSET } from './v3/verifier.js';
+import { Rsa } from '../crypto/rsa.js';
+import { ConfigError } from '../errors.js';
+import type { HeadersInit } from '../types.js';
+import type { MerchantCredentials } from '../v3/signer.js';
+import { MAX_CLOCK_OFFSET } from '../v3/verifier.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];

@@ -1,8 +1,8 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Rsa, type RsaKeyInput } from './crypto/rsa.js';
-import { ConfigError } from './errors.js';
+import { Rsa, type RsaKeyInput } from '../crypto/rsa.js';
+import { ConfigError } from '../errors.js';
 
 /** Platform certificate serials and/or public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
 export type CertsInput = Readonly<Record<string, RsaKeyInput>> | ReadonlyMap<string, RsaKeyInput>;

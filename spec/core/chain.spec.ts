@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { Builder } from '../lib/builder.js';
-import { Platform } from './support/platform.js';
+import { Builder } from '../../lib/core/builder.js';
+import { Platform } from '../support/platform.js';
 
 /** The client with its generated types set aside: these specs exercise the runtime chain itself. */
 type AnyClient = any;
@@ -183,7 +183,7 @@ describe('memory', () => {
       const after = heap();
       console.log(JSON.stringify({ before, after, last: String(last) }));
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8' }));
+    const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' }));
     expect(out.last).toBe('v3/pay/transactions/id/4200000999999');
     // A cache of one node per id would hold well over 100 MB here; allow 2 MB of noise.
     expect(out.after - out.before).toBeLessThan(2 * 1024 * 1024);

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
-import { XmlError } from './errors.js';
+import { XmlError } from '../errors.js';
 
 /** An XML document as {@link Transformer.toArray} returns it. */
 export interface XmlRecord {

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
-import { ApiError, RequestError, WechatpayError, type ExchangeFacts } from './errors.js';
+import { ApiError, RequestError, WechatpayError, type ExchangeFacts } from '../errors.js';
 import type { RequestMeta } from './request-meta.js';
-import { headerOf, type HeaderBag } from './util/headers.js';
+import { headerOf, type HeaderBag } from '../util/headers.js';
 
 export function exchangeFacts(response: AxiosResponse): ExchangeFacts {
   return {

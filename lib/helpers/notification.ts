@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import { AesGcm } from './crypto/aes-gcm.js';
-import { ConfigError, CryptoError, VerificationError } from './errors.js';
-import { PlatformKeys, type CertsInput } from './platform-keys.js';
-import { plainHeaders, type HeaderBag } from './util/headers.js';
-import { MAX_CLOCK_OFFSET, verifySigned } from './v3/verifier.js';
+import { AesGcm } from '../crypto/aes-gcm.js';
+import { ConfigError, CryptoError, VerificationError } from '../errors.js';
+import { PlatformKeys, type CertsInput } from '../core/platform-keys.js';
+import { plainHeaders, type HeaderBag } from '../util/headers.js';
+import { MAX_CLOCK_OFFSET, verifySigned } from '../v3/verifier.js';
 import type { KnownEventType, NotificationResources } from './notification-types.js';
 
 /** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */

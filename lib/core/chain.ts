@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { HttpVerb } from './types.js';
+import type { HttpVerb } from '../types.js';
 import { dynamicSegment } from './routes.js';
 import { encodeSegment, normalizeProperty } from './uri.js';
 

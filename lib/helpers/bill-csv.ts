@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { BillError } from './bill.js';
+import { BillError } from '../errors.js';
 
 /**
  * One record of a bill, in file order: the header of the data rows, each data row, the header of

@@ -1,6 +1,6 @@
-import { BASE_URIS, DYNAMIC_SEGMENTS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from './generated/routes.js';
+import { BASE_URIS, DYNAMIC_SEGMENTS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from '../generated/routes.js';
 import type { ResponseRule } from './request-meta.js';
-import type { HttpVerb } from './types.js';
+import type { HttpVerb } from '../types.js';
 
 /** A regular expression matching concrete paths of the given templates (`{x}` = one segment). */
 function matcher(templates: readonly string[]): RegExp {

@@ -1,5 +1,5 @@
-import { TemplateError } from '../lib/errors.js';
-import { buildQuery, encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../lib/uri.js';
+import { TemplateError } from '../../lib/errors.js';
+import { buildQuery, encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../../lib/core/uri.js';
 
 describe('normalizeProperty (PROTOCOL.md section 1)', () => {
   it.each([

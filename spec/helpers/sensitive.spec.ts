@@ -1,8 +1,8 @@
 import { constants, privateDecrypt, publicEncrypt, verify } from 'node:crypto';
-import { Builder } from '../lib/builder.js';
-import { PayParams } from '../lib/pay-params.js';
-import { createCertificate } from '../lib/util/self-signed.js';
-import { keyPair, Platform, PLATFORM_SERIAL, PUBLIC_KEY_ID } from './support/platform.js';
+import { Builder } from '../../lib/core/builder.js';
+import { PayParams } from '../../lib/helpers/pay-params.js';
+import { createCertificate } from '../../lib/sandbox/self-signed.js';
+import { keyPair, Platform, PLATFORM_SERIAL, PUBLIC_KEY_ID } from '../support/platform.js';
 
 type AnyClient = any;
 const platform = new Platform();

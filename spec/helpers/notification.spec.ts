@@ -6,11 +6,11 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { Builder } from '../lib/builder.js';
-import { ConfigError, VerificationError } from '../lib/errors.js';
-import { Notification } from '../lib/notification.js';
-import { thrown } from './support/thrown.js';
-import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, PUBLIC_KEY_ID, signWith } from './support/platform.js';
+import { Builder } from '../../lib/core/builder.js';
+import { ConfigError, VerificationError } from '../../lib/errors.js';
+import { Notification } from '../../lib/helpers/notification.js';
+import { thrown } from '../support/thrown.js';
+import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, PUBLIC_KEY_ID, signWith } from '../support/platform.js';
 
 const APIV3_KEY = 'NotifyKey0123456789abcdefghijklm';
 const platformKey = keyPair('platform');

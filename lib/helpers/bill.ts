@@ -4,57 +4,10 @@ import { pipeline as pipelineCallback, Readable, Transform, Writable, type Trans
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { WechatpayError, type WechatpayErrorOptions } from './errors.js';
-import { responseRule } from './routes.js';
-import type { LooseOptions, WechatpayResponse } from './types.js';
-import { headerOf } from './util/headers.js';
-
-/** Codes of {@link BillError}. */
-export type BillErrorCode =
-  /** The answer of `v3/bill/tradebill` (or fundflowbill) is not usable: no hash, an unknown hash type, not a download URL. */
-  | 'EBILL_ANSWER'
-  /** The downloaded bill's hash is not the one in the answer: it must not be used. */
-  | 'EBILL_HASH'
-  /** The bill was to be gunzipped and is not valid gzip (corrupted or truncated). */
-  | 'EBILL_GZIP'
-  /** The download failed on the way (connection lost, unsupported encoding, the destination failed). */
-  | 'EBILL_DOWNLOAD'
-  /** The caller's AbortSignal stopped the download. */
-  | 'EBILL_ABORTED'
-  /** The bill CSV does not have the shape of a WeChat Pay bill. */
-  | 'EBILL_CSV';
-
-/** Facts a {@link BillError} may carry. */
-export interface BillErrorFacts {
-  hashType?: string | undefined;
-  /** The hash the answer announced (lower-case hex). */
-  expected?: string | undefined;
-  /** The hash of the bytes received (lower-case hex). */
-  actual?: string | undefined;
-  /** CSV: the line the problem is on (1-based). */
-  line?: number | undefined;
-}
-
-/** A bill could not be downloaded, verified or parsed. */
-export class BillError extends WechatpayError {
-  declare readonly code: BillErrorCode;
-  readonly hashType: string | undefined;
-  readonly expected: string | undefined;
-  readonly actual: string | undefined;
-  readonly line: number | undefined;
-
-  constructor(code: BillErrorCode, message: string, facts: BillErrorFacts = {}, options: WechatpayErrorOptions = {}) {
-    super(code, message, options);
-    this.hashType = facts.hashType;
-    this.expected = facts.expected;
-    this.actual = facts.actual;
-    this.line = facts.line;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), hashType: this.hashType, expected: this.expected, actual: this.actual, line: this.line };
-  }
-}
+import { BillError, WechatpayError } from '../errors.js';
+import { responseRule } from '../core/routes.js';
+import type { LooseOptions, WechatpayResponse } from '../types.js';
+import { headerOf } from '../util/headers.js';
 
 /** The answer of `GET v3/bill/tradebill`, `v3/bill/fundflowbill`, `v3/bill/sub-merchant-fundflowbill` (one of its files). */
 export interface BillAnswer {

@@ -1,5 +1,5 @@
 import { parseTemplate } from 'url-template';
-import { TemplateError } from './errors.js';
+import { TemplateError } from '../errors.js';
 
 /** `{name}` placeholder of the WeChat Pay docs for "this template ends with a slash". */
 const EMPTY_LAST_SEGMENT = /\/\{empty\}$/;

@@ -1,5 +1,5 @@
-import { Rsa, type RsaKeyInput } from './crypto/rsa.js';
-import { Formatter } from './formatter.js';
+import { Rsa, type RsaKeyInput } from '../crypto/rsa.js';
+import { Formatter } from '../util/formatter.js';
 
 /** What JSAPI / mini-program `wx.requestPayment` / `WeixinJSBridge.invoke('getBrandWCPayRequest')` take. */
 export interface JsapiPayParams {

@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 
-import { XmlError, type XmlErrorCode } from '../lib/errors.js';
-import { Transformer } from '../lib/transformer.js';
+import { XmlError, type XmlErrorCode } from '../../lib/errors.js';
+import { Transformer } from '../../lib/util/transformer.js';
 
 function thrownBy(action: () => unknown): unknown {
   try {

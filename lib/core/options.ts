@@ -1,4 +1,4 @@
-import { RequestError } from './errors.js';
+import { RequestError } from '../errors.js';
 import { isTemplateVariable, templateVariables } from './uri.js';
 
 export type Options = Record<string, unknown>;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { parseBill } from '../lib/bill-csv.js';
-import { BillError, downloadBill, openBill, type BillProgress } from '../lib/bill.js';
-import { Builder } from '../lib/builder.js';
-import { ApiError, WechatpayError } from '../lib/errors.js';
-import { BillServer, tradeBill, tradeBillBytes, type ServedFile } from './support/bill-server.js';
-import { Platform } from './support/platform.js';
+import { parseBill } from '../../lib/helpers/bill-csv.js';
+import { downloadBill, openBill, type BillProgress } from '../../lib/helpers/bill.js';
+import { Builder } from '../../lib/core/builder.js';
+import { ApiError, BillError, WechatpayError } from '../../lib/errors.js';
+import { BillServer, tradeBill, tradeBillBytes, type ServedFile } from '../support/bill-server.js';
+import { Platform } from '../support/platform.js';
 
 type AnyClient = any;
 const server = new BillServer();
@@ -155,7 +155,7 @@ describe('downloadBill to a file', () => {
     const to = destination();
     await expect(downloadBill(client, serve(plain, { headers: { 'Content-Encoding': 'zstd' } }), { to })).rejects.toMatchObject({ code: 'EBILL_DOWNLOAD' });
     nothingAt(to);
-  });
+  }, 60_000);
 
   it('an empty bill (and a one-byte one) is still verified', async () => {
     const empty = Buffer.alloc(0);

@@ -1,5 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
-import { RequestError } from './errors.js';
+import { RequestError } from '../errors.js';
 
 /** How a response to this request is checked (PROTOCOL.md section 5). */
 export type ResponseRule = 'signed' | 'unsigned-download' | 'statement';

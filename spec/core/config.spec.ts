@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import { Builder } from '../lib/builder.js';
-import { ConfigError, WechatpayError } from '../lib/errors.js';
-import { keyPair, MCHID, MERCHANT_SERIAL, Platform, PLATFORM_SERIAL } from './support/platform.js';
+import { Builder } from '../../lib/core/builder.js';
+import { ConfigError, WechatpayError } from '../../lib/errors.js';
+import { keyPair, MCHID, MERCHANT_SERIAL, Platform, PLATFORM_SERIAL } from '../support/platform.js';
 
 type AnyClient = any;
 const merchant = keyPair('merchant');

@@ -1,6 +1,6 @@
 import { arch, platform, release } from 'node:os';
 import axios from 'axios';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /** `wechatpay-chain/<version> (<os> <release>; <arch>) axios/<version> node/<version>` */
 export function userAgent(): string {

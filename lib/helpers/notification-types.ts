@@ -1,4 +1,4 @@
-import type { Paths } from './generated/index.js';
+import type { Paths } from '../generated/index.js';
 
 /** The `data` an endpoint's verb resolves to, from the generated types. */
 type DataOf<P extends keyof Paths, V extends string> = Paths[P] extends Record<V, (...args: never[]) => Promise<{ data: infer D }>> ? D : never;

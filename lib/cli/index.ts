@@ -9,7 +9,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 function port(value: string): number {
   const number = Number(value);
@@ -28,7 +28,7 @@ interface SandboxFlags {
 
 async function sandbox(flags: SandboxFlags): Promise<void> {
   // Loaded here: the sandbox (ajv, the API description) is for this command only.
-  const { startSandbox } = await import('./sandbox/index.js');
+  const { startSandbox } = await import('../sandbox/index.js');
   const dir = resolve(flags.dir);
   const started = await startSandbox({
     port: flags.port,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { parseBill, readBill, type BillRecord } from '../lib/bill-csv.js';
-import { BillError } from '../lib/bill.js';
-import { TRADE_HEADER, TRADE_SUMMARY_HEADER, tradeBill, tradeBillBytes } from './support/bill-server.js';
+import { parseBill, readBill, type BillRecord } from '../../lib/helpers/bill-csv.js';
+import { BillError } from '../../lib/errors.js';
+import { TRADE_HEADER, TRADE_SUMMARY_HEADER, tradeBill, tradeBillBytes } from '../support/bill-server.js';
 
 async function all(source: Parameters<typeof parseBill>[0]): Promise<BillRecord[]> {
   const out: BillRecord[] = [];

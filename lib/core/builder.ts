@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
 import { createChain, taggedTemplate } from './chain.js';
-import { createTransport } from './client.js';
+import { createTransport } from './transport.js';
 import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
-import { ConfigError } from './errors.js';
-import { Notification, type NotificationParser, type NotificationRequest } from './notification.js';
-import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from './pay-params.js';
-import type { WechatpayClient } from './types.js';
+import { ConfigError } from '../errors.js';
+import { Notification, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
+import type { WechatpayClient } from '../types.js';
 
 /** What a client offers beside the chain (`client.v3...`, `client['v3/...']`, `client.chain('v3/...')`). */
 export interface ClientMembers {
