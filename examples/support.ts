@@ -39,7 +39,8 @@ function liveCerts(): Record<string, string> {
   return certs;
 }
 
-export async function setting(): Promise<Setting> {
+/** The client of the examples; `extra` adds settings such as `hooks` (examples/logging.ts). */
+export async function setting(extra: Partial<ClientConfig> = {}): Promise<Setting> {
   if (env('WECHATPAY_MCHID')) {
     const config: ClientConfig = {
       mchid: required('WECHATPAY_MCHID'),
@@ -51,12 +52,12 @@ export async function setting(): Promise<Setting> {
       ...(env('WECHATPAY_BASE_URL') ? { baseURL: env('WECHATPAY_BASE_URL') } : {}),
     };
     console.log(`live API ${config.baseURL ?? 'https://api.mch.weixin.qq.com/'} as merchant ${config.mchid}`);
-    return { client: Builder.factory(config), sandbox: undefined, mchid: config.mchid, appid: required('WECHATPAY_APPID'), close: async () => undefined };
+    return { client: Builder.factory({ ...config, ...extra }), sandbox: undefined, mchid: config.mchid, appid: required('WECHATPAY_APPID'), close: async () => undefined };
   }
   const sandbox = await startSandbox();
   console.log(`embedded sandbox on ${sandbox.baseURL} as merchant ${sandbox.config.mchid} (set WECHATPAY_* for the live API)`);
   return {
-    client: Builder.factory(sandbox.config),
+    client: Builder.factory({ ...sandbox.config, ...extra }),
     sandbox,
     mchid: sandbox.config.mchid,
     appid: env('WECHATPAY_APPID') ?? 'wxd678efh567hg6787',
@@ -65,9 +66,9 @@ export async function setting(): Promise<Setting> {
 }
 
 /** Runs an example: its errors are printed and make the exit code 1. */
-export function run(example: (setting: Setting) => Promise<void>): void {
+export function run(example: (setting: Setting) => Promise<void>, extra: Partial<ClientConfig> = {}): void {
   void (async () => {
-    const where = await setting();
+    const where = await setting(extra);
     try {
       await example(where);
     } finally {

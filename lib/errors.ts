@@ -196,6 +196,29 @@ export class ApiError extends WechatpayError {
     this.body = facts.body;
   }
 
+  /**
+   * The error of a non-2xx answer: `code`, `message` and `detail` from its JSON body when it has one
+   * (`{"code":"PARAM_ERROR","message":"...","detail":{...}}`), else `HTTP_<status>` and the start of the text.
+   */
+  static fromAnswer(raw: Buffer, facts: ExchangeFacts & { headers: Record<string, string> }): ApiError {
+    const body = raw.toString('utf8');
+    let parsed: { code?: unknown; message?: unknown; detail?: unknown } = {};
+    try {
+      const value: unknown = JSON.parse(body);
+      if (value && typeof value === 'object') parsed = value as typeof parsed;
+    } catch {
+      // not JSON: the status is the code
+    }
+    const status = facts.status ?? 0;
+    const code = typeof parsed.code === 'string' ? parsed.code : `HTTP_${status}`;
+    const message = typeof parsed.message === 'string' ? parsed.message : `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`;
+    return new ApiError(status, code, `${facts.method} ${facts.url} answered ${status} ${code}: ${message}`, {
+      ...facts,
+      detail: parsed.detail,
+      body,
+    });
+  }
+
   override toJSON(): Record<string, unknown> {
     return {
       ...super.toJSON(),
@@ -209,7 +232,14 @@ export class ApiError extends WechatpayError {
 }
 
 /** Codes of {@link RequestError}. */
-export type RequestErrorCode = 'EREQUEST_OPTIONS' | 'EREQUEST_PROTOCOL' | 'EREQUEST_TRANSPORT';
+export type RequestErrorCode =
+  | 'EREQUEST_OPTIONS'
+  | 'EREQUEST_PROTOCOL'
+  | 'EREQUEST_TRANSPORT'
+  /** A hook threw, or tried to set a header the SDK owns. */
+  | 'EREQUEST_HOOK'
+  /** The request about to be sent is not the one that was signed (its URL, body or Authorization changed): refused. */
+  | 'EREQUEST_UNSIGNED';
 
 /** The request could not be built or sent (bad options, an unsupported protocol, a network failure). */
 export class RequestError extends WechatpayError {

@@ -1,6 +1,7 @@
 export { Builder } from './core/builder.js';
 export type { Client, ClientMembers } from './core/builder.js';
 export type { ClientConfig, CertsInput, KeyInput } from './core/config.js';
+export type { Hooks, HookRequest, HookHeaders, BeforeRequestHook, AfterResponseHook, BeforeErrorHook } from './core/hooks.js';
 export { PlatformKeys } from './core/platform-keys.js';
 export { Notification } from './helpers/notification.js';
 export type { NotificationRequest, NotificationOptions, NotificationEnvelope, NotificationReply, NotificationParser, EncryptedResource } from './helpers/notification.js';

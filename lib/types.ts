@@ -1,121 +1,25 @@
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import type { Readable } from 'node:stream';
 import type { Paths, Tree } from './generated/index.js';
+import type { LooseNode } from './core/endpoint-types.js';
 
 export type { Paths, Tree };
-
-/** The HTTP verbs a chain node offers. */
-export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
-/** `getAsync` ... `deleteAsync`: the same calls under wechatpay-php's async names. */
-export type AsyncVerb = `${HttpVerb}Async`;
-
-/** What every call resolves to: the axios response, whose `data` was parsed after verification. */
-export type WechatpayResponse<T = unknown> = AxiosResponse<T>;
-
-/** Header values as a user writes them. */
-export type HeadersInit = Record<string, string | number | boolean | undefined>;
-
-/** A multipart body: `MediaUtil` (wechatpay-php's name) or anything that can write itself as multipart. */
-export interface MultipartLike {
-  /** The JSON string that is signed (the `meta` part). */
-  getMeta(): string;
-  /** `multipart/form-data; boundary=...`. */
-  getContentType(): string;
-  /** The multipart bytes: a Buffer or a stream. */
-  getBody(): Buffer | Readable;
-  /** Awaited before `getMeta()` (MediaUtil hashes the file here). */
-  ready?(): Promise<unknown>;
-  /** The body's length when known, sent as Content-Length. */
-  getContentLength?(): number | undefined;
-}
-
-/**
- * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`,
- * `data`). `baseURL` or wechatpay-php's `base_uri` point one request at another host.
- */
-export interface TransportOptions extends Omit<AxiosRequestConfig, 'url' | 'method' | 'data' | 'headers' | 'params'> {
-  /** wechatpay-php's name for `baseURL`. */
-  base_uri?: string;
-  headers?: HeadersInit;
-}
-
-/** The body and query options of a request (mirroring wechatpay-php's Guzzle options). */
-export interface PayloadOptions {
-  /** APIv3 JSON body: serialised once, signed, sent. */
-  json?: unknown;
-  /** Query string parameters. */
-  query?: Record<string, unknown>;
-  /** axios's name for `query`. */
-  params?: Record<string, unknown>;
-  /** A raw body, sent and signed as is. */
-  body?: string | Buffer | Uint8Array | Readable;
-  /** A media upload (`MediaUtil`): the signed body is its meta JSON. */
-  multipart?: MultipartLike;
-  /** APIv2 XML payload (an object; serialised to `<xml>...</xml>`). */
-  xml?: Record<string, unknown>;
-  /** APIv2: send over mutual TLS with the merchant certificate. */
-  security?: boolean;
-  /** APIv2: do not add `nonce_str`. */
-  nonceless?: boolean;
-}
-
-/** Options of a request whose route the SDK has no type for; any other top-level key is a URI variable. */
-export interface LooseOptions extends TransportOptions, PayloadOptions {
-  [variable: string]: unknown;
-}
-
-/** The verbs of a node whose route has no generated type (the escape hatch). */
-export type LooseVerbs = {
-  [V in HttpVerb | AsyncVerb]: <T = unknown>(options?: LooseOptions) => Promise<WechatpayResponse<T>>;
-};
-
-/** A chain node without generated types: every property is a further segment, every verb is callable. */
-export type LooseNode = LooseVerbs & { readonly [segment: string]: LooseNode };
-
-/** One typed operation: what a verb takes and what `data` it resolves to. */
-export interface Operation<Options, Data> {
-  options: Options;
-  data: Data;
-}
-
-/** The call signature of one typed operation; options are optional only when nothing in them is required. */
-export type OperationCall<Op> = Op extends Operation<infer O, infer D>
-  ? // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
-    {} extends O
-    ? (options?: O) => Promise<WechatpayResponse<D>>
-    : (options: O) => Promise<WechatpayResponse<D>>
-  : never;
-
-/**
- * The verbs of a typed endpoint: exactly the documented ones, each also under its `...Async` name.
- * (Mapped over `keyof Ops` with `as`, so each verb keeps the doc comment written on its operation.)
- */
-export type EndpointVerbs<Ops> = {
-  [V in keyof Ops as V & HttpVerb]: OperationCall<Ops[V]>;
-} & {
-  [V in keyof Ops as V extends HttpVerb ? `${V}Async` : never]: OperationCall<Ops[V]>;
-};
-
-// ---------------------------------------------------------------------------------------------------
-// The typed client (the generated declarations live in ./generated/; see scripts/codegen/).
-
-/** The options every typed APIv3 call (mainland, hk, global) takes besides its documented ones. */
-export interface TypedOptions extends TransportOptions {}
-
-/** The options every typed APIv2 call takes besides its documented ones. */
-export interface TypedOptionsV2 extends TransportOptions {
-  /** Send over mutual TLS with the merchant certificate (the SDK turns it on for the endpoints that need it). */
-  security?: boolean;
-  /** Do not add `nonce_str`. */
-  nonceless?: boolean;
-}
-
-/**
- * A node whose only child is a path variable (`v3/pay/transactions/id` -> `{transaction_id}`): besides
- * `_transaction_id_` (the variable given in the options), any other property is the value itself,
- * written into the path (`id[orderId]`), and the child reached that way no longer takes the variable.
- */
-export type DynamicSegment<Node, Given> = Node & { readonly [value: string]: Given };
+export type {
+  HttpVerb,
+  AsyncVerb,
+  WechatpayResponse,
+  HeadersInit,
+  MultipartLike,
+  TransportOptions,
+  PayloadOptions,
+  LooseOptions,
+  LooseVerbs,
+  LooseNode,
+  Operation,
+  OperationCall,
+  EndpointVerbs,
+  TypedOptions,
+  TypedOptionsV2,
+  DynamicSegment,
+} from './core/endpoint-types.js';
 
 /** `client.chain(...)`: a known template is typed; any other string is the untyped escape hatch. */
 export interface ChainFunction {

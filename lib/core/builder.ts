@@ -2,6 +2,8 @@ import { inspect } from 'node:util';
 import { createChain, taggedTemplate } from './chain.js';
 import { createTransport } from './transport.js';
 import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
+import { TrustedPlatformKeys } from './platform-keys.js';
+import { SensitiveFields } from '../helpers/sensitive.js';
 import { ConfigError } from '../errors.js';
 import { Notification, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
@@ -36,9 +38,12 @@ export type Client = WechatpayClient & ClientMembers;
 export const Builder = {
   factory(config: ClientConfig): Client {
     const loaded = loadConfig(config);
-    const transport = createTransport(loaded);
+    const { credentials } = loaded;
+    const keys = new TrustedPlatformKeys(loaded.platformKeys, credentials.serial);
+    const sensitive = new SensitiveFields(() => keys.current(), credentials.privateKey);
+    const transport = createTransport(loaded, keys, (body) => sensitive.serialFor(body));
     const nodes = createChain(transport.dispatch);
-    const description = `[WechatpayClient mchid=${loaded.merchant.mchid}]`;
+    const description = `[WechatpayClient mchid=${credentials.mchid}]`;
 
     const chain = (first: string | TemplateStringsArray, ...values: unknown[]): unknown => {
       if (typeof first === 'string') return nodes.template(first);
@@ -47,26 +52,26 @@ export const Builder = {
     };
     const members: Record<string | symbol, unknown> = {
       chain,
-      setCerts: (certs: CertsInput) => transport.setCerts(certs),
-      encrypt: (plaintext: string) => transport.sensitive.encrypt(plaintext),
-      decrypt: (ciphertext: string) => transport.sensitive.decrypt(ciphertext),
+      setCerts: (certs: CertsInput) => keys.replace(certs),
+      encrypt: (plaintext: string) => sensitive.encrypt(plaintext),
+      decrypt: (ciphertext: string) => sensitive.decrypt(ciphertext),
       notification: {
         parse: (request: NotificationRequest) => {
           if (loaded.apiv3Key === undefined) {
             throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
           }
-          return Notification.create({ certs: transport.platformKeys(), apiv3Key: loaded.apiv3Key, maxClockOffset: loaded.maxClockOffset })
+          return Notification.create({ certs: keys.current(), apiv3Key: loaded.apiv3Key, maxClockOffset: loaded.maxClockOffset })
             .parse(request);
         },
       } satisfies NotificationParser,
       payParams: {
         jsapi: (appId: string, prepayId: string, options?: PayParamsOptions) =>
-          PayParams.jsapi(appId, prepayId, loaded.merchant.privateKey, options),
+          PayParams.jsapi(appId, prepayId, credentials.privateKey, options),
         app: (appid: string, prepayId: string, options?: PayParamsOptions) =>
-          PayParams.app(appid, loaded.merchant.mchid, prepayId, loaded.merchant.privateKey, options),
+          PayParams.app(appid, credentials.mchid, prepayId, credentials.privateKey, options),
       },
       then: undefined,
-      toJSON: () => ({ mchid: loaded.merchant.mchid, serial: loaded.merchant.serial }),
+      toJSON: () => ({ mchid: credentials.mchid, serial: credentials.serial }),
       toString: () => description,
       inspect: () => description,
       [inspect.custom]: () => description,

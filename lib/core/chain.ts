@@ -3,8 +3,11 @@ import type { HttpVerb } from '../types.js';
 import { dynamicSegment } from './routes.js';
 import { encodeSegment, normalizeProperty } from './uri.js';
 
-/** Sends one request: what every verb of every node ends in. */
-export type Dispatch = (verb: HttpVerb, template: string, options: unknown) => Promise<unknown>;
+/**
+ * Sends one request: what every verb of every node ends in. `route` is the template as the API description
+ * names it (`v3/pay/transactions/id/{transaction_id}` where `template` holds the id written into the chain).
+ */
+export type Dispatch = (verb: HttpVerb, template: string, options: unknown, route: string) => Promise<unknown>;
 
 const VERBS: ReadonlySet<string> = new Set<HttpVerb>(['get', 'post', 'put', 'patch', 'delete']);
 const ASYNC_VERBS: ReadonlyMap<string, HttpVerb> = new Map(
@@ -14,10 +17,10 @@ const ASYNC_VERBS: ReadonlyMap<string, HttpVerb> = new Map(
 interface NodeState {
   /** The URI template this node names. */
   template: string;
-  /** The template in `{var}` form where a value was given directly (`id[orderId]` -> `id/{transaction_id}`). */
-  shape: string;
+  /** The template as the API description names it: `{var}` where a value was given directly (`id[orderId]` -> `id/{transaction_id}`). */
+  describedTemplate: string;
   /** Set when this node was reached through a verb name: calling the node sends that verb to the parent. */
-  verbOf?: { verb: HttpVerb; template: string };
+  verbOf?: { verb: HttpVerb; template: string; route: string };
   /** Child nodes by property, bounded by {@link CHILDREN_LIMIT}. */
   children?: Map<string, unknown>;
 }
@@ -68,13 +71,13 @@ export function createChain(dispatch: Dispatch): Chain {
   function child(state: NodeState, property: string): unknown {
     return cached(state.children ??= new Map(), property, () => {
       const segment = normalizeProperty(property);
-      const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.shape);
+      const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.describedTemplate);
       // Where the API has one variable child, a plain property is that variable's value: verbatim, encoded.
       const template = joinTemplate(state.template, variable ? encodeSegment(property) : segment);
-      const shape = joinTemplate(state.shape, variable ?? segment);
+      const describedTemplate = joinTemplate(state.describedTemplate, variable ?? segment);
       return makeNode(VERBS.has(property)
-        ? { template, shape, verbOf: { verb: property as HttpVerb, template: state.template } }
-        : { template, shape });
+        ? { template, describedTemplate, verbOf: { verb: property as HttpVerb, template: state.template, route: state.describedTemplate } }
+        : { template, describedTemplate });
     });
   }
 
@@ -84,7 +87,7 @@ export function createChain(dispatch: Dispatch): Chain {
       if (typeof property === 'symbol') return symbolMember(state, property);
       if (SPECIAL_MEMBERS.has(property)) return stringMember(state, property);
       const asyncVerb = ASYNC_VERBS.get(property);
-      if (asyncVerb) return (options?: unknown) => dispatch(asyncVerb, state.template, options);
+      if (asyncVerb) return (options?: unknown) => dispatch(asyncVerb, state.template, options, state.describedTemplate);
       return child(state, property);
     },
     apply(target, _this, args: unknown[]) {
@@ -94,7 +97,7 @@ export function createChain(dispatch: Dispatch): Chain {
           `${state.template} is a chain node, not a verb: call .get(), .post(), .put(), .patch() or .delete() on it`,
         ));
       }
-      return dispatch(state.verbOf.verb, state.verbOf.template, args[0]);
+      return dispatch(state.verbOf.verb, state.verbOf.template, args[0], state.verbOf.route);
     },
     set() {
       return false;
@@ -111,12 +114,12 @@ export function createChain(dispatch: Dispatch): Chain {
     // util.inspect shows a Proxy's target without running its traps, so the target describes itself.
     const target = Object.defineProperties(() => undefined, {
       [STATE]: { value: state },
-      [inspect.custom]: { value: () => describe(state) },
+      [inspect.custom]: { value: () => nodeLabel(state) },
     }) as NodeTarget;
     return new Proxy(target, handler);
   }
 
-  const template = (text: string) => cached(roots, text, () => makeNode({ template: text, shape: text }));
+  const template = (text: string) => cached(roots, text, () => makeNode({ template: text, describedTemplate: text }));
   return {
     template,
     property: (property) => cached(rootProperties, property, () => template(normalizeProperty(property))),
@@ -135,7 +138,7 @@ function stringMember(state: NodeState, property: string): unknown {
     case 'valueOf':
       return () => state.template;
     case 'inspect':
-      return () => describe(state);
+      return () => nodeLabel(state);
     default:
       return undefined;
   }
@@ -148,12 +151,12 @@ function symbolMember(state: NodeState, property: symbol): unknown {
     case Symbol.toStringTag:
       return 'WechatpayChain';
     case inspect.custom:
-      return () => describe(state);
+      return () => nodeLabel(state);
     default:
       return undefined;
   }
 }
 
-function describe(state: NodeState): string {
+function nodeLabel(state: NodeState): string {
   return `[WechatpayChain ${state.template}]`;
 }

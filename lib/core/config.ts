@@ -2,12 +2,13 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PemUtil } from '../util/pem.js';
 import { PlatformKeys, type CertsInput } from './platform-keys.js';
-import type { CreateAxiosDefaults } from 'axios';
+import type { AxiosResponseTransformer, CreateAxiosDefaults } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { ConfigError } from '../errors.js';
 import type { HeadersInit } from '../types.js';
 import type { MerchantCredentials } from '../v3/signer.js';
 import { MAX_CLOCK_OFFSET } from '../v3/verifier.js';
+import { loadHooks, type HookLists, type Hooks } from './hooks.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
@@ -43,11 +44,14 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
   headers?: HeadersInit;
   /** The largest accepted offset between the platform's timestamps and this machine's clock, in seconds. */
   maxClockOffset?: number;
+  /** Functions called around every call: after signing, after verification, on every error (see the README, "Hooks"). */
+  hooks?: Hooks;
 }
 
 /** A validated configuration with its keys loaded once. */
 export interface LoadedConfig {
-  merchant: MerchantCredentials;
+  /** What signs APIv3 requests: the merchant id, its certificate serial and private key. */
+  credentials: MerchantCredentials;
   platformKeys: PlatformKeys;
   baseURL: string;
   maxClockOffset: number;
@@ -58,11 +62,17 @@ export interface LoadedConfig {
   /** Whether `baseURL`/`base_uri` was configured (else endpoints on other hosts go to their own). */
   customBaseURL: boolean;
   headers: HeadersInit;
-  /** The caller's axios instance settings, minus the SDK's own fields. */
+  /** The caller's axios instance settings, minus the SDK's own fields and the two below. */
   axios: CreateAxiosDefaults;
+  /** The caller's instance-wide `transformResponse`, applied after verification. */
+  transformResponse: AxiosResponseTransformer | AxiosResponseTransformer[] | undefined;
+  /** The caller's instance-wide `validateStatus`: non-2xx statuses it accepts resolve. */
+  validateStatus: ((status: number) => boolean) | null | undefined;
+  hooks: HookLists;
 }
 
-const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset']);
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset', 'hooks',
+  'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls']);
 
 /** Validates `Builder.factory`'s config without changing it; every error names the field at fault. */
 export function loadConfig(config: ClientConfig): LoadedConfig {
@@ -94,7 +104,7 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     if (!OWN_FIELDS.has(key)) axios[key] = value;
   }
   return {
-    merchant: { mchid, serial, privateKey },
+    credentials: { mchid, serial, privateKey },
     platformKeys,
     baseURL,
     maxClockOffset,
@@ -104,6 +114,9 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,
     headers: { ...config.headers },
     axios: axios as CreateAxiosDefaults,
+    transformResponse: config.transformResponse,
+    validateStatus: config.validateStatus,
+    hooks: loadHooks(config.hooks),
   };
 }
 
@@ -147,7 +160,7 @@ function loadKey(field: string, input: KeyInput, type: 'private' | 'public'): Ke
 function requiredString(config: ClientConfig, field: 'mchid' | 'serial'): string {
   const value: unknown = config[field];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ConfigError(field, `must be a non-empty string, got ${describe(value)}`);
+    throw new ConfigError(field, `must be a non-empty string, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -156,13 +169,13 @@ function optionalSecret(config: ClientConfig, field: 'apiv3Key' | 'secret'): str
   const value: unknown = config[field];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || Buffer.byteLength(value) !== 32) {
-    const length = typeof value === 'string' ? `${Buffer.byteLength(value)} bytes` : describe(value);
+    const length = typeof value === 'string' ? `${Buffer.byteLength(value)} bytes` : describeValue(value);
     throw new ConfigError(field, `must be a string of exactly 32 bytes, got ${length}`);
   }
   return value;
 }
 
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a blank string';
   return `a ${typeof value}`;

@@ -1,7 +1,26 @@
 import { RequestError } from '../errors.js';
 import { isTemplateVariable, templateVariables } from './uri.js';
 
-export type Options = Record<string, unknown>;
+/**
+ * The options object of one call, as given (wechatpay-php's Guzzle-style options): the payload options the
+ * SDK reads, any axios request setting, and URI template variables, all at the top level. Checked by
+ * {@link checkOptions}; the generated types describe it per endpoint.
+ */
+export interface RequestOptions {
+  json?: unknown;
+  query?: unknown;
+  params?: unknown;
+  body?: unknown;
+  multipart?: unknown;
+  xml?: unknown;
+  security?: unknown;
+  nonceless?: unknown;
+  headers?: unknown;
+  baseURL?: unknown;
+  base_uri?: unknown;
+  /** A URI template variable or an axios setting. */
+  [variableOrSetting: string]: unknown;
+}
 
 const BODY_OPTIONS = ['json', 'multipart', 'body'] as const;
 
@@ -18,12 +37,12 @@ export const AXIOS_OPTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** The options object of a call, with anything that is neither a URI variable, a payload option nor an axios setting refused. */
-export function checkOptions(template: string, raw: unknown): Options {
+export function checkOptions(template: string, raw: unknown): RequestOptions {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new RequestError('EREQUEST_OPTIONS', `The options of ${template} must be an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
   }
-  const options = raw as Options;
+  const options = raw as RequestOptions;
   let unknown: string[] | undefined;
   for (const key in options) {
     if (!PAYLOAD_OPTIONS.has(key) && !AXIOS_OPTIONS.has(key) && !isTemplateVariable(template, key)) (unknown ??= []).push(key);
@@ -38,7 +57,8 @@ export function checkOptions(template: string, raw: unknown): Options {
   }
   if (options['transformRequest'] !== undefined) {
     throw new RequestError('EREQUEST_OPTIONS',
-      `${template}: transformRequest is not supported: it would change the body after it is signed; shape \`json\` or \`body\` instead`);
+      `${template}: transformRequest is not supported: the SDK signs the exact bytes it serialises, and a transform would change ` +
+      'them after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`');
   }
   const bodies = BODY_OPTIONS.filter((name) => options[name] !== undefined);
   if (bodies.length > 1) {
@@ -47,14 +67,14 @@ export function checkOptions(template: string, raw: unknown): Options {
   return options;
 }
 
-export function stringOption(options: Options, key: string): string | undefined {
+export function stringOption(options: RequestOptions, key: string): string | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new RequestError('EREQUEST_OPTIONS', `The option ${key} must be a string URL`);
   return value;
 }
 
-export function stringHeaders(headers: Options | undefined): Record<string, string> {
+export function stringHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value !== undefined && value !== null) out[name] = String(value);

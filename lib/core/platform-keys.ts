@@ -88,3 +88,20 @@ function certificateOf(input: RsaKeyInput): X509Certificate | undefined {
     return undefined;
   }
 }
+
+/** The platform keys one client trusts right now; `client.setCerts` replaces them (same checks as `Builder.factory`). */
+export class TrustedPlatformKeys {
+  #keys: PlatformKeys;
+
+  constructor(keys: PlatformKeys, private readonly merchantSerial: string) {
+    this.#keys = keys;
+  }
+
+  current(): PlatformKeys {
+    return this.#keys;
+  }
+
+  replace(certs: CertsInput): void {
+    this.#keys = PlatformKeys.load(certs, this.merchantSerial);
+  }
+}

@@ -1,12 +1,15 @@
 import { BASE_URIS, DYNAMIC_SEGMENTS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from '../generated/routes.js';
-import type { ResponseRule } from './request-meta.js';
+import type { ResponseRule } from '../util/exchange.js';
 import type { HttpVerb } from '../types.js';
 
-/** A regular expression matching concrete paths of the given templates (`{x}` = one segment). */
+/**
+ * A regular expression matching concrete paths of the given templates (`{x}` = one segment), also behind
+ * a path prefix (a base URL such as `https://apihk.mch.weixin.qq.com/hk/`, or a proxy's own prefix).
+ */
 function matcher(templates: readonly string[]): RegExp {
   const alternatives = templates.map((template) =>
     template.split(/\{[^}]+\}/).map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+'));
-  return new RegExp(`^(?:${alternatives.join('|')})$`);
+  return new RegExp(`^(?:[^?#]*/)?(?:${alternatives.join('|')})$`);
 }
 
 const unsigned = matcher(UNSIGNED_DOWNLOADS);
@@ -20,8 +23,9 @@ function bare(path: string): string {
 }
 
 /**
- * How the answer to an APIv3 request is verified (PROTOCOL.md section 5): file downloads (always GET;
- * the uploads beside them are POST and signed) carry no signature, overseas statements sign a SHA-1.
+ * How the answer to an APIv3 request is verified, decided by the path actually requested (the URL's path,
+ * base-URL prefix included, whichever way it was assembled): file downloads (always GET; the uploads
+ * beside them are POST and signed) carry no signature, overseas statements sign a SHA-1.
  */
 export function responseRule(verb: HttpVerb, path: string): ResponseRule {
   const route = bare(path);
@@ -30,8 +34,18 @@ export function responseRule(verb: HttpVerb, path: string): ResponseRule {
   return 'signed';
 }
 
+/** What the API description says of an APIv2 endpoint. */
+export interface V2Traits {
+  /** Its fields go in a signed query string (a GET endpoint). */
+  get: boolean;
+  /** It needs the merchant certificate (mutual TLS). */
+  certRequired: boolean;
+  /** It answers without a `sign`. */
+  unsignedResponse: boolean;
+}
+
 /** What the API description says of an APIv2 endpoint (by its `v2/...` path). */
-export function v2Facts(template: string): { get: boolean; certRequired: boolean; unsignedResponse: boolean } {
+export function v2Traits(template: string): V2Traits {
   const route = bare(template);
   return { get: v2Get.has(route), certRequired: v2CertRequired.has(route), unsignedResponse: v2Unsigned.has(route) };
 }
@@ -45,6 +59,6 @@ export function endpointBaseURI(template: string): string | undefined {
  * The variable segment (`{transaction_id}`) of a node whose only child is a variable, so that a property
  * there is a value (`client.v3.pay.transactions.id[orderId]`); undefined elsewhere.
  */
-export function dynamicSegment(shape: string): string | undefined {
-  return Object.hasOwn(DYNAMIC_SEGMENTS, shape) ? DYNAMIC_SEGMENTS[shape] : undefined;
+export function dynamicSegment(describedTemplate: string): string | undefined {
+  return Object.hasOwn(DYNAMIC_SEGMENTS, describedTemplate) ? DYNAMIC_SEGMENTS[describedTemplate] : undefined;
 }

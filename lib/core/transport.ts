@@ -1,178 +1,116 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
-import type { CertsInput, LoadedConfig } from './config.js';
-import { DEFAULT_TIMEOUT } from './config.js';
-import { ConfigError, RequestError } from '../errors.js';
-import { AXIOS_OPTIONS, asArray, checkOptions, stringHeaders, stringOption, type Options } from './options.js';
-import { PlatformKeys } from './platform-keys.js';
-import { withMeta, type RequestMeta } from './request-meta.js';
-import { endpointBaseURI, responseRule, v2Facts } from './routes.js';
-import { SensitiveFields } from '../helpers/sensitive.js';
-import type { HttpVerb, MultipartLike } from '../types.js';
-import { buildQuery, expandTemplate, resolveUrl } from './uri.js';
+import axios, { type AxiosInstance, type AxiosResponse, type AxiosResponseHeaders, type CreateAxiosDefaults } from 'axios';
+import type { HttpVerb } from '../types.js';
+import { toSdkError, type Exchange } from '../util/exchange.js';
+import { createV2Signer } from '../v2/signer.js';
+import { createV2Verifier } from '../v2/verifier.js';
+import { createV3Signer } from '../v3/signer.js';
+import { createV3Verifier } from '../v3/verifier.js';
+import { DEFAULT_TIMEOUT, type LoadedConfig } from './config.js';
+import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
+import { checkOptions, stringHeaders } from './options.js';
+import type { TrustedPlatformKeys } from './platform-keys.js';
+import { OWNED_SETTINGS, prepareV2, prepareV3, type PrepareContext, type PreparedCall } from './prepare.js';
+import { guardedAdapterFor } from './send.js';
 import { userAgent } from './user-agent.js';
-import { isStreamBody, readBody } from '../util/body.js';
-import { multipartOf } from '../util/media.js';
-import { createV2Instance } from '../v2/instance.js';
-import { createV3Instance } from '../v3/instance.js';
-import { ACCEPT, CONTENT_TYPE_JSON } from '../v3/signer.js';
 
-
-/** One merchant's HTTP side: axios instances that sign every request and verify every answer. */
+/** One merchant's HTTP side: a call in, a verified answer out. */
 export interface Transport {
-  dispatch(verb: HttpVerb, template: string, options: unknown): Promise<AxiosResponse>;
-  setCerts(certs: CertsInput): void;
-  /** The platform keys trusted right now. */
-  platformKeys(): PlatformKeys;
-  /** Sensitive-field encryption bound to this merchant and its platform keys. */
-  sensitive: SensitiveFields;
+  dispatch(verb: HttpVerb, template: string, options: unknown, route?: string): Promise<AxiosResponse>;
 }
 
-/** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled here. */
-const OWNED_DEFAULTS = {
-  transformRequest: [],
-  transformResponse: [],
-  validateStatus: () => true,
-  responseType: 'arraybuffer',
-  allowAbsoluteUrls: true,
-  baseURL: undefined,
-} satisfies AxiosRequestConfig;
-/** The caller's settings that the SDK applies itself (after verification) or that have no meaning here. */
-const CALLER_HOOKS = ['transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls'] as const;
+/** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
+const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 
-export function createTransport(config: LoadedConfig): Transport {
-  let platformKeys = config.platformKeys;
-  const agent = userAgent();
-  const { transformResponse: configTransforms, validateStatus: configValidateStatus, ...instanceSettings } = config.axios;
-  for (const key of CALLER_HOOKS) Reflect.deleteProperty(instanceSettings, key);
+/**
+ * One call, in order:
+ *   1. check the options                      core/options.ts   checkOptions
+ *   2. prepare URL, headers, body bytes       core/prepare.ts   prepareV3 | prepareV2
+ *   3. sign (request interceptor)             v3/signer.ts      signV3Request | v2/signer.ts signV2Request
+ *   4. the caller's beforeRequest hooks       core/hooks.ts     installBeforeRequest
+ *   5. send exactly what was signed           core/send.ts      sendAsSigned (the adapter)
+ *   6. verify (response interceptor)          v3/verifier.ts    verifyV3Answer | v2/verifier.ts verifyV2Answer
+ *   7. the caller's afterResponse hooks       core/hooks.ts     installAfterResponse
+ *   8. finish: the caller's transformResponse core/transport.ts finish; errors through beforeError hooks
+ */
+export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys, platformSerialFor: (body: string) => string | undefined): Transport {
+  const hooks = config.hooks;
   const defaults: CreateAxiosDefaults = {
     timeout: DEFAULT_TIMEOUT,
     maxRedirects: 0,
     httpAgent: new http.Agent({ keepAlive: true }),
     httpsAgent: new https.Agent({ keepAlive: true }),
-    ...instanceSettings,
-    ...OWNED_DEFAULTS,
+    ...config.axios,
+    ...OWNED_SETTINGS,
+    adapter: guardedAdapterFor(config.axios.adapter),
   };
-  const sensitive = new SensitiveFields(() => platformKeys, config.merchant.privateKey);
-  const v3 = createV3Instance({
-    axios: defaults,
-    merchant: config.merchant,
-    userAgent: agent,
-    sensitive,
-    platformKeys: () => platformKeys,
-    maxClockOffset: config.maxClockOffset,
-  });
-  let v2: AxiosInstance | undefined;
   let tlsAgent: https.Agent | undefined;
-  const defaultHeaders = stringHeaders(config.headers);
-  /** The headers of a JSON request, caller defaults included: built once. */
-  const jsonHeaders = { Accept: ACCEPT, 'Content-Type': CONTENT_TYPE_JSON, 'User-Agent': agent, ...defaultHeaders };
+  const context: PrepareContext = {
+    config,
+    userAgent: userAgent(),
+    defaultHeaders: stringHeaders(config.headers),
+    platformSerialFor,
+    tlsAgent: () => (tlsAgent ??= new https.Agent({ keepAlive: true, secureContext: config.tls })),
+  };
 
-  /** The parts of an axios request common to both protocols: caller settings, hooks, headers. */
-  function baseRequest(verb: HttpVerb, url: URL, options: Options, headers: Record<string, string>): [AxiosRequestConfig, Pick<RequestMeta, 'transformResponse' | 'validateStatus'>] {
-    const own = options['headers'] as Options | undefined;
-    const request: AxiosRequestConfig = {
-      method: verb,
-      url: url.href,
-      headers: own ? { ...headers, ...stringHeaders(own) } : headers,
-    };
-    for (const key in options) {
-      if (AXIOS_OPTIONS.has(key)) (request as Options)[key] = options[key];
-    }
-    const hooks = {
-      transformResponse: asArray((request.transformResponse ?? configTransforms) as RequestMeta['transformResponse']),
-      validateStatus: request.validateStatus ?? configValidateStatus ?? undefined,
-    };
-    for (const key of CALLER_HOOKS) {
-      if (key in request) (request as Options)[key] = OWNED_DEFAULTS[key];
-    }
-    return [request, hooks];
-  }
-
-  function baseURLOf(template: string, options: Options): string {
-    return stringOption(options, 'baseURL') ?? stringOption(options, 'base_uri')
-      ?? (config.customBaseURL ? undefined : endpointBaseURI(template)) ?? config.baseURL;
-  }
-
-  async function dispatchV3(verb: HttpVerb, template: string, options: Options): Promise<AxiosResponse> {
-    const path = expandTemplate(template, options);
-    const url = resolveUrl(baseURLOf(template, options), path, buildQuery((options['query'] ?? options['params']) as Options | undefined));
-    // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
-    const multipart = (options['multipart'] as MultipartLike | undefined) ?? multipartOf(options['body']);
-    await multipart?.ready?.();
-    const contentLength = multipart?.getContentLength?.();
-    const [request, hooks] = baseRequest(verb, url, options, multipart
-      ? {
-        ...jsonHeaders,
-        'Content-Type': multipart.getContentType(),
-        ...(contentLength === undefined ? {} : { 'Content-Length': String(contentLength) }),
-        ...defaultHeaders,
-      }
-      : jsonHeaders);
-    const rule = responseRule(verb, path);
-    if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
-    const given = options['multipart'] !== undefined ? multipart!.getBody() : options['body'];
-    // A raw stream body is read here so that the signer signs (and axios sends) exactly those bytes.
-    const body = !multipart && isStreamBody(given) ? await readBody(given) : given;
-    if (body !== undefined) request.data = body;
-    const meta: RequestMeta = { template, rule, json: options['json'], multipartMeta: multipart?.getMeta(), ...hooks };
-    const sending = v3.request(withMeta(request, meta));
-    // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
-    return multipart && body instanceof Readable ? sending.finally(() => body.destroy()) : sending;
-  }
-
-  async function dispatchV2(verb: HttpVerb, template: string, options: Options): Promise<AxiosResponse> {
-    if (config.secret === undefined) {
-      throw new ConfigError('secret', `is not configured: ${template} is an APIv2 endpoint, signed with the 32-byte APIv2 secret`);
-    }
-    const xml = options['xml'] ?? {};
-    if (typeof xml !== 'object' || xml === null || Array.isArray(xml)) {
-      throw new RequestError('EREQUEST_OPTIONS', `${template}: the xml option must be an object of the fields to send`);
-    }
-    if (options['multipart'] !== undefined) {
-      throw new RequestError('EREQUEST_PROTOCOL',
-        `${template}: APIv2 multipart uploads (media + media_hash form fields) are not supported in this version`);
-    }
-    if (options['json'] !== undefined) {
-      throw new RequestError('EREQUEST_OPTIONS', `${template} is an APIv2 (XML) endpoint: give its fields as \`xml\``);
-    }
-    const facts = v2Facts(template);
-    const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
-    const query = (options['query'] ?? options['params']) as Options | undefined;
-    // The GET endpoints carry every field in the query, all of them signed: `query` and `xml` are one payload there.
-    const payload = facts.get ? { ...query, ...(xml as Options) } : (xml as Options);
-    const url = resolveUrl(baseURLOf(template, options), path, facts.get ? '' : buildQuery(query));
-    const [request, hooks] = baseRequest(facts.get ? 'get' : verb, url, options, { 'User-Agent': agent, ...defaultHeaders });
-    if (options['security'] ?? facts.certRequired) {
-      if (!config.tls) {
-        throw new ConfigError('merchant',
-          `is not configured: ${template} needs the merchant API certificate (mutual TLS); Builder.factory({ ..., merchant: { cert, key } })`);
-      }
-      tlsAgent ??= new https.Agent({ keepAlive: true, secureContext: config.tls });
-      request.httpsAgent = tlsAgent;
-    }
-    const meta: RequestMeta = {
-      template,
-      rule: 'signed',
-      v2: { xml: payload, nonceless: options['nonceless'] === true, get: facts.get, unsigned: facts.unsignedResponse },
-      ...hooks,
-    };
-    v2 ??= createV2Instance({ axios: defaults, mchid: config.merchant.mchid, secret: config.secret, userAgent: agent });
-    return v2.request(withMeta(request, meta));
-  }
+  const v3 = protocolInstance(defaults, config, hooks,
+    createV3Signer(config.credentials),
+    createV3Verifier({ keys: () => keys.current().byId, maxClockOffset: config.maxClockOffset }));
+  let v2: AxiosInstance | undefined;
+  const v2Instance = (secret: string): AxiosInstance => (v2 ??= protocolInstance(defaults, config, hooks,
+    createV2Signer({ mchid: config.credentials.mchid, secret }),
+    createV2Verifier({ secret })));
 
   return {
-    async dispatch(verb, template, rawOptions) {
-      const options = checkOptions(template, rawOptions);
-      return /^\/*v2\//.test(template) ? dispatchV2(verb, template, options) : dispatchV3(verb, template, options);
-    },
-    sensitive,
-    platformKeys: () => platformKeys,
-    setCerts(certs: CertsInput) {
-      platformKeys = PlatformKeys.load(certs, config.merchant.serial);
+    async dispatch(verb, template, rawOptions, route = template) {
+      let call: PreparedCall | undefined;
+      try {
+        const options = checkOptions(template, rawOptions);
+        if (/^\/*v2\//.test(template)) {
+          call = prepareV2(verb, template, options, context, route);
+          return finish(await v2Instance(config.secret!).request(call.request), call);
+        }
+        call = await prepareV3(verb, template, options, context, route);
+        return finish(await v3.request(call.request), call);
+      } catch (error) {
+        throw await errorAfterHooks(toSdkError(error), call?.exchange as Exchange | undefined, hooks);
+      } finally {
+        call?.release?.();
+      }
     },
   };
 }
 
+/**
+ * A protocol's axios instance: its signer as the request interceptor and its verifier as the response
+ * interceptor, with the caller's hooks on the outside of both (axios runs request interceptors last
+ * installed first, response interceptors in order).
+ */
+function protocolInstance(
+  defaults: CreateAxiosDefaults,
+  config: LoadedConfig,
+  hooks: HookLists,
+  sign: Parameters<AxiosInstance['interceptors']['request']['use']>[0],
+  verify: Parameters<AxiosInstance['interceptors']['response']['use']>[0],
+): AxiosInstance {
+  const instance = axios.create(defaults);
+  // Every request carries its complete headers; axios's per-method default headers would only be deep-copied each time.
+  instance.defaults.headers = {} as typeof instance.defaults.headers;
+  for (const key of UNUSED_DEFAULTS) {
+    if (config.axios[key] === undefined) Reflect.deleteProperty(instance.defaults, key);
+  }
+  installBeforeRequest(instance, hooks);
+  instance.interceptors.request.use(sign, undefined, { synchronous: true });
+  instance.interceptors.response.use(verify);
+  installAfterResponse(instance, hooks);
+  return instance;
+}
+
+/** The caller's `transformResponse`, applied to the verified data. */
+function finish(response: AxiosResponse, call: PreparedCall): AxiosResponse {
+  let data: unknown = response.data;
+  for (const transform of call.transformResponse) data = transform.call(response.config, data, response.headers as AxiosResponseHeaders, response.status);
+  response.data = data;
+  return response;
+}

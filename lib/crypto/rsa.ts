@@ -59,7 +59,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n[\s\S]*?-----END \1----
 const PEM_BEGIN = '-----BEGIN ';
 const FILE_PROTOCOL = 'file://';
 const OAEP = constants.RSA_PKCS1_OAEP_PADDING;
-const SIGNTEST_PREFIX = 'WECHATPAY/SIGNTEST/';
+/** Signatures the platform sends on purpose to check that answers are verified: never valid. */
+export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
 /** `06 09 2A 86 48 86 F7 0D 01 07 01`: the pkcs7-data OID, the content type of a PKCS#12 authSafe. */
 const PKCS7_DATA_OID = Buffer.from('06092a864886f70d010701', 'hex');
 
@@ -411,7 +412,7 @@ export const Rsa = {
   verify(message: string | Uint8Array, signature: string, publicKey: RsaKeyInput): boolean {
     const key = resolve(publicKey, 'public');
     const data = toBytes(message, 'Rsa.verify: the message');
-    if (typeof signature !== 'string' || signature.startsWith(SIGNTEST_PREFIX)) return false;
+    if (typeof signature !== 'string' || signature.startsWith(PROBE_SIGNATURE_PREFIX)) return false;
     const bytes = decodeBase64(signature);
     if (!bytes || bytes.length === 0) return false;
     return verify('sha256', data, key, bytes); // node:crypto answers false (never throws) for bad RSA signatures

@@ -2,7 +2,15 @@
  * Data: https://github.com/TheNorthMemory/wechatpay-openapi (docs/), commit 4d6325b09af308025ba7677ead284feeea2680ba,
  * licence MIT (c) James ZHANG (TheNorthMemory); fixed as listed in docs/api/fix-ups.md. */
 
-import type { DynamicSegment, EndpointVerbs, HeadersInit, MultipartLike, Operation, OperationCall, TypedOptions, TypedOptionsV2 } from '../types.js';
+import type {
+  DynamicSegment,
+  EndpointVerbs,
+  HeadersInit,
+  MultipartLike,
+  Operation,
+  TypedOptions,
+  TypedOptionsV2,
+} from '../core/endpoint-types.js';
 
 /** Options of `GET global/v3/customs/orders`. */
 export interface GlobalV3CustomsOrdersGetOptions extends TypedOptions {

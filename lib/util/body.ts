@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { headerOf, type HeaderBag } from './headers.js';
 
 /** The bytes of a body held in memory (a string as UTF-8, a Buffer, a typed array); undefined for anything else. */
 export function bytesOf(data: unknown): Buffer | undefined {
@@ -30,4 +31,20 @@ export async function readBody(data: unknown): Promise<Buffer> {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** A verified answer's body as data: JSON parsed, text as a string, anything else (files) as a Buffer; empty is undefined. */
+export function parseBody(raw: Buffer, headers: HeaderBag): unknown {
+  if (raw.length === 0) return undefined;
+  const type = (headerOf(headers, 'Content-Type') ?? '').toLowerCase();
+  const text = (): string => raw.toString('utf8');
+  if (type.includes('json') || (type === '' && /^\s*[{[]/.test(text()))) {
+    try {
+      return JSON.parse(text());
+    } catch {
+      return text();
+    }
+  }
+  if (type === '' || type.startsWith('text/') || type.includes('xml') || type.includes('csv')) return text();
+  return raw;
 }

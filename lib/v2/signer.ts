@@ -1,6 +1,10 @@
+import type { InternalAxiosRequestConfig } from 'axios';
 import { Hash, ALGO_HMAC_SHA256, ALGO_MD5, type SignType } from '../crypto/hash.js';
 import { RequestError } from '../errors.js';
+import { exchangeOf } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
+import { Transformer } from '../util/transformer.js';
+import { buildQuery } from '../util/query.js';
 
 export const ACCEPT_XML = 'text/xml, text/plain, application/x-gzip';
 export const CONTENT_TYPE_XML = 'text/xml; charset=utf-8';
@@ -42,4 +46,27 @@ export function signPayload(data: Readonly<Record<string, unknown>>, options: Si
   Reflect.deleteProperty(fields, 'sign');
   fields['sign'] = Hash.sign(type, fields, options.secret);
   return fields;
+}
+
+/**
+ * The APIv2 request interceptor: fills `nonce_str`, signs the fields and writes them as the XML body (or,
+ * for the GET endpoints, as the query string), and records what it signed for the send guard.
+ */
+export function createV2Signer(options: { mchid: string; secret: string }) {
+  return function signV2Request(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+    const exchange = exchangeOf(config);
+    if (exchange.protocol !== 'v2') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv2 request`);
+    const fields = signPayload(exchange.fields, { mchid: options.mchid, secret: options.secret, nonceless: exchange.nonceless });
+    if (exchange.inQuery) {
+      const url = new URL(config.url ?? '');
+      const query = buildQuery(fields);
+      url.search = url.search ? `${url.search}&${query}` : `?${query}`;
+      config.url = url.href;
+      config.data = undefined;
+    } else {
+      config.data = Transformer.toXml(fields);
+    }
+    exchange.signed = { method: (config.method ?? 'post').toUpperCase(), url: config.url ?? '', data: config.data, authorization: undefined };
+    return config;
+  };
 }

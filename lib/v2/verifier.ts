@@ -1,5 +1,9 @@
+import type { AxiosResponse } from 'axios';
 import { Hash, ALGO_HMAC_SHA256, ALGO_MD5 } from '../crypto/hash.js';
-import { ApiError, VerificationError, XmlError, type ExchangeFacts } from '../errors.js';
+import { ApiError, RequestError, VerificationError, XmlError, type ExchangeFacts } from '../errors.js';
+import { readBody } from '../util/body.js';
+import { exchangeFacts, exchangeOf } from '../util/exchange.js';
+import { headerOf, plainHeaders } from '../util/headers.js';
 import { Transformer, type XmlRecord } from '../util/transformer.js';
 
 export interface VerifyV2Options {
@@ -53,4 +57,37 @@ export function verifyV2Response(raw: Buffer, options: VerifyV2Options): XmlReco
     });
   }
   return result;
+}
+
+/**
+ * The APIv2 response interceptor: a 2xx XML answer is parsed and verified ({@link verifyV2Response}); a
+ * download's file (a bill) passes as it is; a non-2xx answer is an {@link ApiError} unless the caller's
+ * `validateStatus` accepts it.
+ */
+export function createV2Verifier(options: { secret: string }) {
+  return async function verifyV2Answer(response: AxiosResponse): Promise<AxiosResponse> {
+    const exchange = exchangeOf(response.config);
+    if (exchange.protocol !== 'v2') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv2 request`);
+    const raw = await readBody(response.data ?? '');
+    const ok = response.status >= 200 && response.status < 300;
+    if (!ok) {
+      if (!exchange.acceptStatus?.(response.status)) {
+        throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
+      }
+      response.data = raw.toString('utf8');
+      return response;
+    }
+    // Downloads (bills) and HTML pages answer without XML when they succeed; their failures are XML.
+    if (exchange.unsignedAnswer && !/^\s*<xml[\s>]/.test(raw.subarray(0, 64).toString('utf8'))) {
+      const type = (headerOf(response.headers, 'Content-Type') ?? '').toLowerCase();
+      response.data = /gzip|octet-stream/.test(type) ? raw : raw.toString('utf8');
+      return response;
+    }
+    response.data = verifyV2Response(raw, {
+      secret: options.secret,
+      unsigned: exchange.unsignedAnswer,
+      facts: { ...exchangeFacts(response), headers: plainHeaders(response.headers) },
+    });
+    return response;
+  };
 }

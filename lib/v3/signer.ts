@@ -2,9 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import type { InternalAxiosRequestConfig } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { RequestError } from '../errors.js';
+import { exchangeOf } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
-import { requestMeta } from '../core/request-meta.js';
-import { bytesOf } from '../util/body.js';
 
 export const ACCEPT = 'application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5';
 export const CONTENT_TYPE_JSON = 'application/json; charset=utf-8';
@@ -16,7 +15,7 @@ export interface MerchantCredentials {
   readonly privateKey: KeyObject;
 }
 
-/** The `Authorization` header of one APIv3 request (PROTOCOL.md section 4). */
+/** The `Authorization` header of one APIv3 request (docs/protocol.md, "APIv3 request signing"). */
 export function authorization(merchant: MerchantCredentials, method: string, target: string, body: string): string {
   const timestamp = Formatter.timestamp();
   const nonce = Formatter.nonce();
@@ -25,46 +24,19 @@ export function authorization(merchant: MerchantCredentials, method: string, tar
 }
 
 /**
- * The APIv3 request interceptor: serialises the body once, signs exactly those bytes (or a media
- * upload's meta JSON) with the request target exactly as sent, and sets the protocol headers.
+ * The APIv3 request interceptor: signs the method, the request target exactly as it will be sent and the
+ * body line prepared with the request, sets `Authorization`, and records what it signed for the send guard.
  */
-export function createSigner(merchant: MerchantCredentials, userAgent: string, serialFor?: (body: string) => string | undefined) {
-  return function sign(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-    const meta = requestMeta(config);
+export function createV3Signer(merchant: MerchantCredentials) {
+  return function signV3Request(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+    const exchange = exchangeOf(config);
+    if (exchange.protocol !== 'v3') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv3 request`);
     const method = (config.method ?? 'get').toUpperCase();
-    const url = new URL(config.url ?? '');
-
-    let data: string | Buffer | NodeJS.ReadableStream | undefined;
-    let signedBody: string;
-    if (meta.json !== undefined) {
-      data = JSON.stringify(meta.json);
-      signedBody = data;
-    } else if (meta.multipartMeta !== undefined) {
-      data = config.data as NodeJS.ReadableStream | Buffer;
-      signedBody = meta.multipartMeta;
-    } else if (config.data === undefined || config.data === null || config.data === '') {
-      data = undefined;
-      signedBody = '';
-    } else {
-      const bytes = bytesOf(config.data);
-      if (!bytes) {
-        throw new RequestError('EREQUEST_OPTIONS', 'A raw body must be a string, Buffer or Uint8Array once it reaches the signer (the client reads streams first)', { method, url: url.href });
-      }
-      data = bytes;
-      signedBody = bytes.toString('utf8');
-    }
-    if (method === 'GET' && signedBody !== '' && meta.multipartMeta === undefined) {
-      throw new RequestError('EREQUEST_OPTIONS', 'A GET request cannot carry a body', { method, url: url.href });
-    }
-
-    config.data = data;
-    const headers = config.headers;
-    headers.set('Accept', ACCEPT, false);
-    if (meta.multipartMeta === undefined) headers.set('Content-Type', CONTENT_TYPE_JSON, false);
-    headers.set('User-Agent', userAgent, false);
-    const platformSerial = serialFor?.(signedBody);
-    if (platformSerial) headers.set('Wechatpay-Serial', platformSerial, false);
-    headers.set('Authorization', authorization(merchant, method, `${url.pathname}${url.search}`, signedBody), true);
+    const url = config.url ?? '';
+    const target = new URL(url);
+    const value = authorization(merchant, method, `${target.pathname}${target.search}`, exchange.signedBody);
+    config.headers.set('Authorization', value, true);
+    exchange.signed = { method, url, data: config.data, authorization: value };
     return config;
   };
 }

@@ -1,7 +1,10 @@
 import { createHash, type KeyObject } from 'node:crypto';
+import type { AxiosResponse } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { Hash } from '../crypto/hash.js';
-import { VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
+import { ApiError, RequestError, VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
+import { bytesOf, parseBody, readBody } from '../util/body.js';
+import { exchangeFacts, exchangeOf } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
 import { headerOf, plainHeaders, type HeaderBag } from '../util/headers.js';
 
@@ -12,13 +15,14 @@ export const WECHATPAY_SERIAL = 'Wechatpay-Serial';
 export const WECHATPAY_SIGNATURE = 'Wechatpay-Signature';
 export const WECHATPAY_STATEMENT_SHA1 = 'Wechatpay-Statement-Sha1';
 /** Signatures the platform sends on purpose to check that responses are verified. */
-export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
+export { PROBE_SIGNATURE_PREFIX } from '../crypto/rsa.js';
+import { PROBE_SIGNATURE_PREFIX } from '../crypto/rsa.js';
 /** The largest accepted difference between the platform's timestamp and this machine's clock. */
 export const MAX_CLOCK_OFFSET = 300;
 const LINE_FEED = Buffer.from('\n');
 
 /** Platform certificate serials and public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
-export type PlatformKeys = ReadonlyMap<string, KeyObject>;
+export type VerificationKeys = ReadonlyMap<string, KeyObject>;
 
 export interface SignedMessage {
   /** The headers as received: AxiosHeaders, node's IncomingHttpHeaders or any casing. */
@@ -30,7 +34,7 @@ export interface SignedMessage {
 }
 
 export interface VerifyOptions {
-  keys: PlatformKeys;
+  keys: VerificationKeys;
   maxClockOffset?: number;
   /** Overseas statements: the signed body is `{"sha1":"<Wechatpay-Statement-Sha1>"}` (checked against the body). */
   statement?: boolean;
@@ -100,4 +104,38 @@ function statementBody(message: SignedMessage, fail: (code: VerificationErrorCod
     throw fail('EV3_RES_STATEMENT_SHA1', `The statement's body does not hash to its ${WECHATPAY_STATEMENT_SHA1} header`);
   }
   return Buffer.from(JSON.stringify({ sha1: claimed }));
+}
+
+/** What the APIv3 response interceptor verifies with. */
+export interface V3VerifierSettings {
+  /** The platform keys trusted right now (they may be replaced between calls). */
+  keys: () => VerificationKeys;
+  maxClockOffset: number;
+}
+
+/**
+ * The APIv3 response interceptor: a 2xx answer is verified by the rule of the endpoint called (signed,
+ * an unsigned download, or a statement) and its body parsed; a non-2xx answer is an {@link ApiError},
+ * unless the caller's `validateStatus` accepts it.
+ */
+export function createV3Verifier(settings: V3VerifierSettings) {
+  return async function verifyV3Answer(response: AxiosResponse): Promise<AxiosResponse> {
+    const exchange = exchangeOf(response.config);
+    if (exchange.protocol !== 'v3') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv3 request`);
+    const ok = response.status >= 200 && response.status < 300;
+    if (ok && exchange.rule === 'unsigned-download') return response;
+
+    const raw = bytesOf(response.data) ?? await readBody(response.data ?? '');
+    if (ok) {
+      verifySigned({ headers: response.headers, raw, facts: () => exchangeFacts(response) }, {
+        keys: settings.keys(),
+        maxClockOffset: settings.maxClockOffset,
+        statement: exchange.rule === 'statement',
+      });
+    } else if (!exchange.acceptStatus?.(response.status)) {
+      throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
+    }
+    response.data = parseBody(raw, response.headers);
+    return response;
+  };
 }

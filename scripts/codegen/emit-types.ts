@@ -314,12 +314,13 @@ export class TypeEmitter {
       paths.push(`  ${propertyKey(node.key)}: ${this.refType(node, [])};\n`);
     }
     const tree = top.map((node) => `  readonly ${propertyKey(node.segment)}: ${this.refType(node, [])};\n`).join('');
-    const imports =
-      "import type { DynamicSegment, EndpointVerbs, HeadersInit, MultipartLike, Operation, OperationCall, TypedOptions, TypedOptionsV2 } from '../types.js';\n";
-    const endpoints = `${header}${imports}\n${this.out.join('\n')}`;
+    const body = this.out.join('\n');
+    const baseTypes = ['DynamicSegment', 'EndpointVerbs', 'HeadersInit', 'MultipartLike', 'Operation', 'OperationCall', 'TypedOptions', 'TypedOptionsV2']
+      .filter((name) => new RegExp(`\\b${name}\\b`).test(body));
+    const endpoints = `${header}${importLines(baseTypes, '../core/endpoint-types.js')}\n${body}`;
     const index =
-      `${header}import type { ${[...new Set(top.map((n) => this.nameOf(n)).concat(this.collectPathTypes()))].sort().join(', ')} } from './endpoints.js';\n` +
-      "import type { DynamicSegment } from '../types.js';\n\n" +
+      `${header}${importLines([...new Set(top.map((n) => this.nameOf(n)).concat(this.collectPathTypes()))].sort(), './endpoints.js')}` +
+      `${importLines(['DynamicSegment'], '../core/endpoint-types.js')}\n` +
       '/** Every endpoint template and every prefix of one (`{var}` form) -> its chain node. */\n' +
       `export interface Paths {\n${paths.join('')}}\n\n` +
       '/** The root of the property chain (`client.v3...`, `client.v2...`, `client.hk...`, `client.global...`). */\n' +
@@ -338,4 +339,10 @@ export class TypeEmitter {
     }
     return [...names];
   }
+}
+
+/** A type-only import, one name per line when it would not fit on one. */
+function importLines(names: readonly string[], from: string): string {
+  const one = `import type { ${names.join(', ')} } from '${from}';\n`;
+  return one.length <= 120 ? one : `import type {\n${names.map((name) => `  ${name},\n`).join('')}} from '${from}';\n`;
 }

@@ -1,5 +1,6 @@
 import { TemplateError } from '../../lib/errors.js';
-import { buildQuery, encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../../lib/core/uri.js';
+import { buildQuery } from '../../lib/util/query.js';
+import { encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../../lib/core/uri.js';
 
 describe('normalizeProperty (PROTOCOL.md section 1)', () => {
   it.each([

@@ -7,3 +7,13 @@ export function thrown(run: () => unknown): Error {
   }
   throw new Error('expected an error, none was thrown');
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejected(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection, the promise resolved');
+}

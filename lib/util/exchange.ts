@@ -1,0 +1,104 @@
+import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { RequestError, WechatpayError, type ExchangeFacts } from '../errors.js';
+import { headerOf } from './headers.js';
+
+/**
+ * One call as it travels through axios. `core/prepare.ts` makes it; the protocol's request interceptor
+ * (`v3/signer.ts`, `v2/signer.ts`) signs by it and records what it signed; the send guard
+ * (`core/send.ts`) compares the request about to leave with that record; the response interceptor
+ * (`v3/verifier.ts`, `v2/verifier.ts`) verifies by it.
+ */
+export type Exchange = V3Exchange | V2Exchange;
+
+/** How the answer to an APIv3 request is verified: signed (the rule), or one of the documented exceptions. */
+export type ResponseRule = 'signed' | 'unsigned-download' | 'statement';
+
+interface ExchangeBase {
+  /** The URI template the call was made with (for messages). */
+  readonly template: string;
+  /** The template as the API description names it: values written into the chain are `{variables}` again. */
+  readonly route: string;
+  /** The caller's status check: a non-2xx status it accepts resolves (unverified, as the platform signs only 2xx). */
+  readonly acceptStatus: ((status: number) => boolean) | undefined;
+  /** Set by the signer: exactly what it signed, for the send guard. */
+  signed?: SignedRequest;
+}
+
+export interface V3Exchange extends ExchangeBase {
+  readonly protocol: 'v3';
+  /** The body line of the signing string: the JSON text, the raw body's text, an upload's meta JSON, or `''`. */
+  readonly signedBody: string;
+  readonly rule: ResponseRule;
+}
+
+export interface V2Exchange extends ExchangeBase {
+  readonly protocol: 'v2';
+  /** The fields to sign and send (`nonce_str` and `sign` are added by the signer). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly nonceless: boolean;
+  /** The endpoint takes its fields as a signed query string (a GET). */
+  readonly inQuery: boolean;
+  /** The endpoint answers without a `sign` (from the API description). */
+  readonly unsignedAnswer: boolean;
+}
+
+/** What a signer signed: the request may leave only if it still is exactly this. */
+export interface SignedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** The body object handed to the adapter (compared by identity: the same string, Buffer or stream). */
+  readonly data: unknown;
+  /** The `Authorization` header (APIv3); APIv2 sends none. */
+  readonly authorization: string | undefined;
+}
+
+/** A class instance, not a plain object: axios deep-copies the plain objects of a config on every request. */
+class Carried {
+  constructor(readonly exchange: Exchange) {}
+}
+
+const KEY = 'wechatpayExchange';
+
+export function attachExchange<T extends AxiosRequestConfig>(config: T, exchange: Exchange): T {
+  return Object.assign(config, { [KEY]: new Carried(exchange) });
+}
+
+/** The call's exchange; its absence means the request was not built by a client of this SDK, and is never sent. */
+export function exchangeOf(config: AxiosRequestConfig): Exchange {
+  const carried = (config as Record<string, unknown>)[KEY];
+  if (!(carried instanceof Carried)) {
+    throw new RequestError('EREQUEST_OPTIONS', 'This request was not built by a wechatpay-chain client and will not be sent');
+  }
+  return carried.exchange;
+}
+
+/** What an error says about an exchange: method, URL, status, the platform's request id. */
+export function exchangeFacts(response: AxiosResponse): ExchangeFacts {
+  return {
+    method: response.config.method?.toUpperCase(),
+    url: response.config.url,
+    status: response.status,
+    requestId: headerOf(response.headers, 'Request-ID'),
+  };
+}
+
+/**
+ * Errors leaving the client are the SDK's own; a transport failure keeps only its code and message
+ * (an AxiosError carries the request config, agents included, which may hold key material).
+ */
+export function toSdkError(error: unknown): WechatpayError {
+  if (error instanceof WechatpayError) return error;
+  // The SDK's own error raised while sending (a media body that no longer matches its signed meta).
+  if (axios.isAxiosError(error) && error.cause instanceof WechatpayError) return error.cause;
+  if (axios.isAxiosError(error)) {
+    const method = error.config?.method?.toUpperCase();
+    const url = error.config?.url;
+    const cause = Object.assign(new Error(error.message), { code: error.code });
+    return new RequestError('EREQUEST_TRANSPORT', `${method} ${url} failed: ${error.code ?? 'ERROR'} ${error.message}`,
+      { method, url }, { cause });
+  }
+  if (error instanceof Error) {
+    return new RequestError('EREQUEST_TRANSPORT', error.message, {}, { cause: Object.assign(new Error(error.message), { name: error.name }) });
+  }
+  return new RequestError('EREQUEST_TRANSPORT', String(error));
+}
