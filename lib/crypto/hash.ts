@@ -16,8 +16,8 @@ export type SignType = typeof ALGO_MD5 | typeof ALGO_HMAC_SHA256;
  * Every digest is hex; {@link Hash.sign} upper-cases it as the platform expects.
  */
 export const Hash = {
-  ALGO_MD5,
-  ALGO_HMAC_SHA256,
+  ALGO_MD5: ALGO_MD5 as typeof ALGO_MD5,
+  ALGO_HMAC_SHA256: ALGO_HMAC_SHA256 as typeof ALGO_HMAC_SHA256,
 
   /**
    * Lower-case hex MD5 of `thing`, or of `thing + "&key=" + key` when a key is given

@@ -2,19 +2,11 @@
  * The chain tree: every endpoint template and every prefix of one, with the property names that reach
  * each segment under the runtime's normalisation rules (wechatpay-php's, see PROTOCOL.md section 1).
  */
+import { normalizeProperty } from '../../lib/core/uri.js';
 import type { Endpoint } from './model.js';
 
-/**
- * Runtime property normalisation (lib/uri.ts, in the same order): a property holding `/`, `{` or `}` is
- * taken verbatim; else a leading capital is lowered, other capitals `X` become `-x`, then `_x_` / `$x$`
- * become `{x}`.
- */
-export function normaliseProperty(property: string): string {
-  if (/[/{}]/.test(property)) return property;
-  const dashed = property.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const variable = /^_(.+)_$/.exec(dashed) ?? /^\$(.+)\$$/.exec(dashed);
-  return variable ? `{${variable[1]}}` : dashed;
-}
+/** The runtime's own property normalisation: the generator and the chain cannot disagree. */
+export { normalizeProperty };
 
 /**
  * The property a literal segment is written as: camelCase (`product-coupons` -> `productCoupons`), else
@@ -23,8 +15,8 @@ export function normaliseProperty(property: string): string {
  */
 export function propertyOf(segment: string): string | undefined {
   const camel = segment.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  if (normaliseProperty(camel) === segment) return camel;
-  if (normaliseProperty(segment) === segment) return segment;
+  if (normalizeProperty(camel) === segment) return camel;
+  if (normalizeProperty(segment) === segment) return segment;
   return undefined;
 }
 

@@ -3,17 +3,13 @@ import { inspect } from 'node:util';
 import { CryptoError } from '../../lib/errors.js';
 import { AesGcm } from '../../lib/crypto/aes-gcm.js';
 import { AesEcb } from '../../lib/crypto/aes-ecb.js';
-import { thrown } from '../support/thrown.js';
+import { expectThrown, thrown } from '../support/thrown.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 const IV = '0123456789ab';
 
 function expectCryptoError(run: () => unknown, code: CryptoError['code'], text?: RegExp): CryptoError {
-  const error = thrown(run);
-  expect(error).toBeInstanceOf(CryptoError);
-  expect((error as CryptoError).code).toBe(code);
-  if (text) expect(error.message).toMatch(text);
-  return error as CryptoError;
+  return expectThrown(run, CryptoError, code, text);
 }
 
 /** Flips one bit of byte `index` (negative: from the end) of base64 `text`. */

@@ -2,6 +2,7 @@ import crypto, { createHash, createHmac } from 'node:crypto';
 
 import { ALGO_HMAC_SHA256, ALGO_MD5, Hash } from '../../lib/crypto/hash.js';
 import { CryptoError } from '../../lib/errors.js';
+import { expectThrown } from '../support/thrown.js';
 
 // PROTOCOL.md section 11: the platform's own example.
 const SECRET = '192006250b4c09247ec02edce69f6a2d';
@@ -16,23 +17,16 @@ const MD5_SIGN = '9A0A8659F005D6984697E2CA0A9CF3B7';
 const HMAC_SHA256_SIGN = '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6';
 
 function expectCryptoError(action: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    action();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(CryptoError);
-  expect((thrown as CryptoError).code).toBe('ECRYPTO_ARGUMENT');
-  expect((thrown as CryptoError).message).toMatch(message);
+  expectThrown(action, CryptoError, 'ECRYPTO_ARGUMENT', message);
 }
 
 describe('Hash constants', () => {
-  it('name the sign types as wechatpay-php does', () => {
-    expect(ALGO_MD5).toBe('MD5');
-    expect(ALGO_HMAC_SHA256).toBe('HMAC-SHA256');
-    expect(Hash.ALGO_MD5).toBe(ALGO_MD5);
-    expect(Hash.ALGO_HMAC_SHA256).toBe(ALGO_HMAC_SHA256);
+  it('are the sign_type values the platform reads, each selecting its algorithm in Hash.sign', () => {
+    // The platform's own example: MD5 and HMAC-SHA256 signs of the same fields, selected by these names.
+    expect(Hash.sign(ALGO_MD5, FIELDS, SECRET)).toBe(MD5_SIGN);
+    expect(Hash.sign(ALGO_HMAC_SHA256, FIELDS, SECRET)).toBe(HMAC_SHA256_SIGN);
+    expect(Hash.sign(Hash.ALGO_MD5, FIELDS, SECRET)).toBe(MD5_SIGN);
+    expect(Hash.sign(Hash.ALGO_HMAC_SHA256, FIELDS, SECRET)).toBe(HMAC_SHA256_SIGN);
   });
 });
 

@@ -13,7 +13,7 @@ import forge from 'node-forge';
 import { CryptoError, KeyError } from '../../lib/errors.js';
 import { Rsa, type RsaKeyInput, isPkcs12 } from '../../lib/crypto/rsa.js';
 import { type KeyFixture, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
-import { thrown } from '../support/thrown.js';
+import { expectThrown, thrown } from '../support/thrown.js';
 
 const MESSAGE = 'POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{"amount":{"total":1}}\n';
 
@@ -28,19 +28,11 @@ function der(key: KeyObject): string {
 }
 
 function expectKeyError(run: () => unknown, kind: string | RegExp): KeyError {
-  const error = thrown(run);
-  expect(error).toBeInstanceOf(KeyError);
-  expect((error as KeyError).code).toBe('EKEY');
-  expect(error.message).toMatch(typeof kind === 'string' ? new RegExp(kind.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : kind);
-  return error as KeyError;
+  return expectThrown(run, KeyError, 'EKEY', kind);
 }
 
 function expectCryptoError(run: () => unknown, code: CryptoError['code'], text?: RegExp): CryptoError {
-  const error = thrown(run);
-  expect(error).toBeInstanceOf(CryptoError);
-  expect((error as CryptoError).code).toBe(code);
-  if (text) expect(error.message).toMatch(text);
-  return error as CryptoError;
+  return expectThrown(run, CryptoError, code, text);
 }
 
 /** Every private-key form of PROTOCOL.md section 6, each a function so that files are written lazily. */

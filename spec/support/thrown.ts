@@ -17,3 +17,19 @@ export async function rejected(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a rejection, the promise resolved');
 }
+
+/** The error `run` throws, checked to be an instance of `type` with `code` (and a message matching `text`). */
+export function expectThrown<E extends Error & { code: string }>(
+  run: () => unknown,
+  type: abstract new (...args: never[]) => E,
+  code: E['code'],
+  text?: RegExp | string,
+): E {
+  const error = thrown(run);
+  expect(error).toBeInstanceOf(type);
+  expect((error as E).code).toBe(code);
+  if (text !== undefined) {
+    expect(error.message).toMatch(typeof text === 'string' ? new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : text);
+  }
+  return error as E;
+}

@@ -7,7 +7,7 @@ import { Rsa } from '../../lib/crypto/rsa.js';
 import { PemUtil } from '../../lib/util/pem.js';
 import { createCertificate, createPkcs12 } from '../../lib/sandbox/self-signed.js';
 import { fixtureDir, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
-import { thrown } from '../support/thrown.js';
+import { expectThrown, thrown } from '../support/thrown.js';
 
 const merchant = keyFixture('merchant');
 const platform = keyFixture('platform');
@@ -19,11 +19,7 @@ function der(key: { export(options: { type: 'pkcs8' | 'spki'; format: 'der' }): 
 }
 
 function expectKeyError(run: () => unknown, text: RegExp): KeyError {
-  const error = thrown(run);
-  expect(error).toBeInstanceOf(KeyError);
-  expect((error as KeyError).code).toBe('EKEY');
-  expect(error.message).toMatch(text);
-  return error as KeyError;
+  return expectThrown(run, KeyError, 'EKEY', text);
 }
 
 function certificateWithSerial(serial: string): string {

@@ -2,22 +2,10 @@ import { XMLParser } from 'fast-xml-parser';
 
 import { XmlError, type XmlErrorCode } from '../../lib/errors.js';
 import { Transformer } from '../../lib/util/transformer.js';
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
-}
+import { expectThrown } from '../support/thrown.js';
 
 function expectXmlError(action: () => unknown, code: XmlErrorCode, message?: RegExp): XmlError {
-  const error = thrownBy(action);
-  expect(error).toBeInstanceOf(XmlError);
-  expect((error as XmlError).code).toBe(code);
-  if (message) expect((error as XmlError).message).toMatch(message);
-  return error as XmlError;
+  return expectThrown(action, XmlError, code, message);
 }
 
 /** A deterministic PRNG, so that a failing round trip can be replayed. */

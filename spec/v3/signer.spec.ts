@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import { Builder } from '../../lib/core/builder.js';
-import { RequestError, TemplateError } from '../../lib/errors.js';
 import { ACCEPT } from '../../lib/v3/signer.js';
 import { MCHID, MERCHANT_SERIAL, parseAuthorization, Platform } from '../support/platform.js';
 
@@ -132,76 +131,5 @@ describe('the Authorization header (PROTOCOL.md section 4)', () => {
     const perRequest = await client.v3.a.get({ adapter });
     expect(perRequest.data).toEqual({ via: 'adapter' });
     expect(seen).toHaveLength(2);
-  });
-});
-
-describe('what is refused before any I/O', () => {
-  async function refused(call: () => Promise<unknown>, match: object) {
-    const before = platform.requests.length;
-    await expect(call()).rejects.toMatchObject(match);
-    expect(platform.requests.length).toBe(before);
-  }
-
-  it('a missing path variable', async () => {
-    await refused(() => client.v3.pay.transactions.id._transaction_id_.get({ query: { mchid: MCHID } }),
-      { code: 'EURI_VARIABLE_MISSING', constructor: TemplateError });
-  });
-
-  it('an unknown option (a misspelt variable)', async () => {
-    await refused(() => client.v3.pay.transactions.id._transaction_id_.get({ transactionid: '1' }),
-      { code: 'EREQUEST_OPTIONS', constructor: RequestError });
-  });
-
-  it('an APIv2 template without the APIv2 secret: never sent unsigned', async () => {
-    await refused(() => client.v2.pay.micropay.post({ xml: { appid: 'wx' } }), { code: 'ECONFIG', field: 'secret' });
-    await refused(() => client.chain('v2/pay/micropay').post({ xml: {} }), { code: 'ECONFIG', field: 'secret' });
-  });
-
-  it('a body on GET, two bodies at once, options that are not an object', async () => {
-    await refused(() => client.v3.a.get({ json: { a: 1 } }), { code: 'EREQUEST_OPTIONS' });
-    await refused(() => client.v3.a.post({ json: {}, body: '{}' }), { code: 'EREQUEST_OPTIONS' });
-    await refused(() => client.v3.a.post('json'), { code: 'EREQUEST_OPTIONS' });
-  });
-
-  it('values that would change the route are encoded, never followed', async () => {
-    for (const id of ['../../v3/refund/domestic/refunds', 'a?x=1', 'a#b', 'a%2Fb']) {
-      const request = await sent(() => client.v3.pay.transactions.id._transaction_id_.get({ transaction_id: id }));
-      expect(request.target.startsWith('/v3/pay/transactions/id/')).toBe(true);
-      expect(request.target.slice('/v3/pay/transactions/id/'.length)).not.toMatch(/[/?#]/);
-    }
-    await refused(() => client.v3.pay.transactions.id._transaction_id_.get({ transaction_id: '..' }), { code: 'EURI_INVALID' });
-  });
-});
-
-describe('transport', () => {
-  it('reuses one keep-alive connection across requests', async () => {
-    await client.v3.a.get();
-    const sockets: string[] = [];
-    const server = platform.server!;
-    const onConnection = (socket: import('node:net').Socket) => sockets.push(`${socket.remotePort}`);
-    server.on('connection', onConnection);
-    await client.v3.a.get();
-    await client.v3.a.get();
-    await client.v3.a.get();
-    server.off('connection', onConnection);
-    expect(sockets.length).toBeLessThanOrEqual(1);
-  });
-
-  it('honours a per-request timeout with a typed transport error', async () => {
-    platform.respond = () => new Promise((resolve) => setTimeout(() => resolve({ body: '{}' }), 500));
-    await expect(client.v3.a.get({ timeout: 50 })).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT', constructor: RequestError });
-  });
-
-  it('honours a config-level timeout and other axios settings', async () => {
-    platform.respond = () => new Promise((resolve) => setTimeout(() => resolve({ body: '{}' }), 500));
-    const quick = Builder.factory(platform.config({ timeout: 50 })) as AnyClient;
-    await expect(quick.v3.a.get()).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT' });
-    platform.respond = () => ({ body: JSON.stringify({ big: 'x'.repeat(1000) }) });
-    await expect(client.v3.a.get({ maxContentLength: 100 })).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT' });
-  });
-
-  it('reports a refused connection as a transport error', async () => {
-    const closed = Builder.factory(platform.config({ baseURL: 'http://127.0.0.1:9/' })) as AnyClient;
-    await expect(closed.v3.a.get()).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT', method: 'GET', url: 'http://127.0.0.1:9/v3/a' });
   });
 });
