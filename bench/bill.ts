@@ -11,7 +11,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -25,6 +25,8 @@ import { Platform } from '../spec/support/platform.js';
 
 const isServer = process.argv[2] === '--server';
 const rows = Number((isServer ? process.argv[3] : process.argv[2]) ?? 3_000_000);
+/** The child writes the bill into the parent's temporary folder, which the parent removes however the run ends. */
+const workDir = isServer ? process.argv[4]! : '';
 const MB = 1024 * 1024;
 
 interface BillFile {
@@ -34,11 +36,9 @@ interface BillFile {
   plainSize: number;
 }
 
-/** The gzip bill, made once: CSV generated lazily, SHA1 over the CSV, gzip to disk. */
-async function billFile(count: number): Promise<BillFile> {
-  const path = join(tmpdir(), `wechatpay-chain-bench-bill-${count}.csv.gz`);
-  const facts = `${path}.json`;
-  if (existsSync(path) && existsSync(facts)) return JSON.parse(readFileSync(facts, 'utf8')) as BillFile;
+/** The gzip bill: CSV generated lazily, SHA1 over the CSV, gzip to disk in `dir`. */
+async function billFile(count: number, dir: string): Promise<BillFile> {
+  const path = join(dir, `bill-${count}.csv.gz`);
   const started = performance.now();
   const hash = createHash('sha1');
   let plainSize = 0;
@@ -52,14 +52,13 @@ async function billFile(count: number): Promise<BillFile> {
   await pipeline(tradeBill(count), tap, createGzip(), createWriteStream(`${path}.tmp`));
   renameSync(`${path}.tmp`, path);
   const file: BillFile = { path, sha1: hash.digest('hex'), gzipSize: statSync(path).size, plainSize };
-  writeFileSync(facts, JSON.stringify(file));
   process.stderr.write(`generated ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return file;
 }
 
-/** The child: generate (or reuse) the bill, serve it, tell the parent where. */
+/** The child: generate the bill, serve it, tell the parent where. */
 async function serve(): Promise<void> {
-  const file = await billFile(rows);
+  const file = await billFile(rows, workDir);
   const server = new BillServer(createPublicKey(process.env['MERCHANT_PUBLIC_KEY']!));
   const middle = Math.floor(file.gzipSize / 2);
   server.files.set('good', { body: () => createReadStream(file.path), length: file.gzipSize, headers: { 'Content-Type': 'application/x-gzip' } });
@@ -83,7 +82,11 @@ async function serve(): Promise<void> {
 
 async function main(): Promise<void> {
   const platform = new Platform();
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--server', String(rows)], {
+  const work = mkdtempSync(join(tmpdir(), 'wechatpay-chain-bench-bill-'));
+  const cleanUp = (): void => rmSync(work, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--server', String(rows), work], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, MERCHANT_PUBLIC_KEY: platform.merchant.publicPem },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -93,7 +96,8 @@ async function main(): Promise<void> {
     child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
   });
   const client = Builder.factory(platform.config({ baseURL }));
-  const out = mkdtempSync(join(tmpdir(), 'wechatpay-chain-bench-out-'));
+  const out = join(work, 'out');
+  mkdirSync(out);
   const answer = (token: string, sha1 = file.sha1): BillAnswer => ({
     hash_type: 'SHA1',
     hash_value: sha1,
@@ -145,8 +149,10 @@ async function main(): Promise<void> {
   await run('corrupted gzip byte', 'corrupt');
   console.log(`\nprocess maxRSS (whole run, incl. startup and RSA keys): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 
-  rmSync(out, { recursive: true, force: true });
   child.disconnect();
+  await new Promise((resolve) => child.once('exit', resolve));
+  cleanUp();
+  console.log(`removed ${work}`);
 }
 
 if (isServer) {

@@ -124,6 +124,8 @@ export type VerificationErrorCode =
   | 'EV3_RES_HEADER_SIGNATURE_DIGEST'
   | 'EV3_RES_STATEMENT_SHA1'
   | 'EV3_NOTIFY_RESOURCE'
+  /** A notification given as a parsed object (or anything but its raw bytes): a wiring mistake, not an attack. */
+  | 'EV3_NOTIFY_RAW_BODY'
   | 'EV2_RES_XML'
   | 'EV2_RES_CODE'
   | 'EV2_RES_SIGN';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import type { HttpVerb } from '../types.js';
 import { dynamicSegment } from './routes.js';
-import { encodeSegment, normalizeProperty } from './uri.js';
+import { encodeSegment, normalizeProperty, requestedTemplate } from './uri.js';
 
 /**
  * Sends one request: what every verb of every node ends in. `route` is the template as the API description
@@ -136,7 +136,7 @@ function stringMember(state: NodeState, property: string): unknown {
     case 'toJSON':
     case 'toString':
     case 'valueOf':
-      return () => state.template;
+      return () => requestedTemplate(state.template);
     case 'inspect':
       return () => nodeLabel(state);
     default:
@@ -147,7 +147,7 @@ function stringMember(state: NodeState, property: string): unknown {
 function symbolMember(state: NodeState, property: symbol): unknown {
   switch (property) {
     case Symbol.toPrimitive:
-      return () => state.template;
+      return () => requestedTemplate(state.template);
     case Symbol.toStringTag:
       return 'WechatpayChain';
     case inspect.custom:
@@ -158,5 +158,5 @@ function symbolMember(state: NodeState, property: symbol): unknown {
 }
 
 function nodeLabel(state: NodeState): string {
-  return `[WechatpayChain ${state.template}]`;
+  return `[WechatpayChain ${requestedTemplate(state.template)}]`;
 }

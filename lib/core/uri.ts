@@ -8,6 +8,11 @@ const OPERATORS = '+#./;?&';
 /** Operators whose variables may be absent (RFC 6570 omits them); every other variable is required. */
 const OPTIONAL_OPERATORS = '?&';
 
+/** A template as it will be requested: a trailing `{empty}` (the documented trailing-slash idiom) is the slash itself. */
+export function requestedTemplate(template: string): string {
+  return template.replace(EMPTY_LAST_SEGMENT, '/');
+}
+
 /**
  * A property name of the chain as a path segment (PROTOCOL.md section 1): a leading capital is
  * lower-cased, every other capital `X` becomes `-x`, and `_name_` / `$name$` become `{name}`.

@@ -82,8 +82,11 @@ export function describeLabel(label: string): string {
     : 'a PEM block of an unknown type';
 }
 
-/** The bytes of a plain path or a `file://` URL; `failure` gets the error code, never the path. @internal */
-export function readFileInput(pathOrUrl: string, failure: (code: string) => never): Buffer {
+/**
+ * The bytes of a plain path or a `file://` URL; `failure` gets the error code and the path tried (a path is
+ * not a secret, and naming it is what makes a wrong one quick to fix). @internal
+ */
+export function readFileInput(pathOrUrl: string, failure: (code: string, path: string) => never): Buffer {
   let code = 'unknown error';
   for (const path of filePaths(pathOrUrl)) {
     try {
@@ -92,7 +95,7 @@ export function readFileInput(pathOrUrl: string, failure: (code: string) => neve
       code = (error as NodeJS.ErrnoException).code ?? code;
     }
   }
-  return failure(code);
+  return failure(code, filePaths(pathOrUrl)[0]!);
 }
 
 /** Where a path or `file://` URL may point: the URL decoded (`%20`, non-ASCII), else as written. */
@@ -258,7 +261,7 @@ function fromBytes(bytes: Uint8Array, passphrase: string | undefined, type: KeyT
 
 function fromString(text: string, passphrase: string | undefined, type: KeyType): KeyObject {
   if (text.startsWith(FILE_PROTOCOL)) {
-    const bytes = readFileInput(text, (code) => fail(type, `a file:// path that cannot be read (${code})`));
+    const bytes = readFileInput(text, (code, path) => fail(type, `a file:// path that cannot be read: ${path} (${code})`));
     return fromBytes(bytes, passphrase, type, 'a file:// path to a file');
   }
   if (text.includes(PEM_BEGIN)) return fromPem(text, passphrase, type);

@@ -152,7 +152,7 @@ function rawBody(request: NotificationRequest): Buffer {
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const kind = body === undefined || body === null ? String(body) : typeof body === 'object' ? 'an already-parsed object' : typeof body;
-  throw new VerificationError('EV3_NOTIFY_RESOURCE',
+  throw new VerificationError('EV3_NOTIFY_RAW_BODY',
     `A notification must be verified over its raw body (a string or Buffer), got ${kind}: a parsed and re-serialised ` +
     'object no longer has the signed bytes (key order, spacing and escapes change). Keep the raw body: ' +
     'express.raw({ type: "application/json" }), Koa ctx.request.rawBody, Fastify addContentTypeParser(..., { parseAs: "buffer" }), ' +

@@ -57,8 +57,8 @@ export const PemUtil = {
   /** An X.509 certificate from a file path, a `file://` URL or PEM text (DER files too). */
   loadCertificate(thing: string | Uint8Array): X509Certificate {
     if (typeof thing === 'string' && !thing.includes(PEM_BEGIN)) {
-      const bytes = readFileInput(thing, (code) => {
-        throw new KeyError(`Cannot load a certificate from a file path that cannot be read (${code}).`);
+      const bytes = readFileInput(thing, (code, path) => {
+        throw new KeyError(`Cannot load a certificate from a file path that cannot be read: ${path} (${code}).`);
       });
       return certificateFromBytes(bytes, 'a file');
     }
@@ -94,7 +94,7 @@ export const PemUtil = {
     const failure = (given: string): never => {
       throw new KeyError(`PemUtil.loadPkcs12: cannot load ${given}.`);
     };
-    const bytes = typeof thing === 'string' ? readFileInput(thing, (code) => failure(`a file path that cannot be read (${code})`)) : thing;
+    const bytes = typeof thing === 'string' ? readFileInput(thing, (code, path) => failure(`a file path that cannot be read: ${path} (${code})`)) : thing;
     if (!(bytes instanceof Uint8Array)) failure('a value that is neither a Buffer, a file path nor a file:// URL');
     const { privateKey, certificate } = readPkcs12(bytes, password, failure);
     return { privateKey, certificate, serial: certificate.serialNumber.toUpperCase() };

@@ -80,8 +80,8 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
 
   const key = options.keys.get(serial);
   if (!key) {
-    throw fail('EV3_RES_HEADER_PLATFORM_SERIAL', `The ${subject} is signed by ${serial}, which is not among the configured platform certificates/public keys ` +
-      `(${[...options.keys.keys()].join(', ') || 'none'})`);
+    throw fail('EV3_RES_HEADER_PLATFORM_SERIAL', `The ${subject} is signed by ${keyKind(serial)} ${serial}, which is not configured; ` +
+      `configured: ${describeKeys([...options.keys.keys()])}. ${KEY_KIND_HINT}`);
   }
 
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) {
@@ -94,6 +94,25 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
   if (!Rsa.verify(signed, signature, key)) {
     throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`);
   }
+}
+
+const PUBLIC_KEY_ID = /^PUB_KEY_ID_/;
+const KEY_KIND_HINT = 'A platform public key is configured as certs: { "PUB_KEY_ID_...": publicKey }, a platform certificate as ' +
+  'certs: { "<certificate serial>": certificate } (the platform signs with the kind the merchant is set up for; during a migration, configure both)';
+
+function keyKind(id: string): string {
+  return PUBLIC_KEY_ID.test(id) ? 'the platform public key' : 'the platform certificate';
+}
+
+/** The configured keys by kind: `platform certificates A, B; platform public keys PUB_KEY_ID_...`. */
+function describeKeys(ids: readonly string[]): string {
+  const publicKeys = ids.filter((id) => PUBLIC_KEY_ID.test(id));
+  const certificates = ids.filter((id) => !PUBLIC_KEY_ID.test(id));
+  const parts = [
+    certificates.length ? `platform certificate${certificates.length > 1 ? 's' : ''} ${certificates.join(', ')}` : 'no platform certificate',
+    publicKeys.length ? `platform public key${publicKeys.length > 1 ? 's' : ''} ${publicKeys.join(', ')}` : 'no platform public key',
+  ];
+  return parts.join('; ');
 }
 
 /** Overseas statements sign `{"sha1":"..."}` instead of the CSV; the CSV must hash to that value. */

@@ -130,6 +130,11 @@ describe('paths written out in chain() and brackets are verbatim', () => {
     expect((await sent(() => client['v3/applyment4sub/applyment/'].post({ json: {} }))).target).toBe('/v3/applyment4sub/applyment/');
     expect((await sent(() => client.v3.applyment4sub.applyment._empty_.post({ json: {} }))).target).toBe('/v3/applyment4sub/applyment/');
     expect((await sent(() => client.chain('v3/applyment4sub/applyment/{empty}').post({ json: {} }))).target).toBe('/v3/applyment4sub/applyment/');
+    // Printed as what is requested, not as the placeholder.
+    expect(String(client.v3.applyment4sub.applyment._empty_)).toBe('v3/applyment4sub/applyment/');
+    expect(`${client.v3.applyment4sub.applyment._empty_}`).toBe('v3/applyment4sub/applyment/');
+    expect(JSON.stringify({ node: client.v3.applyment4sub.applyment._empty_ })).toBe('{"node":"v3/applyment4sub/applyment/"}');
+    expect(inspect(client.v3.applyment4sub.applyment._empty_)).toBe('[WechatpayChain v3/applyment4sub/applyment/]');
     expect((await sent(() => client.chain('v3/Some/CamelCase').get())).target).toBe('/v3/Some/CamelCase');
   });
 

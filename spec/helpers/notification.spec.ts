@@ -108,9 +108,10 @@ describe('Notification.parse', () => {
     expect(() => parser.parse(built)).toThrow(expect.objectContaining({ code: 'EV3_RES_HEADERS_INCOMPLETE' }));
   });
 
-  it('refuses an already-parsed object and says why', () => {
+  it('refuses an already-parsed object and says why, with a code of its own (a wiring mistake, not an attack)', () => {
     const built = notification();
     expect(() => parser.parse({ headers: built.headers, body: JSON.parse(built.body) })).toThrow(/raw body.*already-parsed object/);
+    expect(() => parser.parse({ headers: built.headers, body: JSON.parse(built.body) })).toThrow(expect.objectContaining({ code: 'EV3_NOTIFY_RAW_BODY' }));
   });
 
   it('checks the APIv3 key length and the certs at setup, not at the first callback', () => {

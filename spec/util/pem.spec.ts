@@ -55,7 +55,7 @@ describe('PemUtil.loadCertificate / loadCertificateFromString', () => {
   });
 
   it('throws KeyError naming what was given', () => {
-    expectKeyError(() => PemUtil.loadCertificate('/nonexistent/cert.pem'), /a file path that cannot be read \(ENOENT\)/);
+    expectKeyError(() => PemUtil.loadCertificate('/nonexistent/cert.pem'), /a file path that cannot be read: \/nonexistent\/cert\.pem \(ENOENT\)/);
     expectKeyError(() => PemUtil.loadCertificate(fixtureFile('junk.cer', Buffer.from('junk'))), /a file that holds neither PEM nor a DER certificate/);
     expectKeyError(() => PemUtil.loadCertificateFromString(Buffer.from([0x30, 0x03, 0x02, 0x01])), /a Buffer that holds neither PEM nor a DER certificate/);
     expectKeyError(() => PemUtil.loadCertificateFromString('not pem'), /a string that is not PEM/);
@@ -114,7 +114,7 @@ describe('PemUtil.loadPrivateKey / loadPrivateKeyFromString', () => {
 
   it('throws KeyError for public keys, missing files and misplaced passphrases', () => {
     expectKeyError(() => PemUtil.loadPrivateKey(fixtureFile('pub.pem', merchant.pem.spkiPublic)), /a public key where a private key is required/);
-    expectKeyError(() => PemUtil.loadPrivateKey('/nonexistent/key.pem'), /a file:\/\/ path that cannot be read \(ENOENT\)/);
+    expectKeyError(() => PemUtil.loadPrivateKey('/nonexistent/key.pem'), /a file:\/\/ path that cannot be read: \/nonexistent\/key\.pem \(ENOENT\)/);
     expectKeyError(() => PemUtil.loadPrivateKey(fixtureFile('enc.pem', merchant.pem.encryptedPkcs8Private)), /without a passphrase/);
     expectKeyError(() => PemUtil.loadPrivateKeyFromString(merchant.privateKey, 'x'), /a passphrase goes with PEM text or a Buffer only/);
   });
@@ -151,7 +151,7 @@ describe('PemUtil.loadPkcs12', () => {
   });
 
   it('throws KeyError for unreadable, non-PKCS#12 input and a missing password', () => {
-    expectKeyError(() => PemUtil.loadPkcs12('/nonexistent.p12', 'x'), /PemUtil.loadPkcs12: cannot load a file path that cannot be read \(ENOENT\)/);
+    expectKeyError(() => PemUtil.loadPkcs12('/nonexistent.p12', 'x'), /PemUtil.loadPkcs12: cannot load a file path that cannot be read: \/nonexistent\.p12 \(ENOENT\)/);
     expectKeyError(() => PemUtil.loadPkcs12(Buffer.from('junk'), 'x'), /a PKCS#12 bundle that cannot be decoded/);
     expectKeyError(() => PemUtil.loadPkcs12(42 as unknown as string, 'x'), /neither a Buffer, a file path nor a file:\/\/ URL/);
     expectKeyError(() => PemUtil.loadPkcs12(pkcs12Fixture().der, undefined as unknown as string), /password must be a string/);
