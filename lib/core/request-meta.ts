@@ -1,7 +1,7 @@
 import type { AxiosRequestConfig } from 'axios';
 import { RequestError } from '../errors.js';
 
-/** How a response to this request is checked (PROTOCOL.md section 5). */
+/** How a response to this request is checked (docs/protocol.md#apiv3-response-verification). */
 export type ResponseRule = 'signed' | 'unsigned-download' | 'statement';
 
 /** What the client tells its interceptors about one request, carried in the axios config. */

@@ -20,7 +20,7 @@ function bare(path: string): string {
 }
 
 /**
- * How the answer to an APIv3 request is verified (PROTOCOL.md section 5): file downloads (always GET;
+ * How the answer to an APIv3 request is verified (docs/protocol.md#apiv3-response-verification): file downloads (always GET;
  * the uploads beside them are POST and signed) carry no signature, overseas statements sign a SHA-1.
  */
 export function responseRule(verb: HttpVerb, path: string): ResponseRule {

@@ -1,7 +1,7 @@
 import { TemplateError } from '../../lib/errors.js';
 import { buildQuery, encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../../lib/core/uri.js';
 
-describe('normalizeProperty (PROTOCOL.md section 1)', () => {
+describe('normalizeProperty (docs/protocol.md#normalisation-rules)', () => {
   it.each([
     ['v3', 'v3'],
     ['V3', 'v3'],

@@ -64,7 +64,7 @@ describe('sensitive fields', () => {
   });
 });
 
-describe('front-end payment parameters (PROTOCOL.md section 10)', () => {
+describe('front-end payment parameters (docs/protocol.md#front-end-payment-parameters)', () => {
   const merchant = keyPair('merchant');
 
   it('JSAPI / mini-program: paySign over appId, timeStamp, nonceStr, package', () => {
