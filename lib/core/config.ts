@@ -97,7 +97,7 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
   }
 
   if (config.transformRequest !== undefined) {
-    throw new ConfigError('transformRequest', 'is not supported: it would change request bodies after they are signed');
+    throw new ConfigError('transformRequest', 'is not supported: the SDK signs the exact bytes it serialises, and a transform would change those bytes after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`');
   }
   const axios: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {

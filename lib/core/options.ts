@@ -43,6 +43,11 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
     throw new RequestError('EREQUEST_OPTIONS', `The options of ${template} must be an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
   }
   const options = raw as RequestOptions;
+  if (options['transformRequest'] !== undefined) {
+    throw new RequestError('EREQUEST_OPTIONS',
+      `${template}: transformRequest is not supported: the SDK signs the exact bytes it serialises, and a transform would change ` +
+      'those bytes after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`');
+  }
   let unknown: string[] | undefined;
   for (const key in options) {
     if (!PAYLOAD_OPTIONS.has(key) && !AXIOS_OPTIONS.has(key) && !isTemplateVariable(template, key)) (unknown ??= []).push(key);
@@ -54,11 +59,6 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
       `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} for ${template}: ` +
       `not a variable of the template (${known.length ? known.join(', ') : 'it has none'}), a request option ` +
       '(json, query, headers, body, multipart, baseURL, ...) nor an axios setting');
-  }
-  if (options['transformRequest'] !== undefined) {
-    throw new RequestError('EREQUEST_OPTIONS',
-      `${template}: transformRequest is not supported: the SDK signs the exact bytes it serialises, and a transform would change ` +
-      'them after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`');
   }
   const bodies = BODY_OPTIONS.filter((name) => options[name] !== undefined);
   if (bodies.length > 1) {

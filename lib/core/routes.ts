@@ -23,9 +23,10 @@ function bare(path: string): string {
 }
 
 /**
- * How the answer to an APIv3 request is verified, decided by the path actually requested (the URL's path,
- * base-URL prefix included, whichever way it was assembled): file downloads (always GET; the uploads
- * beside them are POST and signed) carry no signature, overseas statements sign a SHA-1.
+ * How the answer to an APIv3 request is verified (docs/protocol.md#apiv3-response-verification), decided by the
+ * path actually requested (the URL's path, base-URL prefix included, whichever way it was assembled): file
+ * downloads (always GET; the uploads beside them are POST and signed) carry no signature, overseas statements
+ * sign a SHA-1.
  */
 export function responseRule(verb: HttpVerb, path: string): ResponseRule {
   const route = bare(path);

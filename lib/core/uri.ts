@@ -14,7 +14,7 @@ export function requestedTemplate(template: string): string {
 }
 
 /**
- * A property name of the chain as a path segment (PROTOCOL.md section 1): a leading capital is
+ * A property name of the chain as a path segment (docs/protocol.md#normalisation-rules): a leading capital is
  * lower-cased, every other capital `X` becomes `-x`, and `_name_` / `$name$` become `{name}`.
  * A name holding `/`, `{` or `}` is a path written out by hand and is kept verbatim.
  */

@@ -20,7 +20,7 @@ export type KeyType = 'private' | 'public';
 /** Key bytes or text: PEM, `file://...`, a `private.pkcs1://`-style scheme string, or a PKCS#12 bundle. */
 export type KeyMaterial = string | Uint8Array;
 
-/** Everything {@link Rsa.from} accepts (see PROTOCOL.md section 6). */
+/** Everything {@link Rsa.from} accepts (see docs/protocol.md#keys-and-sensitive-fields). */
 export type RsaKeyInput =
   | KeyMaterial
   | KeyObject
@@ -343,7 +343,7 @@ export const Rsa = {
   KEY_TYPE_PRIVATE: 'private' as const,
   KEY_TYPE_PUBLIC: 'public' as const,
 
-  /** Loads a private (default) or public RSA key from any form of PROTOCOL.md section 6. */
+  /** Loads a private (default) or public RSA key from any form of docs/protocol.md#keys-and-sensitive-fields. */
   from(thing: RsaKeyInput, type: KeyType = 'private'): KeyObject {
     return load(thing, type);
   },

@@ -56,7 +56,7 @@ export interface NotificationParser {
 }
 
 /**
- * Callback notifications (PROTOCOL.md section 7): verify the raw body like an answer (headers, clock
+ * Callback notifications (docs/protocol.md#callback-notifications): verify the raw body like an answer (headers, clock
  * window, serial, signature, probes rejected), then decrypt `resource` with the APIv3 key (AES-256-GCM).
  */
 export const Notification = {

@@ -28,7 +28,7 @@ export interface PayParamsOptions {
   nonce?: string;
 }
 
-/** Front-end payment parameters from a `prepay_id` (PROTOCOL.md section 10), signed with the merchant key. */
+/** Front-end payment parameters from a `prepay_id` (docs/protocol.md#front-end-payment-parameters), signed with the merchant key. */
 export const PayParams = {
   /** JSAPI and mini-program: `paySign` over `appId\ntimeStamp\nnonceStr\npackage\n`. */
   jsapi(appId: string, prepayId: string, privateKey: RsaKeyInput, options: PayParamsOptions = {}): JsapiPayParams {

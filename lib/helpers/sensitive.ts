@@ -6,7 +6,7 @@ import type { PlatformKeys } from '../core/platform-keys.js';
 const REMEMBERED_LIMIT = 256;
 
 /**
- * Sensitive fields (PROTOCOL.md section 6): values encrypted for the platform with RSA-OAEP under the
+ * Sensitive fields (docs/protocol.md#keys-and-sensitive-fields): values encrypted for the platform with RSA-OAEP under the
  * key the platform expects, and the `Wechatpay-Serial` the request carrying them must send.
  */
 export class SensitiveFields {

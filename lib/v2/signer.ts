@@ -9,7 +9,7 @@ import { buildQuery } from '../util/query.js';
 export const ACCEPT_XML = 'text/xml, text/plain, application/x-gzip';
 export const CONTENT_TYPE_XML = 'text/xml; charset=utf-8';
 
-/** The merchant fields the platform compares with the signer (PROTOCOL.md section 9). */
+/** The merchant fields the platform compares with the signer (docs/protocol.md#apiv2-xml). */
 const MERCHANT_ID_FIELDS = ['mch_id', 'mchid', 'combine_mch_id'] as const;
 
 export interface SignOptions {

@@ -8,13 +8,13 @@ import { Transformer, type XmlRecord } from '../util/transformer.js';
 
 export interface VerifyV2Options {
   secret: string;
-  /** The endpoint answers without a `sign` (PROTOCOL.md section 9; from the API description). */
+  /** The endpoint answers without a `sign` (docs/protocol.md#apiv2-xml; from the API description). */
   unsigned?: boolean;
   facts?: ExchangeFacts;
 }
 
 /**
- * Parses and checks an APIv2 answer (PROTOCOL.md section 9): well-formed XML without DOCTYPE or entities,
+ * Parses and checks an APIv2 answer (docs/protocol.md#apiv2-xml): well-formed XML without DOCTYPE or entities,
  * `return_code` SUCCESS, the `sign` (64 hex characters: HMAC-SHA256, else MD5) equal to the one computed
  * with the APIv2 secret in constant time, then `result_code` SUCCESS when present. Business failures
  * (`return_code`/`result_code` FAIL) are {@link ApiError}s carrying the platform's codes.

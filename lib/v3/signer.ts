@@ -15,7 +15,7 @@ export interface MerchantCredentials {
   readonly privateKey: KeyObject;
 }
 
-/** The `Authorization` header of one APIv3 request (docs/protocol.md, "APIv3 request signing"). */
+/** The `Authorization` header of one APIv3 request (docs/protocol.md#apiv3-request-signing). */
 export function authorization(merchant: MerchantCredentials, method: string, target: string, body: string): string {
   const timestamp = Formatter.timestamp();
   const nonce = Formatter.nonce();

@@ -8,7 +8,7 @@ import { exchangeFacts, exchangeOf } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
 import { headerOf, plainHeaders, type HeaderBag } from '../util/headers.js';
 
-/** What the platform's own signing looks like on the wire (PROTOCOL.md section 5). */
+/** What the platform's own signing looks like on the wire (docs/protocol.md#apiv3-response-verification). */
 export const WECHATPAY_TIMESTAMP = 'Wechatpay-Timestamp';
 export const WECHATPAY_NONCE = 'Wechatpay-Nonce';
 export const WECHATPAY_SERIAL = 'Wechatpay-Serial';

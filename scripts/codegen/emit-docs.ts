@@ -4,8 +4,8 @@
  */
 import type { Json } from './load.js';
 import type { Endpoint, Model, Schema } from './model.js';
-import { exampleOf } from './examples.js';
 import { V2_SDK_FIELDS, headerRequired } from './emit-types.js';
+import { exampleRequest, sample, sensitivePointers } from './emit-sandbox.js';
 import { shortLabel } from './naming.js';
 import { RULES } from './fixups.js';
 import { chainExpression, walk, type TreeNode } from './tree.js';
@@ -63,36 +63,112 @@ export function jsLiteral(value: Json | undefined, indent = ''): string {
   return `{\n${entries.map(([k, v]) => `${inner}${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsLiteral(k)}: ${jsLiteral(v, inner)},\n`).join('')}${indent}}`;
 }
 
-/** The options object of the call samples, from the documented examples. */
-function sampleOptions(endpoint: Endpoint): Record<string, Json> {
+/**
+ * The merchant id of the samples' APIv2 merchant fields: the id most documented examples use, and the
+ * sandbox's default merchant (the client refuses a payload naming another merchant than its own).
+ */
+export const SAMPLE_MCHID = '1230000109';
+const V2_MERCHANT_FIELDS = ['mch_id', 'mchid', 'combine_mch_id'];
+
+/** Marks of values the samples write as code rather than as literals. */
+const MEDIA = '@@media@@';
+const ENCRYPT = '@@encrypt@@';
+const REDIRECT = '@@redirect@@';
+
+/** A plaintext for an encrypted field, by its name (the documented example is a ciphertext no key opens). */
+export function plaintextFor(name: string): string {
+  const n = name.toLowerCase();
+  if (/card_no|card_number|account_no|account_number|bank_account|bank_no|settlement_card_no/.test(n)) return '6214830000000000';
+  if (/e?mail/.test(n)) return 'user@example.com';
+  if (/phone|mobile|tel$/.test(n)) return '13800138000';
+  if (/address/.test(n)) return '广东省深圳市南山区科技中一道10000号';
+  if (/name$/.test(n)) return '张三';
+  if (/license/.test(n)) return '914403001000000000';
+  if (/id_card|id_doc_number|id_number|identification_n|cert|cred|identity|number$|_no$/.test(n)) return '110101199003070000';
+  return 'plaintext';
+}
+
+/** Replaces the values at the encrypted fields' JSON pointers (`/*` for array items) with `client.encrypt(...)` marks. */
+function encryptAt(value: Json, segments: readonly string[], name: string): Json {
+  if (segments.length === 0) return typeof value === 'string' ? `${ENCRYPT}${plaintextFor(name)}` : value;
+  const [head, ...rest] = segments as [string, ...string[]];
+  if (head === '*') return Array.isArray(value) ? value.map((item) => encryptAt(item, rest, name)) : value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !(head in value)) return value;
+  return { ...value, [head]: encryptAt(value[head]!, rest, head === '*' ? name : head) };
+}
+
+/**
+ * The options object of the call samples: the example request the sandbox is generated with (documented
+ * values, or values made up to fit the schema), written for a user: encrypted fields as
+ * `client.encrypt('<plaintext>')` (the SDK then sends `Wechatpay-Serial` itself), APIv2 merchant fields as
+ * {@link SAMPLE_MCHID}, APIv2 GET fields as the query they travel in, an upload as `media`.
+ */
+export function sampleOptions(endpoint: Endpoint): Record<string, Json> {
   const v2 = endpoint.area === 'v2';
-  const options: Record<string, Json> = {};
-  for (const p of endpoint.parameters.path) options[p.name] = exampleOf(p.schema, p.name);
-  const query: Record<string, Json> = {};
-  for (const p of endpoint.parameters.query) {
-    if (v2 && V2_SDK_FIELDS.has(p.name)) continue;
-    if (p.required || p.schema.example !== undefined) query[p.name] = exampleOf(p.schema, p.name);
+  const request = exampleRequest(endpoint, []);
+  const options: Record<string, Json> = { ...request.vars };
+  let query = request.query as Record<string, Json> | undefined;
+  let xml = request.xml as Record<string, Json> | undefined;
+  if (v2 && endpoint.method === 'get' && xml) {
+    // The query is typed by its schema (a number is a number there); the SDK signs it as text all the same.
+    const typeOf = (name: string): string | undefined => endpoint.parameters.query.find((q) => q.name === name)?.schema.type;
+    query = Object.fromEntries(Object.entries({ ...query, ...xml }).map(([k, v]) =>
+      [k, (typeOf(k) === 'integer' || typeOf(k) === 'number') && typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : v]));
+    xml = undefined;
   }
-  if (Object.keys(query).length) options.query = query;
-  if (endpoint.body) options[v2 ? 'xml' : 'json'] = exampleOf(endpoint.body.schema, 'body', { omit: v2 ? V2_SDK_FIELDS : new Set() });
-  if (endpoint.multipart) options.multipart = '__MEDIA__';
-  const headers: Record<string, Json> = {};
-  for (const h of endpoint.parameters.header) if (h.required || h.schema.example !== undefined) headers[h.name] = exampleOf(h.schema, h.name);
-  if (Object.keys(headers).length) options.headers = headers;
+  const merchant = (fields: Record<string, Json>): Record<string, Json> =>
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, V2_MERCHANT_FIELDS.includes(k) ? SAMPLE_MCHID : v]));
+  if (query && Object.keys(query).length) options['query'] = v2 ? merchant(query) : query;
+  if (request.json !== undefined) {
+    let json = request.json;
+    for (const pointer of sensitivePointers(endpoint.body?.schema)) {
+      const segments = pointer.split('/').slice(1);
+      json = encryptAt(json, segments, segments.at(-1) ?? 'value');
+    }
+    options['json'] = json;
+  }
+  if (xml) options['xml'] = merchant(xml);
+  if (request.multipart) options['multipart'] = MEDIA;
+  if (request.headers) options['headers'] = request.headers;
+  // An entry page answers a redirect, and a redirect is not a 2xx: the sample accepts the documented status.
+  if (endpoint.response.status >= 300 && endpoint.response.status < 400) options['validateStatus'] = `${REDIRECT}${endpoint.response.status}`;
   return options;
+}
+
+/** The options as source: marks turned into the code they stand for. */
+function optionsSource(endpoint: Endpoint): string {
+  const options = sampleOptions(endpoint);
+  if (Object.keys(options).length === 0) return '';
+  return jsLiteral(options)
+    .replace(`'${MEDIA}'`, 'media')
+    .replace(new RegExp(`'${ENCRYPT}([^']*)'`, 'g'), "client.encrypt('$1')")
+    .replace(new RegExp(`'${REDIRECT}(\\d+)'`), '(status: number) => status === $1');
 }
 
 /** The sample call of one style: `await target.verb(options)` or `target.verbAsync(options).then(...)`. */
 export function sampleCall(endpoint: Endpoint, target: string, style: 'await' | 'then'): string {
-  const options = sampleOptions(endpoint);
-  const args = Object.keys(options).length ? jsLiteral(options).replace(`'__MEDIA__'`, 'media') : '';
+  const args = optionsSource(endpoint);
   return style === 'await'
     ? `const { data } = await ${target}.${endpoint.method}(${args});\nconsole.log(data);`
     : `${target}.${endpoint.method}Async(${args})\n.then(({ data }) => {\n  console.log(data);\n});`;
 }
 
+/** What an upload's `media` must be: the meta the endpoint signs, and how to build it. */
+function mediaNote(endpoint: Endpoint): string {
+  const multipart = exampleRequest(endpoint, []).multipart;
+  if (!multipart) return '';
+  const extra = Object.keys(multipart.meta).filter((k) => !['filename', 'sha256'].includes(k));
+  const standard = multipart.file === 'file' && !multipart.fields && (!multipart.digest || multipart.digest.field === 'sha256');
+  if (standard && extra.length === 0) return '// `media`: the file, e.g. `new MediaUtil(\'/path/to/image.png\')`; its meta `{"filename","sha256"}` is what gets signed\n';
+  if (standard) return `// \`media\`: the file with the meta fields ${extra.map((k) => `\`${k}\``).join(', ')}, e.g. \`new MediaUtil('/path/to/file').setMeta({ ... })\`; the meta is what gets signed\n`;
+  const parts = [`meta ${JSON.stringify(Object.keys(multipart.meta).length ? Object.keys(multipart.meta) : ['...'])}`, `file part \`${multipart.file}\``];
+  if (multipart.digest) parts.push(`\`${multipart.digest.field}\` = ${multipart.digest.upper ? 'upper-case ' : ''}hex ${multipart.digest.algorithm.toUpperCase()} of the file`);
+  if (multipart.fields) parts.push(`form fields ${Object.keys(multipart.fields).map((k) => `\`${k}\``).join(', ')}`);
+  return `// \`media\`: a multipart body (getMeta(), getContentType(), getBody()) with ${parts.join('; ')}; the meta is what gets signed\n`;
+}
+
 function callSamples(endpoint: Endpoint, node: TreeNode): string {
-  const media = endpoint.multipart ? '// `media`: the file to upload, as a MediaUtil (its `meta` JSON is what gets signed)\n' : '';
+  const media = mediaNote(endpoint);
   const targets: Array<[string, string | undefined]> = [
     ['chain', chainExpression(node)],
     ['chain()', `client.chain('${endpoint.template}')`],
@@ -157,6 +233,26 @@ function responseTable(endpoint: Endpoint): string {
   }
 }
 
+/** An APIv2 answer as it travels: `<xml>`, one element a field, text that is not plain in CDATA. */
+function xmlSource(fields: Json): string {
+  const entries = fields !== null && typeof fields === 'object' && !Array.isArray(fields) ? Object.entries(fields) : [];
+  const text = (v: Json): string => {
+    const value = v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return /^[\w.:+-]*$/.test(value) ? value : `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+  };
+  return `<xml>\n${entries.map(([k, v]) => `  <${k}>${text(v)}</${k}>\n`).join('')}</xml>`;
+}
+
+/** The documented example answer (what the sandbox answers too, with the ids the request named echoed). */
+function exampleAnswer(endpoint: Endpoint): string {
+  const { response } = endpoint;
+  if (!response.schema || (response.kind !== 'json' && response.kind !== 'xml')) return '';
+  const answer = sample(response.schema, 'answer', { xml: response.kind === 'xml', path: 'answer', repair: true });
+  return response.kind === 'json'
+    ? `Example answer (\`data\`):\n\n\`\`\`json\n${JSON.stringify(answer, null, 2)}\n\`\`\`\n`
+    : `Example answer (the XML; \`data\` holds its fields as strings):\n\n\`\`\`xml\n${xmlSource(answer)}\n\`\`\`\n`;
+}
+
 /** The file of a path's page: the data's own layout (`{empty}.md` for a trailing slash). */
 export function pagePath(template: string): string {
   return `${template.endsWith('/') ? `${template}{empty}` : template}.md`;
@@ -169,7 +265,8 @@ function page(node: TreeNode, header: string): string {
   const single = node.endpoints.length === 1;
   for (const endpoint of node.endpoints) {
     const lines = [
-      `${single ? '#' : '##'} ${endpoint.summary || endpoint.template} {#${endpoint.method}}`,
+      // An explicit anchor: GitHub ignores `{#id}` heading attributes, and a summary's slug is neither short nor stable.
+      `${single ? '#' : '##'} <a id="${endpoint.method}"></a>${endpoint.summary || endpoint.template}`,
       '',
       `\`${endpoint.method.toUpperCase()} ${endpoint.template}\`${endpoint.deprecated ? ' (deprecated)' : ''}`,
       '',
@@ -179,7 +276,7 @@ function page(node: TreeNode, header: string): string {
     if (endpoint.baseUri) notes.push(`Served by \`${endpoint.baseUri}\`.`);
     if (unreachable) notes.push('A segment of this path (with a capital letter) cannot be written as a property: call it with `chain()` or brackets.');
     if (notes.length) lines.push(...notes.map((n) => `> ${n}`), '');
-    lines.push(requestTable(endpoint), callSamples(endpoint, node), '', responseTable(endpoint));
+    lines.push(requestTable(endpoint), callSamples(endpoint, node), '', responseTable(endpoint), exampleAnswer(endpoint));
     if (endpoint.docUrl) lines.push(`参阅 [官方文档](${endpoint.docUrl})`, '');
     sections.push(lines.join('\n'));
   }
@@ -238,7 +335,7 @@ export function emitDocs(model: Model, tree: TreeNode, header: string, unreachab
     `${header}# API reference`,
     '',
     `${model.endpoints.length} endpoints, typed from the WeChat Pay API description, grouped by business tag (an endpoint may be under several). `,
-    'Every page shows the request parameters, the same call in six styles, the response fields and the official link. ',
+    'Every page shows the request parameters, the same call in six styles, the response fields, an example answer and the official link. ',
     'See [fix-ups.md](fix-ups.md) for what was corrected in the data.',
     '',
     '## Reading the types',
@@ -254,6 +351,15 @@ export function emitDocs(model: Model, tree: TreeNode, header: string, unreachab
     '- `data`: the parsed JSON; `undefined` for an empty answer (204/202); a `Buffer` for file downloads; a string for CSV statements; ' +
       'APIv2 answers are parsed from XML, so their values are strings (`coupon_id_$n` fields: `coupon_id_0`, `coupon_id_1`...).',
     '- Any other string given to `chain()` compiles, with loose options and `data: unknown`: the escape hatch for routes the description lacks.',
+    '',
+    '## Running the samples',
+    '',
+    '- `client` is `Builder.factory(config)`; against the embedded sandbox, `Builder.factory(sandbox.config)` (see [the sandbox](../sandbox.md)). ' +
+      'Upload samples also take `media`, the file to send (usually a `MediaUtil`; the comment above the call says which meta the endpoint signs).',
+    '- The values are the documented examples (or, where a required field has none, a value made up to fit its type and format). ' +
+      `Encrypted fields (\`x-is-sensitive\`) are written \`client.encrypt('<plaintext>')\`: the SDK then sends \`Wechatpay-Serial\` itself. APIv2 merchant fields name \`${SAMPLE_MCHID}\`, the sandbox's merchant.`,
+    '- `spec/docs/api-samples.spec.ts` takes every sample of every page from these files and runs it as written against the sandbox, expecting a verified answer; ' +
+      'an endpoint that reads state (an order, a refund, an upload, a bill) gets that state made first, and an id the platform assigns itself replaces the documented one.',
     '',
   ];
   for (const tag of order) {

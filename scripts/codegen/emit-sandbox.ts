@@ -220,7 +220,7 @@ function digestOf(meta: Schema | undefined, v2: boolean): NonNullable<ExampleReq
   return undefined;
 }
 
-function exampleRequest(endpoint: Endpoint, missing: string[]): ExampleRequest {
+export function exampleRequest(endpoint: Endpoint, missing: string[]): ExampleRequest {
   const v2 = endpoint.area === 'v2';
   const request: ExampleRequest = {};
   const track = (path: string): SampleContext => ({ xml: false, path, missing });
@@ -278,7 +278,7 @@ function exampleRequest(endpoint: Endpoint, missing: string[]): ExampleRequest {
 }
 
 /** The JSON pointers of the encrypted fields of a body (`x-is-sensitive`, or `format: base64` as the docs read it). */
-function sensitivePointers(schema: Schema | undefined, at = ''): string[] {
+export function sensitivePointers(schema: Schema | undefined, at = ''): string[] {
   if (!schema) return [];
   if (schema['x-is-sensitive'] || (schema.format === 'base64' && schema.type === 'string')) return [at];
   const out: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * The chain tree: every endpoint template and every prefix of one, with the property names that reach
- * each segment under the runtime's normalisation rules (wechatpay-php's, see PROTOCOL.md section 1).
+ * each segment under the runtime's normalisation rules (wechatpay-php's, see docs/protocol.md#normalisation-rules).
  */
 import { normalizeProperty } from '../../lib/core/uri.js';
 import type { Endpoint } from './model.js';

@@ -20,7 +20,9 @@ describe('the docs call samples', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wechatpay-samples-'));
     try {
       const types = relative(dir, join(root, 'lib', 'types.js')).split('\\').join('/');
-      let source = `import type { MultipartLike, WechatpayClient } from '${types}';\ndeclare const client: WechatpayClient;\ndeclare const media: MultipartLike;\n`;
+      const index = relative(dir, join(root, 'lib', 'index.js')).split('\\').join('/');
+      // The client users get from Builder.factory: the typed chain plus encrypt(), decrypt(), payParams...
+      let source = `import type { MultipartLike } from '${types}';\nimport type { Client } from '${index}';\ndeclare const client: Client;\ndeclare const media: MultipartLike;\n`;
       let count = 0;
       for (const node of walk(tree)) {
         for (const endpoint of node.endpoints) {

@@ -2,7 +2,7 @@ import { TemplateError } from '../../lib/errors.js';
 import { buildQuery } from '../../lib/util/query.js';
 import { encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../../lib/core/uri.js';
 
-describe('normalizeProperty (PROTOCOL.md section 1)', () => {
+describe('normalizeProperty (docs/protocol.md#normalisation-rules)', () => {
   it.each([
     ['v3', 'v3'],
     ['V3', 'v3'],

@@ -21,7 +21,7 @@ function flip(text: string, index: number): string {
 }
 
 describe('AesGcm', () => {
-  it('matches the PROTOCOL.md section 11 vector', () => {
+  it('matches the vector of docs/protocol.md#test-vectors', () => {
     expect(AesGcm.encrypt('hello', KEY, IV, 'certificate')).toBe('8cyLViwuyN4D6+jaX5Ea+OGy5PP9');
     expect(AesGcm.decrypt('8cyLViwuyN4D6+jaX5Ea+OGy5PP9', KEY, IV, 'certificate')).toBe('hello');
   });
@@ -105,7 +105,7 @@ describe('AesGcm', () => {
 });
 
 describe('AesEcb', () => {
-  it('matches the PROTOCOL.md section 11 vector', () => {
+  it('matches the vector of docs/protocol.md#test-vectors', () => {
     expect(AesEcb.encrypt('hello', KEY)).toBe('pZwJZBLuy3mDACEQT4YTBw==');
     expect(AesEcb.decrypt('pZwJZBLuy3mDACEQT4YTBw==', KEY)).toBe('hello');
     expect(AesEcb.encrypt('hello', KEY, '')).toBe('pZwJZBLuy3mDACEQT4YTBw==');

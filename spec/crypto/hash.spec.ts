@@ -4,7 +4,7 @@ import { ALGO_HMAC_SHA256, ALGO_MD5, Hash } from '../../lib/crypto/hash.js';
 import { CryptoError } from '../../lib/errors.js';
 import { expectThrown } from '../support/thrown.js';
 
-// PROTOCOL.md section 11: the platform's own example.
+// docs/protocol.md#test-vectors: the platform's own example.
 const SECRET = '192006250b4c09247ec02edce69f6a2d';
 const FIELDS = {
   appid: 'wxd930ea5d5a258f4f',

@@ -35,7 +35,7 @@ function expectCryptoError(run: () => unknown, code: CryptoError['code'], text?:
   return expectThrown(run, CryptoError, code, text);
 }
 
-/** Every private-key form of PROTOCOL.md section 6, each a function so that files are written lazily. */
+/** Every private-key form of docs/protocol.md#keys-and-sensitive-fields, each a function so that files are written lazily. */
 function privateForms(): Array<[string, () => RsaKeyInput]> {
   const { pem, der: b64, passphrase, privateKey } = merchant;
   const p12 = pkcs12Fixture('merchant');
@@ -71,7 +71,7 @@ function privateForms(): Array<[string, () => RsaKeyInput]> {
   ];
 }
 
-/** Every public-key form of PROTOCOL.md section 6. */
+/** Every public-key form of docs/protocol.md#keys-and-sensitive-fields. */
 function publicForms(): Array<[string, () => RsaKeyInput]> {
   const { pem, der: b64, publicKey, privateKey, certificate } = merchant;
   const p12 = pkcs12Fixture('merchant');

@@ -9,7 +9,7 @@ const platform = new Platform();
 beforeAll(() => platform.start());
 afterAll(() => platform.stop());
 
-describe('front-end payment parameters (PROTOCOL.md section 10)', () => {
+describe('front-end payment parameters (docs/protocol.md#front-end-payment-parameters)', () => {
   const merchant = keyPair('merchant');
 
   it('JSAPI / mini-program: paySign over appId, timeStamp, nonceStr, package', () => {

@@ -63,7 +63,7 @@ export interface Answer {
   tamperBody?: (body: Buffer) => Buffer;
   /** Leave out these Wechatpay-* headers. */
   omit?: string[];
-  /** Sign `{"sha1":"..."}` as overseas statements are (PROTOCOL.md section 5). */
+  /** Sign `{"sha1":"..."}` as overseas statements are (docs/protocol.md#overseas-statements). */
   statement?: boolean;
   /** Send no signature headers at all. */
   unsigned?: boolean;

@@ -17,7 +17,7 @@ function xml(fields: Record<string, string>): Buffer {
   return Buffer.from(`<xml>${Object.entries(fields).map(([k, v]) => `<${k}><![CDATA[${v}]]></${k}>`).join('')}</xml>`);
 }
 
-describe('signPayload (PROTOCOL.md section 9)', () => {
+describe('signPayload (docs/protocol.md#apiv2-xml)', () => {
   const vector = { appid: 'wxd930ea5d5a258f4f', body: 'test', device_info: 1000, mch_id: MCHID, nonce_str: 'ibuaiVcKdpRxkhJA' };
 
   it('matches the protocol test vectors (MD5 default, HMAC-SHA256 by sign_type)', () => {

@@ -24,7 +24,7 @@ async function sent(call: () => Promise<unknown>) {
   return platform.last;
 }
 
-describe('the Authorization header (PROTOCOL.md section 4)', () => {
+describe('the Authorization header (docs/protocol.md#apiv3-request-signing)', () => {
   it('signs METHOD, the target exactly as sent, timestamp, nonce and the exact body bytes', async () => {
     const request = await sent(() => client.v3.pay.transactions.native.post({ json: { description: '商品 "a" <b>', amount: { total: 1 } } }));
     expect(request.authorized).toBe(true);

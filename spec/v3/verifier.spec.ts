@@ -18,7 +18,7 @@ function answering(answer: Answer) {
   platform.respond = () => answer;
 }
 
-describe('valid answers are accepted (PROTOCOL.md section 5)', () => {
+describe('valid answers are accepted (docs/protocol.md#apiv3-response-verification)', () => {
   it.each<[string, Answer]>([
     ['signed with the platform certificate', { body: '{"a":1}' }],
     ['signed with the platform public key (PUB_KEY_ID_...)', { body: '{"a":1}', serial: PUBLIC_KEY_ID }],
@@ -86,7 +86,9 @@ describe('tampered answers are rejected', () => {
   });
 
   it('refuses transformRequest, which would change the body after signing', async () => {
-    await expect(client.v3.a.post({ json: {}, transformRequest: [(d: unknown) => d] })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    const refused = client.v3.a.post({ json: {}, transformRequest: [(d: unknown) => d] });
+    await expect(refused).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    await expect(refused).rejects.toThrow(/signs the exact bytes it serialises.*change those bytes after signing.*own bytes with `body`/);
     expect(() => Builder.factory(platform.config({ transformRequest: [(d: unknown) => d] }))).toThrow(expect.objectContaining({ field: 'transformRequest' }));
   });
 
