@@ -4,8 +4,8 @@
  * each request line printed with its verified answer. A forged answer at the end shows what the client
  * does with one. Exits 0 only if every answer was verified (and the forged one refused).
  */
-import { Builder, VerificationError } from '../lib/index.js';
-import { startSandbox } from '../lib/sandbox/index.js';
+import { Builder, VerificationError } from 'wechatpay-chain';
+import { startSandbox } from 'wechatpay-chain/sandbox';
 
 interface Answer {
   status: number;

@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BillError, downloadBill, parseBill } from '../lib/index.js';
+import { BillError, downloadBill, parseBill } from 'wechatpay-chain';
 import { outTradeNo, run } from './support.js';
 
 run(async ({ client, mchid, appid, sandbox }) => {

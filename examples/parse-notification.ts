@@ -9,7 +9,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Notification } from '../lib/index.js';
+import { Notification } from 'wechatpay-chain';
 import { outTradeNo, run } from './support.js';
 
 run(async ({ client, mchid, appid, sandbox }) => {

@@ -6,7 +6,7 @@
  *
  *   npx tsx examples/sensitive-fields.ts
  */
-import { Rsa } from '../lib/index.js';
+import { Rsa } from 'wechatpay-chain';
 import { run } from './support.js';
 
 run(async ({ client, appid, sandbox }) => {

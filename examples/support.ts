@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Builder, type Client, type ClientConfig } from '../lib/index.js';
-import { startSandbox, type Sandbox } from '../lib/sandbox/index.js';
+import { Builder, type Client, type ClientConfig } from 'wechatpay-chain';
+import { startSandbox, type Sandbox } from 'wechatpay-chain/sandbox';
 
 export interface Setting {
   client: Client;

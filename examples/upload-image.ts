@@ -9,7 +9,7 @@
 import { createReadStream, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MediaUtil } from '../lib/index.js';
+import { MediaUtil } from 'wechatpay-chain';
 import { run } from './support.js';
 
 /** A 1x1 PNG. */

@@ -1,6 +1,10 @@
-/** Every example runs to completion against the embedded sandbox (the default without WECHATPAY_*). */
+/**
+ * Every example runs to completion against the embedded sandbox (the default without WECHATPAY_*). The examples
+ * import the package by its name (`wechatpay-chain`, `wechatpay-chain/sandbox`), as a user's project does: the
+ * package's self-reference resolves those through its exports map to the build (`npm test` builds first).
+ */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -9,11 +13,22 @@ const root = join(__dirname, '..');
 const examples = readdirSync(join(root, 'examples')).filter((name) => name.endsWith('.ts') && name !== 'support.ts');
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('WECHATPAY_')));
 
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) throw new Error('dist is missing: run npm run build first (npm test does)');
+});
+
 describe('examples/', () => {
   it('has one file per common task, and the demo', () => {
     expect(examples).toEqual(expect.arrayContaining([
       'demo.ts', 'upload-coupon-codes.ts', 'jsapi-order.ts', 'query-order.ts', 'refund.ts', 'upload-image.ts', 'download-bill.ts', 'parse-notification.ts', 'sensitive-fields.ts',
     ]));
+  });
+
+  it.each([...examples, 'support.ts'])('%s imports the package by its name, never lib/', (name) => {
+    const source = readFileSync(join(root, 'examples', name), 'utf8');
+    const specifiers = [...source.matchAll(/^import [^;]*? from '([^']+)';/gms)].map((match) => match[1]!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    for (const specifier of specifiers) expect(specifier).toMatch(/^(node:|wechatpay-chain(\/sandbox)?$|\.\/support\.js$)/);
   });
 
   it.each(examples)('%s runs against the sandbox and exits 0', async (name) => {

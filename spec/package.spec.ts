@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../lib/version.js';
 
@@ -25,6 +25,44 @@ describe('the built package', () => {
       console.log(JSON.stringify({ version: VERSION, nonce: Formatter.nonce().length, error: typeof WechatpayError }));
     `], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ version: pkg.version, nonce: 32, error: 'function' });
+  });
+
+  it('ships its licence with the notice for the API description, and its changelog', () => {
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'README.md', 'CHANGELOG.md', 'LICENSE']));
+    const licence = readFileSync(join(root, 'LICENSE'), 'utf8');
+    expect(licence).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the wechatpay-chain authors\n/);
+    expect(licence).toContain('TheNorthMemory/wechatpay-openapi');
+    expect(licence.endsWith(readFileSync(join(root, 'scripts', 'codegen', 'openapi', 'LICENSE'), 'utf8'))).toBe(true);
+    expect(readFileSync(join(root, 'CHANGELOG.md'), 'utf8')).toContain(`## [${pkg.version}]`);
+  });
+
+  // What "sideEffects" claims: only the CLI files do something when loaded. The dependencies are loaded first
+  // (axios's import starts Node's global fetch dispatcher: a dependency's doing, kept whatever this flag says).
+  it('names only the CLI files in sideEffects: the library entries change nothing in the process at import', () => {
+    expect(pkg.sideEffects).toEqual(['./dist/cjs/cli/index.js', './bin/wechatpay-chain.cjs']);
+    for (const file of pkg.sideEffects) expect(existsSync(join(root, file))).toBe(true);
+    const dependencies = Object.keys(pkg.dependencies).filter((name) => name !== 'commander');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      for (const name of ${JSON.stringify(dependencies)}) await import(name);
+      const globals = Object.getOwnPropertyNames(globalThis).length;
+      const symbols = Object.getOwnPropertySymbols(globalThis).length;
+      const listeners = process.eventNames().map((name) => process.listenerCount(name)).join();
+      const env = JSON.stringify(process.env);
+      const { createRequire } = await import('node:module');
+      const require = createRequire(import.meta.url);
+      await import('wechatpay-chain');
+      await import('wechatpay-chain/sandbox');
+      require('wechatpay-chain');
+      require('wechatpay-chain/sandbox');
+      console.log(JSON.stringify({
+        globals: Object.getOwnPropertyNames(globalThis).length - globals,
+        symbols: Object.getOwnPropertySymbols(globalThis).length - symbols,
+        listeners: process.eventNames().map((name) => process.listenerCount(name)).join() === listeners,
+        env: JSON.stringify(process.env) === env,
+        timers: process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout' || kind === 'Immediate'),
+      }));
+    `], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ globals: 0, symbols: 0, listeners: true, env: true, timers: [] });
   });
 
   it('points every exports entry at a file that exists', () => {

@@ -1,9 +1,9 @@
 /**
- * The CLI as users run it (`npx wechatpay-chain sandbox`: the built bin, dist/cjs/cli/index.js; `npm test`
- * builds first): it starts, writes sandbox.json, serves a call made with those settings, logs it, reuses
+ * The CLI as users run it (`npx wechatpay-chain sandbox`: bin/wechatpay-chain.cjs runs the built
+ * dist/cjs/cli/index.js; `npm test` builds first): it starts, writes sandbox.json, serves a call made with those settings, logs it, reuses
  * its folder on the next start, and stops on SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,10 +53,14 @@ function start(args: string[]): Promise<Running> {
 }
 
 describe('npx wechatpay-chain sandbox', () => {
-  it('is the bin of both names, with a shebang', () => {
-    expect(pkg.bin).toEqual({ 'wechatpay-chain': 'dist/cjs/cli/index.js', wechatpay: 'dist/cjs/cli/index.js' });
-    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(statSync(bin).mode & 0o111).not.toBe(0);
+  it('is the bin of both names (a launcher of the built CLI), with a shebang', () => {
+    expect(pkg.bin).toEqual({ 'wechatpay-chain': 'bin/wechatpay-chain.cjs', wechatpay: 'bin/wechatpay-chain.cjs' });
+    for (const file of [bin, join(root, pkg.bin['wechatpay-chain'])]) {
+      expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+      expect(statSync(file).mode & 0o111).not.toBe(0);
+    }
+    const launched = execFileSync(process.execPath, [join(root, pkg.bin['wechatpay-chain']), '--version'], { encoding: 'utf8' });
+    expect(launched.trim()).toBe(pkg.version);
   });
 
   it('starts, writes sandbox.json, serves and logs a call, reuses its folder, stops on SIGTERM', async () => {
