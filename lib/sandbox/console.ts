@@ -117,7 +117,7 @@ export function consoleHandler(sandbox: Sandbox, extra: { identity: Identity; ho
       if (text === '' || text.length > 1024) sendText(res, 400, 'text/plain; charset=utf-8', 'text is 1 to 1024 characters\n', head);
       else sendText(res, 200, TYPES['svg']!, renderSVG(text, { border: 2 }), head);
     } else if (path === '/__sandbox/events') {
-      events(sandbox, req, res);
+      events(sandbox, res);
     } else {
       const name = path.slice('/__sandbox/console/'.length);
       const bytes = file(name);
@@ -129,7 +129,7 @@ export function consoleHandler(sandbox: Sandbox, extra: { identity: Identity; ho
 }
 
 /** Server-sent events: every request, state change, fault change and setting, as it happens. */
-function events(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse): void {
+function events(sandbox: Sandbox, res: ServerResponse): void {
   res.writeHead(200, { ...SECURITY, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
   res.write('retry: 2000\n\n');
   const write = (event: SandboxEvent) => {
@@ -139,7 +139,8 @@ function events(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse): vo
   const stop = sandbox.subscribe(write);
   const beat = setInterval(() => res.write(': still here\n\n'), 15_000);
   beat.unref();
-  req.on('close', () => {
+  // The response's close: the request's fires as soon as its (empty) body is read.
+  res.on('close', () => {
     stop();
     clearInterval(beat);
   });

@@ -66,6 +66,10 @@ const time = (iso) => {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour12: false }) + '.' + String(date.getMilliseconds()).padStart(3, '0');
 };
+const clock = (iso) => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour12: false });
+};
 const yuan = (cents, currency) => `${currency === 'CNY' || !currency ? '¥' : currency + ' '}${(Number(cents) / 100).toFixed(2)}`;
 function inWords(ms) {
   if (ms <= 0) return 'now';
@@ -165,7 +169,7 @@ function selectRequest(seq) {
     : check.ok
       ? h('div', { class: 'verdict ok' }, h('strong', {}, check.api === 'v2' ? 'The APIv2 sign verifies' : 'The signature verifies'), check.api === 'v2' ? 'with the merchant’s APIv2 secret.' : 'with the merchant certificate, over the request as received.')
       : h('div', { class: 'verdict bad' }, h('strong', {}, `Refused: ${RULES[check.rule] || check.rule}`), check.reason);
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     h('h3', {}, `${record.method} ${record.template || ''}`),
     h('p', { class: 'mono' }, record.target),
     h('p', { class: 'muted' }, `${new Date(record.time).toLocaleString()} · ${record.ms} ms · Request-ID ${record.id || '—'}`),
@@ -176,7 +180,7 @@ function selectRequest(seq) {
     h('h3', {}, 'Request body'), h('pre', {}, pretty(record.request && record.request.body)),
     h('h3', {}, `Answer ${record.status}`), h('pre', {}, headerText(record.answer && record.answer.headers)),
     h('h3', {}, 'Answer body'), h('pre', {}, pretty(record.answer && record.answer.body)),
-  );
+  ].flat().filter(Boolean));
   for (const row of $('requests').tBodies[0].rows) row.classList.toggle('selected', Number(row.dataset.seq) === seq);
 }
 
@@ -213,7 +217,7 @@ function renderOrders() {
       h('td', {}, order.trade_type),
       h('td', {}, yuan(order.amount.total, order.amount.currency), order.refunded ? h('div', { class: 'muted' }, `refunded ${yuan(order.refunded, order.amount.currency)}`) : null),
       h('td', {}, badge(order.trade_state)),
-      h('td', { class: 'mono' }, order.create_time ? order.create_time.slice(11, 19) : ''),
+      h('td', { class: 'mono' }, clock(order.create_time)),
       h('td', {}, pay),
       h('td', {}, h('div', { class: 'actions' },
         open ? h('button', { type: 'button', class: 'primary', onclick: () => act(`Paid ${order.out_trade_no}`, () => call('POST', '/pay', { out_trade_no: order.out_trade_no, ...sub, notify: true, wait: false })) }, 'Pay as the user') : null,
@@ -232,7 +236,7 @@ function renderRefunds() {
       h('td', { class: 'mono' }, refund.out_trade_no),
       h('td', {}, `${yuan(refund.amount.refund, refund.amount.currency)} of ${yuan(refund.amount.total, refund.amount.currency)}`),
       h('td', {}, badge(refund.status)),
-      h('td', { class: 'mono' }, refund.create_time ? refund.create_time.slice(11, 19) : ''),
+      h('td', { class: 'mono' }, clock(refund.create_time)),
       h('td', { class: 'mono muted' }, refund.notify_url || '—'),
       h('td', {}, refund.status === 'PROCESSING'
         ? h('div', { class: 'actions' },
