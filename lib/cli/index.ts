@@ -72,7 +72,7 @@ async function sandbox(flags: SandboxFlags, command: Command): Promise<void> {
     `  console: ${started.baseURL} (open it in a browser)`,
     `  merchant ${started.config.mchid}, platform certificate ${started.platform.serial}, public key ${started.platform.publicKeyId}`,
     `  settings for Builder.factory: ${resolve(dir, 'sandbox.json')}`,
-    `  state: ${started.stateFolder ? `kept in ${started.stateFolder}` : 'in memory (name a folder with --dir to keep it)'}`,
+    `  state: ${started.stateFolder ? `kept in ${started.stateFolder} (${started.restored?.records ?? 0} records restored${started.restored?.droppedBytes ? `, a torn write of ${started.restored.droppedBytes} bytes dropped` : ''})` : 'in memory (name a folder with --dir to keep it)'}`,
     ...(flags.timeScale !== 1 ? [`  notification retries at ${flags.timeScale} times the platform's intervals`] : []),
     `  control API: ${started.baseURL}__sandbox (faults, pay, notify, requests)`,
     ...(loopback ? [] : ['  warning: the console and the control API are unauthenticated and this address is not a loopback one']),

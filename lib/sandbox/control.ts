@@ -100,7 +100,7 @@ export function controlHandler(sandbox: Sandbox, extra: ControlExtra) {
           return send(res, 200, {
             baseURL: sandbox.baseURL, mchid: sandbox.config.mchid, config: sandbox.config, endpoints: extra.endpoints,
             behaviours: extra.behaviours, faults: sandbox.faults.pending, settings: sandbox.settings, delivery: sandbox.delivery,
-            platform: sandbox.platform, stateFolder: sandbox.stateFolder ?? null, pid: process.pid,
+            platform: sandbox.platform, stateFolder: sandbox.stateFolder ?? null, restored: sandbox.restored ?? null, pid: process.pid,
           });
         case 'GET /config':
           return send(res, 200, sandbox.config);

@@ -132,6 +132,8 @@ export interface Sandbox {
   readonly delivery: { timeScale: number; timeout: number };
   /** Where the state is kept (`<dir>/state`), or undefined: in memory. */
   readonly stateFolder: string | undefined;
+  /** What a persisted sandbox found at start: the records restored, and the bytes of a torn last write dropped. */
+  readonly restored: { records: number; droppedBytes: number } | undefined;
   /** Changes which platform key signs answers. */
   signWith(mode: SignWith): void;
   /** Changes settings (`signWith`, `refunds`). */
@@ -192,9 +194,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wechatpay-sandbox-'));
   const state = new SandboxState();
   let identity: Identity;
+  let restored: Sandbox['restored'];
   try {
     ({ identity } = await ensureIdentity(dir, options.mchid));
-    if (options.persist ?? !temporary) state.persistIn(identity.dir);
+    if (options.persist ?? !temporary) {
+      const { loaded, dropped } = state.persistIn(identity.dir);
+      restored = { records: loaded, droppedBytes: dropped };
+    }
   } catch (error) {
     if (temporary) rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -280,6 +286,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get stateFolder() {
       return state.folder;
     },
+    restored,
     signWith(mode) {
       sandbox.configure({ signWith: mode });
     },
