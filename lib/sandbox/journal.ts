@@ -6,6 +6,8 @@
  *                                   fsync'ed, renamed over the old one, the folder fsync'ed)
  *     <dir>/state/journal.ndjson    one change a line since then; each batch is written with one write()
  *                                   and fsync'ed before the request that made it is answered
+ *     <dir>/state/lock              the process id of the sandbox using the folder (a second one is refused;
+ *                                   a lock left by a process that died is taken over)
  *
  * Starting: the snapshot, then every complete line of the journal (a line cut short by a crash, the
  * write in flight, is dropped and cut off the file), then a compaction: a new snapshot, an empty journal.
@@ -16,7 +18,7 @@
  * binary download at install, which offline and locked-down machines do not have; node:sqlite is not in
  * Node 20), and the order of writes is the order of the calls.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One change: a record put or deleted, codes added to a coupon stock, or everything forgotten. */
@@ -33,6 +35,7 @@ export class Journal {
   readonly folder: string;
   readonly #journal: string;
   readonly #snapshot: string;
+  readonly #lock: string;
   #fd: number | undefined;
   #size = 0;
 
@@ -40,11 +43,33 @@ export class Journal {
     this.folder = join(dir, 'state');
     this.#journal = join(this.folder, 'journal.ndjson');
     this.#snapshot = join(this.folder, 'snapshot.json');
+    this.#lock = join(this.folder, 'lock');
+  }
+
+  /** Takes the folder for this process; throws when a live process holds it. */
+  #take(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(this.#lock, 'wx', 0o600);
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = Number(readFileSync(this.#lock, 'utf8'));
+      if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+        throw new Error(`${this.folder} is in use by another sandbox (process ${holder}): one sandbox per folder`);
+      }
+      rmSync(this.#lock, { force: true });
+    }
+    throw new Error(`${this.folder}: could not take its lock`);
   }
 
   /** The snapshot (or undefined) and the journal's complete entries; a torn last line is cut off the file. */
   read(): { snapshot: unknown; entries: JournalEntry[]; dropped: number } {
     mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    this.#take();
     const snapshot: unknown = existsSync(this.#snapshot) ? JSON.parse(readFileSync(this.#snapshot, 'utf8')) : undefined;
     const entries: JournalEntry[] = [];
     let dropped = 0;
@@ -118,9 +143,11 @@ export class Journal {
     return this.#size > COMPACT_AT;
   }
 
+  /** Closes the journal and gives the folder up. */
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
+    rmSync(this.#lock, { force: true });
   }
 
   #syncFolder(): void {
@@ -130,5 +157,14 @@ export class Journal {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -3,7 +3,8 @@
  * (the write in flight) is dropped and cut off the file, a compaction folds everything into the snapshot,
  * and replaying a journal over the snapshot it was folded into changes nothing (every change is idempotent).
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '../../lib/sandbox/journal.js';
@@ -82,6 +83,19 @@ describe('the state journal', () => {
     const again = new SandboxState();
     expect(again.persistIn(dir).loaded).toBe(0);
     again.close();
+  });
+
+  it('is one sandbox’s folder at a time: a live holder is refused, a dead one’s lock taken over', () => {
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    writeFileSync(join(dir, 'state', 'lock'), String(process.ppid));
+    expect(() => new SandboxState().persistIn(dir)).toThrow(/in use by another sandbox \(process \d+\)/);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(dir, 'state', 'lock'), gone);
+    const state = new SandboxState();
+    state.persistIn(dir);
+    expect(readFileSync(join(dir, 'state', 'lock'), 'utf8')).toBe(String(process.pid));
+    state.close();
+    expect(() => statSync(join(dir, 'state', 'lock'))).toThrow();
   });
 
   it('refuses to append before it is open', () => {
