@@ -168,4 +168,61 @@ describe('the sandbox console in a browser', () => {
     expect(sandbox.order('FORGED1')).toBeUndefined();
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('settles a refund as a failure, closes an order, injects a fault and offers sandbox.json, all from the console', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sandbox.baseURL}#refunds`);
+    await page.locator('#live.on').waitFor();
+    await page.selectOption('#refund-mode', 'manual');
+    for (let i = 0; i < 100 && sandbox.settings.refunds !== 'manual'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sandbox.settings.refunds).toBe('manual');
+
+    const mchid = sandbox.config.mchid;
+    const create = (no: string) => client.v3.pay.transactions.native.post({ json: {
+      appid: 'wxd678efh567hg6787', mchid, description: '退款测试', out_trade_no: no, notify_url: notifyUrl, amount: { total: 500, currency: 'CNY' },
+    } });
+    await create('BRF1');
+    await sandbox.pay('BRF1');
+    const { data: refund } = await client.v3.refund.domestic.refunds.post({ json: {
+      out_trade_no: 'BRF1', out_refund_no: 'BRR1', notify_url: notifyUrl, amount: { refund: 200, total: 500, currency: 'CNY' },
+    } });
+    expect(refund.status).toBe('PROCESSING');
+    const row = page.locator('#refunds tr[data-refund="BRR1"]');
+    await row.locator('text=PROCESSING').waitFor();
+    await shot(page, '07-refund-processing');
+    received.length = 0;
+    await row.getByRole('button', { name: 'Fails' }).click();
+    await row.locator('text=ABNORMAL').waitFor();
+    const { data: queried } = await client.v3.refund.domestic.refunds._out_refund_no_.get({ out_refund_no: 'BRR1' });
+    expect(queried.status).toBe('ABNORMAL');
+    for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(received[0]).toMatchObject({ event_type: 'REFUND.ABNORMAL', resource: { out_refund_no: 'BRR1', refund_status: 'ABNORMAL' } });
+    // The failed refund gave its amount back: the order is paid, nothing refunded.
+    expect(sandbox.order('BRF1')).toMatchObject({ trade_state: 'SUCCESS' });
+
+    await create('BRC1');
+    await page.getByRole('tab', { name: /Orders/ }).click();
+    const order = page.locator('#orders tr[data-order="BRC1"]');
+    await order.getByRole('button', { name: 'Close' }).click();
+    await order.locator('text=CLOSED').waitFor();
+    const { data: closed } = await client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'BRC1', query: { mchid } });
+    expect(closed.trade_state).toBe('CLOSED');
+
+    await page.getByRole('tab', { name: /Faults/ }).click();
+    await page.selectOption('#fault-form select[name="fault"]', 'bad-signature');
+    await page.fill('#fault-form input[name="match"]', '/v3/certificates');
+    await page.getByRole('button', { name: 'Add fault' }).click();
+    await page.locator('#faults tbody tr', { hasText: 'bad-signature' }).waitFor();
+    await shot(page, '08-faults');
+    await expect(client.v3.certificates.get()).rejects.toMatchObject({ code: 'EV3_RES_HEADER_SIGNATURE_DIGEST' });
+    await page.locator('#faults-empty').waitFor();
+
+    await page.getByRole('tab', { name: /Identity/ }).click();
+    const href = await page.locator('#downloads a', { hasText: /^sandbox\.json$/ }).getAttribute('href');
+    expect(await (await fetch(new URL(href!, sandbox.baseURL))).json()).toEqual(sandbox.config);
+    const inline = await (await fetch(new URL(`${href!.replace('sandbox.json', 'sandbox.inline.json')}`, sandbox.baseURL))).json() as any;
+    expect(inline.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(Builder.factory(inline)).toBeDefined();
+    await shot(page, '09-identity');
+  }, 60_000);
 });
