@@ -174,7 +174,7 @@ function write(res: ServerResponse, written: Written): void {
 
 export function createSandboxServer(parts: ServerParts): Server {
   const { runtime, pipeline, faults } = parts;
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     void (async () => {
       const started = performance.now();
       const target = req.url ?? '/';
@@ -233,4 +233,9 @@ export function createSandboxServer(parts: ServerParts): Server {
       write(res, { status: 500, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SANDBOX_ERROR', message: `The sandbox failed: ${message}` })) });
     });
   });
+  // Idle keep-alive connections are closed by the client first (node's agent: after 5 s), never by the
+  // sandbox at the moment a client reuses one (an ECONNRESET the client did not cause).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }

@@ -63,7 +63,7 @@ describe('APIv3 validation', () => {
     const answer = await fetch(`${sandbox.baseURL}v3/merchant/media/video_upload`, { method: 'POST', body: Buffer.alloc(32 * 1024 * 1024 + 1) });
     expect(answer.status).toBe(413);
     expect(await answer.json()).toMatchObject({ code: 'PARAM_ERROR' });
-  });
+  }, 30_000);
 
   it('echoes the identifiers a request names in the documented answer', async () => {
     const { data } = await client.v3.profitsharing.orders._out_order_no_.get({ out_order_no: 'P20150806125346', query: { transaction_id: '4208450740201411110007820472' } });
