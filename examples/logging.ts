@@ -5,7 +5,7 @@
  *   npx tsx examples/logging.ts
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError, type Hooks } from '../lib/index.js';
+import { ApiError, type Hooks } from 'wechatpay-chain';
 import { outTradeNo, run } from './support.js';
 
 const hooks: Hooks = {

@@ -5,12 +5,13 @@
 //              index.d.ts, sandbox/index.d.ts                       ESM faces of the declarations below
 //   dist/types/                                                     the declarations (tsc), read as CommonJS
 //   dist/sandbox-data.json                                          what the sandbox knows of each endpoint
+//   dist/sandbox-console/                                           the sandbox console's HTML, CSS and JS (lib/sandbox/console)
 //
 // `require` consumers get dist/types directly; `import` consumers get the two-line ESM faces, which re-export it:
 // the 3.7 MB endpoint types exist once, and the classes are one declaration for both formats.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // url-template is ESM-only; bundling it keeps `require('wechatpay-chain')` working on every Node 20.
@@ -50,6 +51,7 @@ chmodSync('dist/cjs/cli/index.js', 0o755);
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 writeFileSync('dist/esm/package.json', JSON.stringify({ type: 'module' }) + '\n');
 copyFileSync('lib/generated/sandbox.json', 'dist/sandbox-data.json');
+cpSync('lib/sandbox/console', 'dist/sandbox-console', { recursive: true });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 writeFileSync('dist/types/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');

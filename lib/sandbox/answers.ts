@@ -2,10 +2,10 @@
  * Answers: the reply builders, and the documented answer of any endpoint no behaviour handles (its
  * example, with the identifiers the request named echoed back, and the merchant's own ids).
  */
-import type { SignType } from '../crypto/hash.js';
-import { Formatter } from '../util/formatter.js';
 import type { Call, Reply } from './call.js';
 import type { Json } from './data.js';
+import { nonce } from './ids.js';
+import type { V2SignType } from './v2.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -20,7 +20,7 @@ export const file = (bytes: Buffer, contentType: string, headers: Record<string,
   kind: 'v3', status: 200, body: bytes, contentType, headers, signature: 'none',
 });
 
-export const v2 = (fields: Record<string, unknown>, signType?: SignType, status = 200): Reply => ({ kind: 'v2', status, fields, ...(signType ? { signType } : {}) });
+export const v2 = (fields: Record<string, unknown>, signType?: V2SignType, status = 200): Reply => ({ kind: 'v2', status, fields, ...(signType ? { signType } : {}) });
 
 /** A 1x1 PNG, for image downloads. */
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -87,7 +87,7 @@ function v2Envelope(call: Call, fields: Record<string, unknown>): Record<string,
   for (const key of ['appid', 'mch_id', 'mchid', 'sub_appid', 'sub_mch_id', 'mch_appid', 'device_info']) {
     if (key in out && typeof request[key] === 'string') out[key] = request[key];
   }
-  if ('nonce_str' in out) out['nonce_str'] = Formatter.nonce();
+  if ('nonce_str' in out) out['nonce_str'] = nonce();
   return out;
 }
 

@@ -1,10 +1,11 @@
 /** The shapes every part of the sandbox shares: the runtime, one accepted call, and its reply. */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SignType } from '../crypto/hash.js';
 import type { SandboxData, SandboxEndpoint } from './data.js';
+import type { Deliveries } from './deliveries.js';
 import type { Identity } from './identity.js';
 import type { Part } from './multipart.js';
 import type { SignWith } from './sign.js';
+import type { V2SignType } from './v2.js';
 import type { SandboxState } from './state.js';
 
 /** What a notification carries; see behaviours/notifications.ts. */
@@ -16,6 +17,7 @@ export interface NotificationInput {
   resource: Record<string, unknown>;
 }
 
+/** The merchant's answer to a notification. */
 export interface NotificationResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -29,11 +31,19 @@ export interface Runtime {
   identity: Identity;
   data: SandboxData;
   state: SandboxState;
-  settings: { signWith: SignWith };
+  settings: Settings;
   /** The base URL it answers on (`http://127.0.0.1:<port>/`). */
   baseURL(): string;
-  /** Sends a signed, encrypted notification. */
-  notify(url: string, notification: NotificationInput): Promise<NotificationResult>;
+  /** Notifications and their delivery (with retries). */
+  deliveries: Deliveries;
+}
+
+/** What can be changed while the sandbox runs. */
+export interface Settings {
+  /** Which platform key signs answers and notifications. */
+  signWith: SignWith;
+  /** `succeed`: a refund is SUCCESS at once (default); `manual`: PROCESSING until settled from the console or the control API. */
+  refunds: 'succeed' | 'manual';
 }
 
 /** A request the sandbox accepted (authenticated, validated), as a behaviour sees it. */
@@ -51,7 +61,7 @@ export interface Call {
   meta?: Record<string, unknown>;
   headers: IncomingHttpHeaders;
   /** APIv2: the request's sign type (the answer is signed the same way). */
-  signType?: SignType;
+  signType?: V2SignType;
 }
 
 /** An answer before it is signed and written. */
@@ -65,7 +75,7 @@ export type Reply =
       /** `signed`: Wechatpay-* headers over the body; `statement`: over `{"sha1":...}`; `none`: a file download. */
       signature: 'signed' | 'statement' | 'none';
     }
-  | { kind: 'v2'; status: number; fields: Record<string, unknown>; signType?: SignType }
+  | { kind: 'v2'; status: number; fields: Record<string, unknown>; signType?: V2SignType }
   | { kind: 'raw'; status: number; body: Buffer; headers: Record<string, string> };
 
 /** A behaviour's answer to a call; undefined lets the documented example answer. */

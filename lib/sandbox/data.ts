@@ -111,7 +111,7 @@ export const FORMATS: Readonly<Record<string, RegExp>> = {
 export const DEFINITIONS_ID = 'defs';
 
 /** This module's folder, under ES modules and CommonJS alike (source through tsx or jest, or the built dist). */
-function here(): string {
+export function here(): string {
   return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
 }
 

@@ -44,17 +44,21 @@ export function parseFault(value: unknown): Fault {
 
 export class Faults {
   readonly #queue: PendingFault[] = [];
+  /** Told whenever the pending faults change. */
+  onChange: (() => void) | undefined;
 
   /** Answers the next `count` requests (matching `match`, if given) with `fault`. */
   inject(fault: Fault, count = 1, match?: string | RegExp): void {
     const checked = parseFault(fault);
     if (!Number.isSafeInteger(count) || count < 1) throw new Error('a fault is injected for a count of 1 or more requests');
     this.#queue.push({ fault: checked, remaining: count, ...(match === undefined ? {} : { match }) });
+    this.onChange?.();
   }
 
   /** Removes every pending fault. */
   clear(): void {
     this.#queue.length = 0;
+    this.onChange?.();
   }
 
   /** The faults still pending, in the order they apply. */
@@ -70,6 +74,7 @@ export class Faults {
     const entry = this.#queue[index]!;
     entry.remaining -= 1;
     if (entry.remaining === 0) this.#queue.splice(index, 1);
+    this.onChange?.();
     return entry.fault;
   }
 }

@@ -11,11 +11,10 @@
  *     <dir>/pub_key.pem                   the platform public key
  *     <dir>/platform/...                  the platform's own keys and the sandbox's ids (0600): never give these to a client
  */
-import { generateKeyPair, randomBytes, randomInt, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, randomInt, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Formatter } from '../util/formatter.js';
-import { Rsa } from '../crypto/rsa.js';
+import { alnum } from './ids.js';
 import { createCertificate } from './self-signed.js';
 
 /** A key pair and what names it: a certificate serial or a public-key id. */
@@ -113,8 +112,8 @@ export async function createIdentity(dir: string, mchid = DEFAULT_MCHID): Promis
     merchantSerial: newSerial(),
     platformSerial: newSerial(),
     publicKeyId: newPublicKeyId(mchid),
-    apiv3Key: Formatter.nonce(),
-    secret: Formatter.nonce(),
+    apiv3Key: alnum(32),
+    secret: alnum(32),
   };
   const [merchant, platform, publicKey] = await Promise.all([keyPair(), keyPair(), keyPair()]);
   const merchantCert = createCertificate({
@@ -143,8 +142,8 @@ export function loadIdentity(dir: string): Identity | undefined {
   const needed = [at.merchantKey, at.merchantCert, at.platformCert(stored.platformSerial), at.publicKey, at.platformKey, at.publicKeyPrivate];
   if (!needed.every((file) => existsSync(file))) return undefined;
   const pair = (file: string) => {
-    const privateKey = Rsa.from(readFileSync(file), 'private');
-    return { privateKey, publicKey: Rsa.from(privateKey, 'public') };
+    const privateKey = createPrivateKey(readFileSync(file));
+    return { privateKey, publicKey: createPublicKey(privateKey) };
   };
   const merchantCert = readFileSync(at.merchantCert, 'utf8');
   const platformCert = readFileSync(at.platformCert(stored.platformSerial), 'utf8');
@@ -224,4 +223,35 @@ export function writeConfig(identity: Identity, baseURL: string): SandboxConfig 
 /** The platform certificate file (for comparing with what `GET v3/certificates` answers). */
 export function platformCertificateFile(identity: Identity): string {
   return files(identity.dir).platformCert(identity.platformCertificate.id);
+}
+
+/** The merchant's half of the folder, by file name: what the console offers for download (never `platform/`). */
+export function merchantFiles(identity: Identity): Record<string, string> {
+  const at = files(identity.dir);
+  return {
+    'sandbox.json': at.config,
+    'apiclient_key.pem': at.merchantKey,
+    'apiclient_cert.pem': at.merchantCert,
+    [`wechatpay_${identity.platformCertificate.id}.pem`]: at.platformCert(identity.platformCertificate.id),
+    'pub_key.pem': at.publicKey,
+  };
+}
+
+/** `sandbox.json` with the keys written in (PEM text instead of `file://` paths): usable on another machine. */
+export function inlineConfig(identity: Identity, baseURL: string): SandboxConfig {
+  const at = files(identity.dir);
+  const pem = (path: string) => readFileSync(path, 'utf8');
+  return {
+    baseURL,
+    mchid: identity.mchid,
+    serial: identity.merchant.id,
+    privateKey: pem(at.merchantKey),
+    certs: {
+      [identity.platformCertificate.id]: pem(at.platformCert(identity.platformCertificate.id)),
+      [identity.platformPublicKey.id]: pem(at.publicKey),
+    },
+    apiv3Key: identity.apiv3Key,
+    secret: identity.secret,
+    merchant: { cert: pem(at.merchantCert) },
+  };
 }

@@ -26,6 +26,9 @@ export const digits = (count: number): string => Array.from({ length: count }, (
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const alnum = (count: number): string => Array.from({ length: count }, () => ALNUM[randomInt(ALNUM.length)]).join('');
 
+/** 32 characters of `[0-9A-Za-z]`: a `nonce_str`, a `Wechatpay-Nonce`. */
+export const nonce = (size = 32): string => alnum(size);
+
 export const ids = {
   /** 28 digits, `4200...`. */
   transaction: (at = new Date()): string => `4200${digits(6)}${compact(at).slice(0, 8)}${digits(10)}`,

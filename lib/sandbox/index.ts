@@ -19,41 +19,55 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BEHAVIOUR_ROUTES } from './behaviours/index.js';
-import { sendNotification } from './behaviours/notifications.js';
-import { payOrder, refundOf, transactionOf } from './behaviours/orders.js';
-import type { NotificationInput, NotificationResult, Runtime } from './call.js';
+import { closeOrder, payOrder, refundOf, settleRefund, transactionOf } from './behaviours/orders.js';
+import type { NotificationInput, NotificationResult, Runtime, Settings } from './call.js';
+import { consoleHandler } from './console.js';
 import { controlHandler } from './control.js';
 import { loadData } from './data.js';
+import { DEFAULT_NOTIFY_TIMEOUT, Deliveries } from './deliveries.js';
 import { Faults } from './faults.js';
 import { ensureIdentity, writeConfig, type Identity, type SandboxConfig } from './identity.js';
 import { Pipeline } from './pipeline.js';
 import { Router } from './routes.js';
-import { createSandboxServer, type RequestRecord } from './server.js';
-import { tweakOf } from './server.js';
+import { createSandboxServer, tweakOf, type RequestRecord } from './server.js';
 import type { SignWith } from './sign.js';
-import { orderKey, refundKey, SandboxState, type StoredMedia } from './state.js';
+import { orderKey, refundKey, SandboxState, type Delivery, type Order, type Refund, type StateChange, type StoredMedia } from './state.js';
 import { Validator } from './validate.js';
 
 export type { SandboxConfig } from './identity.js';
 export type { Fault, PendingFault } from './faults.js';
-export type { RequestRecord } from './server.js';
+export type { LoggedMessage, RequestRecord } from './server.js';
 export type { SignWith } from './sign.js';
-export type { NotificationInput, NotificationResult } from './call.js';
+export type { NotificationInput, NotificationResult, Settings } from './call.js';
+export type { Verdict, CheckRule } from './auth.js';
+export type { Delivery, DeliveryAttempt, RefundStatus } from './state.js';
+export { RETRY_SCHEDULE } from './deliveries.js';
 
 export interface SandboxOptions {
   /** Default 0: a free port. */
   port?: number;
-  /** Default `127.0.0.1`. The control API is unauthenticated: keep it on a loopback address. */
+  /** Default `127.0.0.1`. The control API and the console are unauthenticated: keep it on a loopback address. */
   host?: string;
   /**
    * Where the keys and `sandbox.json` live; made when missing, reused when present (same keys, same
    * serials, same APIv3 key and secret). Default: a temporary folder, removed by `close()`.
    */
   dir?: string;
+  /**
+   * Keep orders, refunds, coupon codes and notifications in `<dir>/state/` across restarts (default: when
+   * `dir` is given). Without a folder the state lives in memory only.
+   */
+  persist?: boolean;
   /** The merchant id of a new identity (default `1230000109`, the one most documented examples use). */
   mchid?: string;
   /** The platform key that signs answers: the certificate's (default) or the public key's. */
   signWith?: SignWith;
+  /** `succeed` (default): refunds are SUCCESS at once; `manual`: PROCESSING until settled (console, control API, `settleRefund`). */
+  refunds?: Settings['refunds'];
+  /** Multiplies the notification retry intervals (default 1: 15 s, 15 s, 30 s, 3 min ... 6 h); 0.001 makes 15 s 15 ms. */
+  timeScale?: number;
+  /** Milliseconds the merchant has to answer a notification before it counts as failed (default 5000). */
+  notifyTimeout?: number;
   /** Called after each API request, for logging. */
   onRequest?: (record: RequestRecord) => void;
 }
@@ -73,16 +87,39 @@ export interface PayOptions {
   sub_mchid?: string;
   /** The payer (default: the order's payer, else a new openid). */
   openid?: string;
-  /** Send `TRANSACTION.SUCCESS` to the order's `notify_url`. */
+  /** Deliver `TRANSACTION.SUCCESS` to the order's `notify_url` (retried on the platform's schedule until a 2xx answer). */
   notify?: boolean;
 }
 
+export interface PayResult {
+  transaction: Record<string, unknown>;
+  /** The merchant's answer to the first attempt (when it answered). */
+  notification?: NotificationResult;
+  /** The notification's delivery: its attempts, its state, the next retry. */
+  delivery?: Delivery;
+}
+
+/** Something that changed, for live views (the console listens to these over server-sent events). */
+export type SandboxEvent =
+  | { type: 'request'; record: RequestRecord }
+  | { type: 'state'; change: StateChange }
+  | { type: 'faults' }
+  | { type: 'settings'; settings: Settings };
+
+/** A coupon stock and its codes. */
+export interface CouponStockView {
+  product_coupon_id: string;
+  stock_id: string;
+  codes: string[];
+  uploads: number;
+}
+
 export interface Sandbox {
-  /** `http://127.0.0.1:<port>/`. */
+  /** `http://127.0.0.1:<port>/`: the API, and the console at this very address. */
   readonly baseURL: string;
   /** The contents of `sandbox.json`: `Builder.factory(sandbox.config)`. */
   readonly config: SandboxConfig;
-  /** The folder holding the keys and `sandbox.json`. */
+  /** The folder holding the keys and `sandbox.json` (and `state/` when persisted). */
   readonly dir: string;
   /** The platform's key ids (no secrets). */
   readonly platform: { serial: string; publicKeyId: string };
@@ -90,20 +127,45 @@ export interface Sandbox {
   readonly faults: Faults;
   /** The API requests handled so far (the last 1000). */
   readonly requests: RequestRecord[];
-  readonly settings: { signWith: SignWith };
+  readonly settings: Settings;
+  /** How the retry schedule is scaled, and the answer timeout. */
+  readonly delivery: { timeScale: number; timeout: number };
+  /** Where the state is kept (`<dir>/state`), or undefined: in memory. */
+  readonly stateFolder: string | undefined;
+  /** What a persisted sandbox found at start: the records restored, and the bytes of a torn last write dropped. */
+  readonly restored: { records: number; droppedBytes: number } | undefined;
   /** Changes which platform key signs answers. */
   signWith(mode: SignWith): void;
+  /** Changes settings (`signWith`, `refunds`). */
+  configure(settings: Partial<Settings>): Settings;
   clearRequests(): void;
   /** The payer pays a NOTPAY order; optionally the platform notifies the order's `notify_url`. */
-  pay(outTradeNo: string, options?: PayOptions): Promise<{ transaction: Record<string, unknown>; notification?: NotificationResult }>;
-  /** Sends a signed, encrypted notification to `url` and resolves with the receiver's answer. */
+  pay(outTradeNo: string, options?: PayOptions): Promise<PayResult>;
+  /** Closes a NOTPAY order, as the merchant's close call does. */
+  closeOrder(outTradeNo: string, subMchid?: string): Record<string, unknown>;
+  /** Settles a PROCESSING refund: SUCCESS, or ABNORMAL / CLOSED (a failure); `notify` delivers `REFUND.*` to its notify_url. */
+  settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED', options?: { sub_mchid?: string; notify?: boolean }): Promise<{ refund: Record<string, unknown>; delivery?: Delivery }>;
+  /** Sends one signed, encrypted notification to `url` (one attempt, no retries) and resolves with the receiver's answer. */
   notify(url: string, subject: NotificationSubject, options?: NotifyOptions): Promise<NotificationResult>;
-  /** Every order, as its query endpoint shows it. */
-  orders(): Array<Record<string, unknown>>;
+  /** Every notification made, with its attempts (oldest first). */
+  notifications(): Delivery[];
+  /** Makes the next attempt of a pending (or failed) notification now. */
+  retryNotification(id: string): Promise<Delivery>;
+  /**
+   * Every order, as its query endpoint shows it; with `detail`, also what its creation answered
+   * (`code_url`, `h5_url` or `prepay_id`), `create_time`, the amount `refunded` and `sub_mchid`.
+   */
+  orders(options?: { detail?: boolean }): Array<Record<string, unknown>>;
   order(outTradeNo: string, subMchid?: string): Record<string, unknown> | undefined;
+  /** Every refund, as its query endpoint shows it (with `sub_mchid` and `notify_url` when it has them). */
+  refunds(): Array<Record<string, unknown>>;
+  /** The coupon stocks and their codes. */
+  coupons(): CouponStockView[];
   /** An uploaded file. */
   media(mediaId: string): StoredMedia | undefined;
-  /** Forgets orders, refunds, coupon codes, media, bills, pending faults and the request log. */
+  /** Listens to requests, state changes, faults and settings; returns the function that stops listening. */
+  subscribe(listener: (event: SandboxEvent) => void): () => void;
+  /** Forgets orders, refunds, coupon codes, notifications, media, bills, pending faults and the request log. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -116,58 +178,91 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function checkedScale(value: number | undefined): number {
+  const scale = value ?? 1;
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1) throw new Error(`timeScale is a number above 0, at most 1 (got ${String(value)})`);
+  return scale;
+}
+
 /** Starts a sandbox; resolves once it listens and `sandbox.json` is written. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
+  const timeScale = checkedScale(options.timeScale);
+  const timeout = options.notifyTimeout ?? DEFAULT_NOTIFY_TIMEOUT;
+  if (!Number.isSafeInteger(timeout) || timeout < 1) throw new Error('notifyTimeout is a whole number of milliseconds, 1 or more');
   const temporary = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wechatpay-sandbox-'));
+  const state = new SandboxState();
   let identity: Identity;
+  let restored: Sandbox['restored'];
   try {
     ({ identity } = await ensureIdentity(dir, options.mchid));
+    if (options.persist ?? !temporary) {
+      const { loaded, dropped } = state.persistIn(identity.dir);
+      restored = { records: loaded, droppedBytes: dropped };
+    }
   } catch (error) {
     if (temporary) rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   const data = loadData();
-  const state = new SandboxState();
   const faults = new Faults();
   const log: RequestRecord[] = [];
-  const settings = { signWith: options.signWith ?? 'certificate' as SignWith };
+  let seq = 0;
+  const settings: Settings = { signWith: options.signWith ?? 'certificate', refunds: options.refunds ?? 'succeed' };
+  if (settings.refunds !== 'succeed' && settings.refunds !== 'manual') throw new Error('refunds is "succeed" or "manual"');
   /** Known once the server listens. */
   const where: { baseURL: string; config?: SandboxConfig } = { baseURL: '' };
+  const listeners = new Set<(event: SandboxEvent) => void>();
+  const emit = (event: SandboxEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  };
+  state.onChange = (change) => emit({ type: 'state', change });
+  faults.onChange = () => emit({ type: 'faults' });
 
-  const runtime: Runtime = {
-    identity,
-    data,
-    state,
-    settings,
-    baseURL: () => where.baseURL,
-    notify: (url, input) => sendNotification(identity, settings.signWith, url, input),
+  const deliveries = new Deliveries(identity, settings, state, { timeScale, timeout });
+  const runtime: Runtime = { identity, data, state, settings, baseURL: () => where.baseURL, deliveries };
+
+  const findOrder = (outTradeNo: string, subMchid?: string): [string, Order] => {
+    const key = orderKey(identity.mchid, subMchid, outTradeNo);
+    const order = state.orders.get(key);
+    if (!order) throw new Error(`No order ${outTradeNo}${subMchid ? ` of sub-merchant ${subMchid}` : ''} in the sandbox`);
+    return [key, order];
+  };
+  const findRefund = (outRefundNo: string, subMchid?: string): [string, Refund] => {
+    const key = refundKey(identity.mchid, subMchid, outRefundNo);
+    const refund = state.refunds.get(key);
+    if (!refund) throw new Error(`No refund ${outRefundNo} in the sandbox`);
+    return [key, refund];
+  };
+  const refundNotification = (refund: Refund): NotificationInput => {
+    const shown = refundOf(refund);
+    const amount = shown['amount'] as Record<string, unknown>;
+    return {
+      event_type: refund.status === 'ABNORMAL' ? 'REFUND.ABNORMAL' : refund.status === 'CLOSED' ? 'REFUND.CLOSED' : 'REFUND.SUCCESS',
+      resource: {
+        mchid: refund.mchid, ...(refund.sub_mchid ? { sub_mchid: refund.sub_mchid } : {}),
+        out_trade_no: refund.out_trade_no, transaction_id: refund.transaction_id, out_refund_no: refund.out_refund_no,
+        refund_id: refund.refund_id, refund_status: refund.status, ...(refund.success_time ? { success_time: refund.success_time } : {}),
+        user_received_account: shown['user_received_account'],
+        amount: { total: amount['total'], refund: amount['refund'], payer_total: amount['payer_total'], payer_refund: amount['payer_refund'] },
+      },
+    };
   };
 
   const subjectOf = (subject: NotificationSubject): NotificationInput => {
     if ('order' in subject) {
-      const order = state.orders.get(orderKey(identity.mchid, subject.sub_mchid, subject.order));
-      if (!order) throw new Error(`No order ${subject.order} in the sandbox`);
+      const [, order] = findOrder(subject.order, subject.sub_mchid);
       if (order.transaction_id === undefined) throw new Error(`Order ${subject.order} is ${order.trade_state}: only a paid order is notified`);
       return { event_type: 'TRANSACTION.SUCCESS', resource: transactionOf(order) };
     }
-    if ('refund' in subject) {
-      const refund = state.refunds.get(refundKey(identity.mchid, subject.sub_mchid, subject.refund));
-      if (!refund) throw new Error(`No refund ${subject.refund} in the sandbox`);
-      const shown = refundOf(refund);
-      const amount = shown['amount'] as Record<string, unknown>;
-      return {
-        event_type: 'REFUND.SUCCESS',
-        resource: {
-          mchid: refund.mchid, ...(refund.sub_mchid ? { sub_mchid: refund.sub_mchid } : {}),
-          out_trade_no: refund.out_trade_no, transaction_id: refund.transaction_id, out_refund_no: refund.out_refund_no,
-          refund_id: refund.refund_id, refund_status: refund.status, success_time: refund.success_time,
-          user_received_account: shown['user_received_account'],
-          amount: { total: amount['total'], refund: amount['refund'], payer_total: amount['payer_total'], payer_refund: amount['payer_refund'] },
-        },
-      };
-    }
+    if ('refund' in subject) return refundNotification(findRefund(subject.refund, subject.sub_mchid)[1]);
     return subject;
   };
 
@@ -187,36 +282,92 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get settings() {
       return { ...settings };
     },
+    delivery: { timeScale, timeout },
+    get stateFolder() {
+      return state.folder;
+    },
+    restored,
     signWith(mode) {
-      if (mode !== 'certificate' && mode !== 'public-key') throw new Error('signWith is "certificate" or "public-key"');
-      settings.signWith = mode;
+      sandbox.configure({ signWith: mode });
+    },
+    configure(changes) {
+      if (changes.signWith !== undefined && changes.signWith !== 'certificate' && changes.signWith !== 'public-key') throw new Error('signWith is "certificate" or "public-key"');
+      if (changes.refunds !== undefined && changes.refunds !== 'succeed' && changes.refunds !== 'manual') throw new Error('refunds is "succeed" or "manual"');
+      if (changes.signWith !== undefined) settings.signWith = changes.signWith;
+      if (changes.refunds !== undefined) settings.refunds = changes.refunds;
+      emit({ type: 'settings', settings: { ...settings } });
+      return { ...settings };
     },
     clearRequests() {
       log.length = 0;
     },
     async pay(outTradeNo, payOptions = {}) {
       const order = payOrder(runtime, outTradeNo, payOptions);
+      state.flush();
       const transaction = transactionOf(order);
       if (!payOptions.notify) return { transaction };
-      const notification = await sendNotification(identity, settings.signWith, order.notify_url, { event_type: 'TRANSACTION.SUCCESS', resource: transaction });
-      return { transaction, notification };
+      const first = await deliveries.deliver({
+        url: order.notify_url, input: { event_type: 'TRANSACTION.SUCCESS', resource: transaction },
+        subject: { out_trade_no: order.out_trade_no, ...(order.sub_mchid ? { sub_mchid: order.sub_mchid } : {}) },
+      });
+      return { transaction, delivery: structuredClone(first.delivery), ...(first.result ? { notification: first.result } : {}) };
     },
-    notify(url, subject, notifyOptions = {}) {
-      let input: NotificationInput;
+    closeOrder(outTradeNo, subMchid) {
+      const [key, order] = findOrder(outTradeNo, subMchid);
       try {
-        input = subjectOf(subject);
+        closeOrder(runtime, key, order);
       } catch (error) {
-        return Promise.reject(error);
+        throw new Error(`Order ${outTradeNo} is ${order.trade_state}: ${(error as Error).message}`, { cause: error });
       }
-      return sendNotification(identity, settings.signWith, url, input, tweakOf(notifyOptions.fault));
+      state.flush();
+      return transactionOf(order);
     },
-    orders: () => [...state.orders.values()].map(transactionOf),
+    async settleRefund(outRefundNo, status, settleOptions = {}) {
+      const [key, refund] = findRefund(outRefundNo, settleOptions.sub_mchid);
+      settleRefund(runtime, key, refund, status);
+      state.flush();
+      const shown = { ...refundOf(refund), ...(refund.notify_url ? { notify_url: refund.notify_url } : {}) };
+      if (!settleOptions.notify || !refund.notify_url) return { refund: shown };
+      const first = await deliveries.deliver({
+        url: refund.notify_url, input: refundNotification(refund),
+        subject: { out_trade_no: refund.out_trade_no, out_refund_no: refund.out_refund_no, ...(refund.sub_mchid ? { sub_mchid: refund.sub_mchid } : {}) },
+      });
+      return { refund: shown, delivery: structuredClone(first.delivery) };
+    },
+    async notify(url, subject, notifyOptions = {}) {
+      const input = subjectOf(subject);
+      const first = await deliveries.deliver({
+        url, input, retries: false, tweak: tweakOf(notifyOptions.fault), ...(notifyOptions.fault ? { fault: notifyOptions.fault } : {}),
+        ...('order' in subject ? { subject: { out_trade_no: subject.order } } : 'refund' in subject ? { subject: { out_refund_no: subject.refund } } : {}),
+      });
+      if (first.result) return first.result;
+      throw first.error ?? new Error(`The notification to ${url} got no answer`);
+    },
+    notifications: () => [...state.deliveries.values()].map((delivery) => structuredClone(delivery)),
+    async retryNotification(id) {
+      return structuredClone((await deliveries.retryNow(id)).delivery);
+    },
+    orders: (ordersOptions = {}) => [...state.orders.values()].map((order) => (ordersOptions.detail
+      ? { ...transactionOf(order), ...order.prepay, create_time: order.create_time, refunded: order.refunded, ...(order.sub_mchid ? { sub_mchid: order.sub_mchid } : {}) }
+      : transactionOf(order))),
     order(outTradeNo, subMchid) {
       const order = state.orders.get(orderKey(identity.mchid, subMchid, outTradeNo));
       return order && transactionOf(order);
     },
+    refunds: () => [...state.refunds.values()].map((refund) => ({
+      ...refundOf(refund), ...(refund.sub_mchid ? { sub_mchid: refund.sub_mchid } : {}), ...(refund.notify_url ? { notify_url: refund.notify_url } : {}),
+    })),
+    coupons: () => [...state.coupons].map(([key, stock]) => {
+      const [product, stockId] = key.split('|');
+      return { product_coupon_id: product!, stock_id: stockId!, codes: [...stock.codes], uploads: stock.requests.size };
+    }),
     media: (mediaId) => state.media.get(mediaId),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     reset() {
+      deliveries.clear();
       state.reset();
       faults.clear();
       log.length = 0;
@@ -231,11 +382,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     pipeline,
     faults,
     record(entry) {
-      log.push(entry);
+      const record: RequestRecord = { seq: ++seq, ...entry };
+      log.push(record);
       if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
-      options.onRequest?.(entry);
+      options.onRequest?.(record);
+      emit({ type: 'request', record });
     },
-    control: controlHandler(sandbox, { endpoints: data.endpoints.length, behaviours: BEHAVIOUR_ROUTES }),
+    control: controlHandler(sandbox, { endpoints: data.endpoints.length, behaviours: BEHAVIOUR_ROUTES, identity, host }),
+    page: consoleHandler(sandbox, { identity, host }),
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -246,18 +400,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     });
   } catch (error) {
+    state.close();
     if (temporary) rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   where.baseURL = `http://${urlHost(host)}:${port}/`;
   where.config = writeConfig(identity, where.baseURL);
+  deliveries.resume();
   let closing: Promise<void> | undefined;
   sandbox.close = () => {
     closing ??= new Promise<void>((resolve) => {
+      deliveries.close();
+      listeners.clear();
       server.close(() => resolve());
       server.closeAllConnections();
     }).then(() => {
+      state.close();
       if (temporary) rmSync(dir, { recursive: true, force: true });
     });
     return closing;

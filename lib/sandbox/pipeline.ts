@@ -5,10 +5,8 @@
  */
 import { privateDecrypt, constants } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SignType } from '../crypto/hash.js';
-import { Transformer, type XmlRecord } from '../util/transformer.js';
 import { exampleAnswer, json, v2 } from './answers.js';
-import { signTypeOf, signedFields, v2Fail, verifyV2, verifyV3 } from './auth.js';
+import { AuthError, signTypeOf, signedFields, v2Fail, verifyV2, verifyV3, type Verdict } from './auth.js';
 import { behaviourFor } from './behaviours/index.js';
 import type { Call, Reply, Runtime } from './call.js';
 import type { SandboxEndpoint } from './data.js';
@@ -16,7 +14,8 @@ import { paramError, PlatformError } from './errors.js';
 import { boundaryOf, parseMultipart, type Part } from './multipart.js';
 import type { Router } from './routes.js';
 import type { Validator } from './validate.js';
-import { Formatter } from '../util/formatter.js';
+import { nonce } from './ids.js';
+import { parseV2Xml, type V2SignType } from './v2.js';
 
 /** A request as received. */
 export interface Incoming {
@@ -38,6 +37,13 @@ export interface Handled {
   endpoint?: SandboxEndpoint;
   /** The error code answered, if any. */
   code?: string;
+  /** The authentication's outcome (absent when the request was refused before it: an unknown path). */
+  verdict?: Verdict;
+}
+
+/** What a request's handling learnt on the way, for the log. */
+interface Notes {
+  verdict?: Verdict;
 }
 
 const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
@@ -74,18 +80,23 @@ export class Pipeline {
     }
     const match = route.matches.find((m) => this.validator.pathMatches(m.endpoint, m.vars)) ?? route.matches[0]!;
     const { endpoint } = match;
+    const notes: Notes = {};
     try {
       const reply = endpoint.area === 'v2'
-        ? await this.#v2(incoming, url, endpoint, match.vars)
-        : await this.#v3(incoming, url, endpoint, match.vars);
-      return { reply, endpoint };
+        ? await this.#v2(incoming, url, endpoint, match.vars, notes)
+        : await this.#v3(incoming, url, endpoint, match.vars, notes);
+      return { reply, endpoint, ...(notes.verdict ? { verdict: notes.verdict } : {}) };
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
-      return { reply: endpoint.area === 'v2' ? this.#v2Error(error, incoming) : json({ code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) }, error.status), endpoint, code: error.code };
+      if (error instanceof AuthError) notes.verdict = error.verdict;
+      return {
+        reply: endpoint.area === 'v2' ? this.#v2Error(error, incoming) : json({ code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) }, error.status),
+        endpoint, code: error.code, ...(notes.verdict ? { verdict: notes.verdict } : {}),
+      };
     }
   }
 
-  async #v3(incoming: Incoming, url: RequestUrl, endpoint: SandboxEndpoint, rawVars: Record<string, string>): Promise<Reply> {
+  async #v3(incoming: Incoming, url: RequestUrl, endpoint: SandboxEndpoint, rawVars: Record<string, string>, notes: Notes): Promise<Reply> {
     const { identity } = this.runtime;
     const upload = endpoint.form?.some((p) => p.file) ?? false;
     const boundary = boundaryOf(header(incoming.headers, 'content-type'));
@@ -99,7 +110,7 @@ export class Pipeline {
       }
       signed = parts.find((p) => p.name === 'meta')?.data ?? Buffer.alloc(0);
     }
-    verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
+    notes.verdict = verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
 
     const serial = header(incoming.headers, 'wechatpay-serial');
     if (serial !== undefined && serial !== identity.platformCertificate.id && serial !== identity.platformPublicKey.id) {
@@ -160,7 +171,7 @@ export class Pipeline {
     for (const pointer of pointers) visit(body, pointer.split('/').slice(1), '');
   }
 
-  async #v2(incoming: Incoming, url: RequestUrl, endpoint: SandboxEndpoint, rawVars: Record<string, string>): Promise<Reply> {
+  async #v2(incoming: Incoming, url: RequestUrl, endpoint: SandboxEndpoint, rawVars: Record<string, string>, notes: Notes): Promise<Reply> {
     const { identity } = this.runtime;
     let fields: Record<string, unknown>;
     let parts: Part[] | undefined;
@@ -175,9 +186,9 @@ export class Pipeline {
       }
       fields = Object.fromEntries(parts.filter((p) => p.filename === undefined).map((p) => [p.name, p.data.toString('utf8')]));
     } else {
-      let parsed: XmlRecord;
+      let parsed: Record<string, unknown>;
       try {
-        parsed = Transformer.toArray(incoming.body.toString('utf8'));
+        parsed = parseV2Xml(incoming.body.toString('utf8'));
       } catch (error) {
         throw v2Fail(`XML格式错误: ${(error as Error).message}`);
       }
@@ -186,7 +197,8 @@ export class Pipeline {
     const schema = endpoint.method === 'get' ? undefined : endpoint.body?.schema.properties;
     const merchantField = ['mch_id', 'mchid', 'combine_mch_id'].some((name) =>
       (schema && name in schema) || endpoint.query?.some((p) => p.name === name) || endpoint.form?.some((p) => p.name === name));
-    const signType = verifyV2(fields, identity, { merchantField });
+    const { type: signType, verdict } = verifyV2(fields, identity, { merchantField });
+    notes.verdict = verdict;
     try {
       this.validator.check(endpoint, endpoint.method === 'get' ? 'query' : parts ? 'form' : 'body', { ...fields });
     } catch (error) {
@@ -200,10 +212,10 @@ export class Pipeline {
   /** APIv2 failures: `return_code` FAIL (unsigned), or a business failure `result_code` FAIL (signed). */
   #v2Error(error: PlatformError, incoming: Incoming): Reply {
     if (error.code === 'FAIL') return v2({ return_code: 'FAIL', return_msg: error.message }, undefined, error.status);
-    let type: SignType = 'MD5';
+    let type: V2SignType = 'MD5';
     let request: Record<string, unknown> = {};
     try {
-      request = Transformer.toArray(incoming.body.toString('utf8'));
+      request = parseV2Xml(incoming.body.toString('utf8'));
       type = signTypeOf(request);
     } catch {
       // the request's sign type is unknown: MD5
@@ -211,7 +223,7 @@ export class Pipeline {
     const fields = signedFields(request);
     return v2({
       return_code: 'SUCCESS', return_msg: 'OK', result_code: 'FAIL', err_code: error.code, err_code_des: error.message,
-      ...(fields['appid'] ? { appid: fields['appid'] } : {}), mch_id: this.runtime.identity.mchid, nonce_str: Formatter.nonce(),
+      ...(fields['appid'] ? { appid: fields['appid'] } : {}), mch_id: this.runtime.identity.mchid, nonce_str: nonce(),
     }, type);
   }
 }

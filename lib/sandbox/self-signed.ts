@@ -1,11 +1,24 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
+/**
+ * Certificates and PKCS#12 bundles for the sandbox's identity and for tests, made with node-forge from
+ * keys read by node:crypto (never the client's key loader: a defect there must not shape both sides).
+ */
+import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { CryptoError } from '../errors.js';
-import { Rsa, type RsaKeyInput } from '../crypto/rsa.js';
+
+/** A key as node:crypto reads it: a KeyObject, or PEM text / bytes (a private key gives its public half). */
+export type RsaKeyInput = KeyObject | string | Buffer;
+
+const publicKeyOf = (key: RsaKeyInput): KeyObject => (typeof key === 'object' && !Buffer.isBuffer(key) && key.type === 'public' ? key : createPublicKey(key));
+function privateKeyOf(key: RsaKeyInput): KeyObject {
+  if (typeof key === 'string' || Buffer.isBuffer(key)) return createPrivateKey(key);
+  if (key.type !== 'private') throw new CryptoError('ECRYPTO_ARGUMENT', 'a private key is needed to sign a certificate');
+  return key;
+}
 
 /** What {@link createCertificate} needs. */
 export interface CertificateOptions {
-  /** The subject's key (anything `Rsa.from(..., 'public')` accepts; a private key gives its public half). */
+  /** The subject's key (a private key gives its public half). */
   publicKey: RsaKeyInput;
   /** The issuer's private key; the subject's own private key for a self-signed certificate. */
   signingKey: RsaKeyInput;
@@ -54,7 +67,7 @@ function forgePrivateKey(key: KeyObject): forge.pki.rsa.PrivateKey {
 export function createCertificate(options: CertificateOptions): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(
-    Rsa.from(options.publicKey, 'public').export({ type: 'spki', format: 'pem' }) as string,
+    publicKeyOf(options.publicKey).export({ type: 'spki', format: 'pem' }) as string,
   );
   cert.serialNumber = serialToDerHex(options.serial);
   const notBefore = options.notBefore ?? new Date(Date.now() - 5 * 60 * 1000);
@@ -66,7 +79,7 @@ export function createCertificate(options: CertificateOptions): string {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, keyEncipherment: true, dataEncipherment: true },
   ]);
-  cert.sign(forgePrivateKey(Rsa.from(options.signingKey, 'private')), forge.md.sha256.create());
+  cert.sign(forgePrivateKey(privateKeyOf(options.signingKey)), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
 
@@ -74,7 +87,7 @@ export function createCertificate(options: CertificateOptions): string {
 export function createPkcs12(options: Pkcs12Options): Buffer {
   const pem = typeof options.certificate === 'string' ? options.certificate : options.certificate.toString();
   const asn1 = forge.pkcs12.toPkcs12Asn1(
-    forgePrivateKey(Rsa.from(options.privateKey, 'private')),
+    forgePrivateKey(privateKeyOf(options.privateKey)),
     [forge.pki.certificateFromPem(pem)],
     options.password,
     { algorithm: options.algorithm ?? 'aes128', generateLocalKeyId: true, friendlyName: 'Tenpay Certificate' },

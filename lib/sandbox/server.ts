@@ -5,21 +5,29 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Hash } from '../crypto/hash.js';
-import { Transformer } from '../util/transformer.js';
-import { signedFields } from './auth.js';
+import { signedFields, type Verdict } from './auth.js';
 import type { Reply, Runtime } from './call.js';
 import type { Fault, Faults } from './faults.js';
+import { boundaryOf, parseMultipart } from './multipart.js';
 import type { Pipeline } from './pipeline.js';
 import { requestId, signatureHeaders, signingKey, type SigningTweak } from './sign.js';
+import { toV2Xml, v2Sign } from './v2.js';
 
 /** The largest request body accepted (a video upload is up to 5 MB on the platform). */
 export const MAX_BODY = 32 * 1024 * 1024;
 /** The control API's prefix: no API path starts with `__`. */
 export const CONTROL_PREFIX = '/__sandbox';
 
+/** A message as the request log shows it: headers, and the body as text (shortened, binary described). */
+export interface LoggedMessage {
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** One line of the request log. */
 export interface RequestRecord {
+  /** Its place in the log (1, 2, ...; the console asks for the records after the last it has). */
+  seq: number;
   id: string;
   time: string;
   method: string;
@@ -32,14 +40,59 @@ export interface RequestRecord {
   code?: string;
   fault?: Fault;
   ms: number;
+  /** The authentication's verdict: accepted, or the rule broken, why, and the string expected to be signed. */
+  check?: Verdict;
+  request: LoggedMessage;
+  answer: LoggedMessage;
+}
+
+/** How much of a body the log keeps. */
+export const LOGGED_BODY = 16 * 1024;
+
+/** A body as text for the log: UTF-8 text (shortened), a multipart body part by part, or a size for bytes. */
+export function loggedBody(body: Buffer, contentType: string | undefined): string {
+  if (body.length === 0) return '';
+  const boundary = boundaryOf(contentType);
+  if (boundary) {
+    try {
+      return parseMultipart(body, boundary).map((part) => {
+        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
+        return `${what}\n${loggedBody(part.data, part.contentType)}`;
+      }).join('\n');
+    } catch {
+      // not multipart after all: shown as bytes or text below
+    }
+  }
+  const bytes = `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`;
+  if (/^(image|video|audio)\/|octet-stream|gzip|pdf/.test(contentType ?? '')) return bytes;
+  let text: string;
+  try {
+    // `stream`: a character cut at the end of the slice is not an error.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, LOGGED_BODY), { stream: true });
+  } catch {
+    return bytes;
+  }
+  // Control characters other than tab and line breaks: bytes, not text.
+  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) {
+    return bytes;
+  }
+  return body.length > LOGGED_BODY ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
+}
+
+function loggedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
 }
 
 export interface ServerParts {
   runtime: Runtime;
   pipeline: Pipeline;
   faults: Faults;
-  /** Called with every API request handled. */
-  record(entry: RequestRecord): void;
+  /** Called with every API request handled (its `seq` is given there). */
+  record(entry: Omit<RequestRecord, 'seq'>): void;
+  /** The console (`GET /` and its files), or undefined: not an API request. */
+  page(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** The control API (`/__sandbox/...`). */
   control(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
 }
@@ -76,9 +129,9 @@ export function render(runtime: Runtime, reply: Reply, requestSerial: string | u
       const { sign: _sign, ...rest } = signedFields(fields);
       // A wrong secret gives a sign of the right shape that does not verify.
       const secret = fault === 'bad-signature' ? `${runtime.identity.secret.slice(1)}x` : runtime.identity.secret;
-      fields['sign'] = Hash.sign(reply.signType, rest, secret);
+      fields['sign'] = v2Sign(reply.signType, rest, secret);
     }
-    return { status: reply.status, headers: { ...headers, 'Content-Type': 'text/xml; charset=utf-8' }, body: Buffer.from(Transformer.toXml(fields)) };
+    return { status: reply.status, headers: { ...headers, 'Content-Type': 'text/xml; charset=utf-8' }, body: Buffer.from(toV2Xml(fields)) };
   }
   if (reply.contentType) headers['Content-Type'] = reply.contentType;
   Object.assign(headers, reply.headers);
@@ -121,32 +174,37 @@ function write(res: ServerResponse, written: Written): void {
 
 export function createSandboxServer(parts: ServerParts): Server {
   const { runtime, pipeline, faults } = parts;
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     void (async () => {
       const started = performance.now();
       const target = req.url ?? '/';
       const method = req.method ?? 'GET';
+      const path = target.replace(/\?.*$/, '');
+      // The console: only what no API path is (`/`, `/favicon.ico`), and never with a body to read.
+      if (await parts.page(req, res)) return;
       const body = await collect(req);
       if (body === undefined) {
         write(res, { status: 413, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'PARAM_ERROR', message: `The body exceeds ${MAX_BODY} bytes` })) });
         return;
       }
-      const path = target.replace(/\?.*$/, '');
       if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
         await parts.control(req, res, body);
         return;
       }
       const fault = faults.take(path);
+      const request: LoggedMessage = { headers: loggedHeaders(req.headers), body: loggedBody(body, req.headers['content-type']) };
       const base = { time: new Date().toISOString(), method, target, ...(fault === undefined ? {} : { fault }) };
+      const ms = () => Math.round((performance.now() - started) * 10) / 10;
       if (fault === 'drop') {
         req.socket.destroy();
-        parts.record({ ...base, id: '', status: 0, code: 'DROPPED', ms: Math.round((performance.now() - started) * 10) / 10 });
+        parts.record({ ...base, id: '', status: 0, code: 'DROPPED', ms: ms(), request, answer: { headers: {}, body: '' } });
         return;
       }
       if (typeof fault === 'object') await sleep(fault.delay);
       let written: Written;
       let template: string | undefined;
       let code: string | undefined;
+      let check: Verdict | undefined;
       if (fault === 'server-error') {
         written = { status: 500, headers: { 'Request-ID': requestId(), 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统错误' })) };
         code = 'SYSTEM_ERROR';
@@ -154,12 +212,18 @@ export function createSandboxServer(parts: ServerParts): Server {
         const handled = await pipeline.handle({ method, target, headers: req.headers, body });
         template = handled.endpoint?.template;
         code = handled.code;
+        check = handled.verdict;
         const serial = req.headers['wechatpay-serial'];
         written = render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
+        // What the call changed is on disk (with --dir) before the caller hears of it.
+        runtime.state.flush();
       }
       if (res.destroyed) return;
       write(res, written);
-      parts.record({ ...base, id: written.headers['Request-ID'] ?? '', ...(template ? { template } : {}), status: written.status, ...(code ? { code } : {}), ms: Math.round((performance.now() - started) * 10) / 10 });
+      parts.record({
+        ...base, id: written.headers['Request-ID'] ?? '', ...(template ? { template } : {}), status: written.status, ...(code ? { code } : {}), ms: ms(),
+        ...(check ? { check } : {}), request, answer: { headers: loggedHeaders(written.headers), body: loggedBody(written.body, written.headers['Content-Type']) },
+      });
     })().catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -169,4 +233,9 @@ export function createSandboxServer(parts: ServerParts): Server {
       write(res, { status: 500, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SANDBOX_ERROR', message: `The sandbox failed: ${message}` })) });
     });
   });
+  // Idle keep-alive connections are closed by the client first (node's agent: after 5 s), never by the
+  // sandbox at the moment a client reuses one (an ECONNRESET the client did not cause).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }

@@ -4,9 +4,9 @@
  * (`Wechatpay-Serial: PUB_KEY_ID_...`). A request naming a `PUB_KEY_ID_...` in its own `Wechatpay-Serial`
  * asks for the public key, as during the platform's certificate-to-public-key migration.
  */
-import { randomBytes, sign, type KeyObject } from 'node:crypto';
-import { Formatter } from '../util/formatter.js';
+import { createCipheriv, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { Identity, PlatformKey } from './identity.js';
+import { nonce as newNonce } from './ids.js';
 
 /** Which platform key signs answers by default. */
 export type SignWith = 'certificate' | 'public-key';
@@ -31,8 +31,8 @@ export function signingKey(identity: Identity, mode: SignWith, requestSerial?: s
 
 /** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`. */
 export function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningTweak = {}): Record<string, string> {
-  const timestamp = String(tweak.timestamp ?? Formatter.timestamp());
-  const nonce = Formatter.nonce();
+  const timestamp = String(tweak.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = newNonce();
   const signed = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), tweak.wrong ? Buffer.concat([body, Buffer.from(' ')]) : body, Buffer.from('\n')]);
   const signature = tweak.probe
     ? `WECHATPAY/SIGNTEST/${randomBytes(192).toString('base64')}`
@@ -53,4 +53,14 @@ function rsaSign(message: Buffer, key: KeyObject): string {
 /** A `Request-ID` as the platform writes one. */
 export function requestId(): string {
   return `08${randomBytes(15).toString('hex').toUpperCase()}`;
+}
+
+/**
+ * AES-256-GCM as the platform encrypts notification resources and certificates: key = the APIv3 key
+ * (32 bytes), iv = the 12-character nonce, aad = the associated data; base64 of ciphertext then the 16-byte tag.
+ */
+export function aesGcmEncrypt(plaintext: string, apiv3Key: string, nonce: string, aad: string): string {
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiv3Key, 'utf8'), Buffer.from(nonce, 'utf8'), { authTagLength: 16 });
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  return Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
 }

@@ -1,8 +1,12 @@
 /**
- * What the sandbox remembers between requests (in memory, for the life of the sandbox): coupon codes
- * per stock, orders and refunds, uploaded media and prepared bills. The behaviours (behaviours/*.ts)
- * read and change it; `reset()` forgets everything.
+ * What the sandbox remembers between requests: coupon codes per stock, orders and refunds, notifications
+ * and their delivery, uploaded media and prepared bills. The behaviours (behaviours/*.ts) read and change
+ * it, and say what they changed (`changed()`, `addCodes()`); `flush()` writes those changes to the journal
+ * (journal.ts) before the request is answered, when the sandbox keeps its state in a folder. Media and
+ * bills are kept in memory only. `reset()` forgets everything.
  */
+import type { JournalEntry } from './journal.js';
+import { Journal } from './journal.js';
 
 /** One stock's coupon codes, and the answers already given per `out_request_no` (calls are idempotent). */
 export interface CouponStock {
@@ -41,6 +45,8 @@ export interface Order {
   refunded: number;
 }
 
+export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
 export interface Refund {
   mchid: string;
   sub_mchid?: string;
@@ -50,7 +56,7 @@ export interface Refund {
   transaction_id: string;
   reason?: string;
   notify_url?: string;
-  status: 'PROCESSING' | 'SUCCESS';
+  status: RefundStatus;
   amount: { total: number; refund: number; currency: string };
   create_time: string;
   success_time?: string;
@@ -69,20 +75,192 @@ export interface StoredBill {
   gzip: boolean;
 }
 
+/** One attempt to deliver a notification, as the console shows it. */
+export interface DeliveryAttempt {
+  /** 1 for the first attempt. */
+  n: number;
+  /** When it was sent (ISO 8601). */
+  at: string;
+  ms: number;
+  /** The merchant's HTTP status; absent when there was no answer. */
+  status?: number;
+  /** The merchant's answer body (shortened). */
+  body?: string;
+  /** Why there was no answer: a refused connection, a timeout... */
+  error?: string;
+  /** A 2xx answer within the timeout. */
+  ok: boolean;
+  /** The signature headers sent (new ones on every attempt). */
+  headers: Record<string, string>;
+}
+
+/** A notification and its delivery to the merchant's notify_url. */
+export interface Delivery {
+  /** The notification's `id`. */
+  id: string;
+  url: string;
+  event_type: string;
+  summary: string;
+  /** What it is about: an order (`out_trade_no`) or a refund (`out_refund_no`). */
+  subject?: { out_trade_no?: string; out_refund_no?: string; sub_mchid?: string };
+  /** The body sent, the same bytes on every attempt. */
+  body: string;
+  created: string;
+  /** `pending`: a retry is due at `next_at`; `delivered`: a 2xx answer; `failed`: the schedule is used up, or a one-shot failed. */
+  state: 'sending' | 'pending' | 'delivered' | 'failed';
+  /** Retried on the platform's schedule (false for `sandbox.notify()`, one attempt). */
+  retries: boolean;
+  /** A signature spoiled on purpose (one-shots only). */
+  fault?: string;
+  attempts: DeliveryAttempt[];
+  /** When the next attempt is due (ISO 8601). */
+  next_at?: string;
+}
+
+/** The kinds of record the journal keeps whole. */
+type Kind = 'order' | 'refund' | 'delivery';
+
+/** The state as the snapshot holds it. */
+interface Snapshot {
+  version: 1;
+  orders: Array<[string, Order]>;
+  refunds: Array<[string, Refund]>;
+  deliveries: Array<[string, Delivery]>;
+  coupons: Array<[string, { codes: string[]; requests: Array<[string, { fingerprint: string; answer: Record<string, unknown> }]> }]>;
+}
+
+/** A change, for whoever listens (the console's live updates). */
+export type StateChange = { kind: Kind | 'coupon'; key: string } | { kind: 'reset' };
+
 export class SandboxState {
   readonly coupons = new Map<string, CouponStock>();
   /** Orders by `<merchant>|<sub merchant>|<out_trade_no>`. */
   readonly orders = new Map<string, Order>();
   readonly refunds = new Map<string, Refund>();
+  /** Notifications by id, in the order they were made. */
+  readonly deliveries = new Map<string, Delivery>();
   readonly media = new Map<string, StoredMedia>();
   readonly bills = new Map<string, StoredBill>();
+  /** Told of every change once it is flushed. */
+  onChange: ((change: StateChange) => void) | undefined;
+
+  #journal: Journal | undefined;
+  readonly #dirty = new Map<string, { kind: Kind; key: string }>();
+  #pending: JournalEntry[] = [];
+  readonly #changes: StateChange[] = [];
+
+  /** Keeps the state in `<dir>/state/`: loads what is there, then journals every change. */
+  persistIn(dir: string): { loaded: number; dropped: number } {
+    const journal = new Journal(dir);
+    const { snapshot, entries, dropped } = journal.read();
+    if (snapshot !== undefined) this.#restore(snapshot as Snapshot);
+    for (const entry of entries) this.#apply(entry);
+    journal.compact(this.#snapshot());
+    this.#journal = journal;
+    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size, dropped };
+  }
+
+  /** Where the state is kept, if anywhere. */
+  get folder(): string | undefined {
+    return this.#journal?.folder;
+  }
+
+  /** Marks a record as changed (or deleted, when it is no longer in its map). */
+  changed(kind: Kind, key: string): void {
+    this.#dirty.set(`${kind}|${key}`, { kind, key });
+  }
+
+  /** Adds codes to a coupon stock, with the answer of the call that added them (replayed for the same call). */
+  addCodes(key: string, add: string[], request?: { no: string; fingerprint: string; answer: Record<string, unknown> }): void {
+    let stock = this.coupons.get(key);
+    if (!stock) this.coupons.set(key, (stock = { codes: new Set(), requests: new Map() }));
+    for (const code of add) stock.codes.add(code);
+    if (request) stock.requests.set(request.no, { fingerprint: request.fingerprint, answer: request.answer });
+    this.#pending.push({ op: 'codes', key, add, ...(request ? { request } : {}) });
+    this.#changes.push({ kind: 'coupon', key });
+  }
+
+  /** Writes what changed since the last flush (and fsyncs it, with a folder); then tells the listener. */
+  flush(): void {
+    const entries = this.#pending;
+    this.#pending = [];
+    for (const { kind, key } of this.#dirty.values()) {
+      const value = this.#map(kind).get(key);
+      entries.push(value === undefined ? { op: 'delete', kind, key } : { op: 'put', kind, key, value });
+      this.#changes.push({ kind, key });
+    }
+    this.#dirty.clear();
+    if (this.#journal && entries.length > 0) {
+      this.#journal.append(entries);
+      if (this.#journal.due) this.#journal.compact(this.#snapshot());
+    }
+    const changes = this.#changes.splice(0);
+    for (const change of changes) this.onChange?.(change);
+  }
 
   reset(): void {
     this.coupons.clear();
     this.orders.clear();
     this.refunds.clear();
+    this.deliveries.clear();
     this.media.clear();
     this.bills.clear();
+    this.#dirty.clear();
+    this.#pending = [{ op: 'reset' }];
+    this.#changes.push({ kind: 'reset' });
+    this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    this.#journal?.close();
+    this.#journal = undefined;
+  }
+
+  #map(kind: Kind): Map<string, unknown> {
+    return kind === 'order' ? this.orders : kind === 'refund' ? this.refunds : this.deliveries;
+  }
+
+  #apply(entry: JournalEntry): void {
+    switch (entry.op) {
+      case 'put':
+        this.#map(entry.kind as Kind).set(entry.key, entry.value);
+        return;
+      case 'delete':
+        this.#map(entry.kind as Kind).delete(entry.key);
+        return;
+      case 'codes': {
+        let stock = this.coupons.get(entry.key);
+        if (!stock) this.coupons.set(entry.key, (stock = { codes: new Set(), requests: new Map() }));
+        for (const code of entry.add) stock.codes.add(code);
+        if (entry.request) stock.requests.set(entry.request.no, { fingerprint: entry.request.fingerprint, answer: entry.request.answer });
+        return;
+      }
+      case 'reset':
+        this.coupons.clear();
+        this.orders.clear();
+        this.refunds.clear();
+        this.deliveries.clear();
+        return;
+    }
+  }
+
+  #snapshot(): Snapshot {
+    return {
+      version: 1,
+      orders: [...this.orders],
+      refunds: [...this.refunds],
+      deliveries: [...this.deliveries],
+      coupons: [...this.coupons].map(([key, stock]) => [key, { codes: [...stock.codes], requests: [...stock.requests] }]),
+    };
+  }
+
+  #restore(snapshot: Snapshot): void {
+    if (snapshot.version !== 1) throw new Error(`the sandbox state is of an unknown version ${String(snapshot.version)}: remove its state/ folder`);
+    for (const [key, order] of snapshot.orders) this.orders.set(key, order);
+    for (const [key, refund] of snapshot.refunds) this.refunds.set(key, refund);
+    for (const [key, delivery] of snapshot.deliveries) this.deliveries.set(key, delivery);
+    for (const [key, stock] of snapshot.coupons) this.coupons.set(key, { codes: new Set(stock.codes), requests: new Map(stock.requests) });
   }
 }
 

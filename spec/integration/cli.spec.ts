@@ -4,7 +4,7 @@
  * its folder on the next start, and stops on SIGTERM.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder } from '../../lib/core/builder.js';
@@ -32,8 +32,8 @@ interface Running {
 }
 
 /** Starts the CLI and resolves once it says where it listens. */
-function start(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], cwd?: string): Promise<Running> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   children.push(child);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -88,6 +88,33 @@ describe('npx wechatpay-chain sandbox', () => {
     expect(second.output()).not.toContain('/v3/certificates');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  }, 40_000);
+
+  it('takes the notification pace, the answer timeout and the refund mode; keeps the state only in a folder it is given', async () => {
+    const flagged = await start(['sandbox', '--port', '0', '--dir', join(dir, 'flags'), '--quiet', '--time-scale', '0.001', '--notify-timeout', '750', '--refunds', 'manual']);
+    const { baseURL } = JSON.parse(readFileSync(join(dir, 'flags', 'sandbox.json'), 'utf8'));
+    const overview = await (await fetch(`${baseURL}__sandbox`)).json() as any;
+    expect(overview).toMatchObject({ delivery: { timeScale: 0.001, timeout: 750 }, settings: { refunds: 'manual' }, stateFolder: join(dir, 'flags', 'state') });
+    expect(flagged.output()).toContain('notification retries at 0.001 times');
+    flagged.child.kill('SIGTERM');
+    expect(await flagged.exited).toBe(0);
+    // Without --dir: ./.sandbox holds the keys, the state lives in memory.
+    const elsewhere = join(dir, 'cwd');
+    mkdirSync(elsewhere);
+    const plain = await start(['sandbox', '--port', '0', '--quiet'], elsewhere);
+    const { baseURL: plainURL } = JSON.parse(readFileSync(join(elsewhere, '.sandbox', 'sandbox.json'), 'utf8'));
+    expect(await (await fetch(`${plainURL}__sandbox`)).json()).toMatchObject({ stateFolder: null, restored: null });
+    expect(plain.output()).toContain('state: in memory');
+    plain.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
+    expect(existsSync(join(elsewhere, '.sandbox', 'state'))).toBe(false);
+    for (const [flag, value, message] of [['--time-scale', '2', 'the time scale is a number above 0, at most 1'], ['--notify-timeout', '0', 'a timeout is a whole number'], ['--refunds', 'later', 'Allowed choices are succeed, manual']]) {
+      const child = spawn(process.execPath, [bin, 'sandbox', '--port', '0', flag!, value!], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      expect(await new Promise((resolve) => child.once('exit', resolve))).not.toBe(0);
+      expect(output).toContain(message);
+    }
   }, 40_000);
 
   it('refuses a bad port with a message', async () => {

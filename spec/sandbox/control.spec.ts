@@ -1,4 +1,5 @@
 /** The control API under /__sandbox/: plain JSON over HTTP, for tests and for curl. */
+import { request } from 'node:http';
 import { type Sandbox } from '../../lib/sandbox/index.js';
 import { withSandbox } from '../support/sandbox.js';
 
@@ -48,10 +49,38 @@ describe('the control API', () => {
   });
 
   it('switches the signing key', async () => {
-    expect((await control('PUT', '/settings', JSON.stringify({ signWith: 'public-key' }))).body).toEqual({ signWith: 'public-key' });
+    expect((await control('PUT', '/settings', JSON.stringify({ signWith: 'public-key' }))).body).toEqual({ signWith: 'public-key', refunds: 'succeed' });
     expect((await client.v3.certificates.get()).headers['wechatpay-serial']).toBe(sandbox.platform.publicKeyId);
     await control('PUT', '/settings', JSON.stringify({ signWith: 'certificate' }));
     expect(await control('PUT', '/settings', JSON.stringify({ signWith: 'hmac' }))).toMatchObject({ status: 400 });
+  });
+
+  it('answers 400 to a name that is not valid percent-encoding (not 500)', async () => {
+    expect(await control('GET', '/orders/%ZZ')).toMatchObject({ status: 400, body: { code: 'SANDBOX_ERROR', message: expect.stringContaining('percent-encoding') } });
+    expect(await control('GET', '/media/%E4%B8')).toMatchObject({ status: 400 });
+    expect(await control('GET', '/orders/%E4%B8%AD')).toMatchObject({ status: 404, body: { message: 'No order 中' } });
+  });
+
+  it('answers only at the sandbox’s own address, and refuses changes from another origin', async () => {
+    const { port } = new URL(sandbox.baseURL);
+    const raw = (path: string, headers: Record<string, string>, method = 'GET') => new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    // DNS rebinding: a page of evil.example that resolves to 127.0.0.1.
+    expect(await raw('/__sandbox/files/apiclient_key.pem', { Host: `evil.example:${port}` })).toBe(421);
+    expect(await raw('/', { Host: `evil.example:${port}` })).toBe(421);
+    expect(await raw('/__sandbox/config', { Host: `localhost:${port}` })).toBe(200);
+    expect(await raw('/__sandbox/config', { Host: `127.0.0.1:${Number(port) + 1}` })).toBe(421);
+    // A form posted by another page.
+    expect(await raw('/__sandbox/reset', { Host: `127.0.0.1:${port}`, Origin: 'http://evil.example' }, 'POST')).toBe(403);
+    expect(await raw('/__sandbox/reset', { Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port}` }, 'POST')).toBe(200);
+    // The API itself is not the control API's: any Host reaches it.
+    expect(await raw('/v3/certificates', { Host: 'api.mch.weixin.qq.com' })).toBe(401);
   });
 
   it('refuses what it does not know, and bodies that are not JSON objects', async () => {

@@ -3,7 +3,7 @@
  * and CommonJS, finds its API description beside it, and the package root never loads it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -47,10 +47,31 @@ describe('the sandbox entry of the built package', () => {
     expect(JSON.parse(cjs)).toEqual({ status: 200 });
   });
 
+  it('carries the console’s files (one copy, dist/sandbox-console) and serves them from the built entry', () => {
+    const source = join(root, 'lib', 'sandbox', 'console');
+    const built = join(root, 'dist', 'sandbox-console');
+    expect(readdirSync(built).sort()).toEqual(readdirSync(source).sort());
+    for (const name of readdirSync(source)) expect(readFileSync(join(built, name)).equals(readFileSync(join(source, name)))).toBe(true);
+    for (const entry of ['import', 'require']) {
+      const served = run(['--input-type=module', '-e', `
+        const { startSandbox } = ${entry === 'import' ? "await import('wechatpay-chain/sandbox')" : "(await import('node:module')).createRequire(process.cwd() + '/')('wechatpay-chain/sandbox')"};
+        const sandbox = await startSandbox();
+        const page = await fetch(sandbox.baseURL);
+        const script = await fetch(sandbox.baseURL + '__sandbox/console/console.js');
+        const payer = await fetch(sandbox.baseURL + '__sandbox/payer?out_trade_no=X');
+        console.log(JSON.stringify({ page: page.status, type: page.headers.get('content-type'), title: (await page.text()).includes('<title>WeChat Pay sandbox</title>'), script: script.status, payer: payer.status }));
+        await sandbox.close();
+      `]);
+      expect(JSON.parse(served)).toEqual({ page: 200, type: 'text/html; charset=utf-8', title: true, script: 200, payer: 200 });
+    }
+  });
+
   it('is not loaded by the package root (no ajv, no API description)', () => {
     const loaded = run(['-e', `
       require('wechatpay-chain');
-      console.log(JSON.stringify(Object.keys(require.cache).filter((file) => /[\\\\/](ajv|sandbox)[\\\\/]/.test(file))));
+      // Relative to the checkout: its own folder may be called sandbox.
+      const files = Object.keys(require.cache).map((file) => require('node:path').relative(process.cwd(), file));
+      console.log(JSON.stringify(files.filter((file) => /(^|[\\\\/])(ajv|sandbox)[\\\\/]/.test(file))));
     `]);
     expect(JSON.parse(loaded)).toEqual([]);
   });

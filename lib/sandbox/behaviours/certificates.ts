@@ -3,10 +3,10 @@
  * APIv3 key (AES-256-GCM, associated data `certificate`), with its serial and validity.
  */
 import { X509Certificate } from 'node:crypto';
-import { AesGcm } from '../../crypto/aes-gcm.js';
 import type { Handler } from '../call.js';
 import { json } from '../answers.js';
 import { alnum, rfc3339 } from '../ids.js';
+import { aesGcmEncrypt } from '../sign.js';
 
 const certificates: Handler = (call) => {
   const { identity } = call.runtime;
@@ -22,7 +22,7 @@ const certificates: Handler = (call) => {
         algorithm: 'AEAD_AES_256_GCM',
         nonce,
         associated_data: 'certificate',
-        ciphertext: AesGcm.encrypt(certificate, identity.apiv3Key, nonce, 'certificate'),
+        ciphertext: aesGcmEncrypt(certificate, identity.apiv3Key, nonce, 'certificate'),
       },
     }],
   });

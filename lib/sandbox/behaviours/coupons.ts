@@ -23,9 +23,8 @@ const upload: Handler = (call) => {
   const { product_coupon_id: coupon, stock_id: stockId } = call.vars;
   if (body.code_list.length > MAX_CODES) throw paramError('body', '/code_list', `must NOT have more than ${MAX_CODES} items`);
   const key = `${coupon}|${stockId}`;
-  const stocks = call.runtime.state.coupons;
-  let stock = stocks.get(key);
-  if (!stock) stocks.set(key, (stock = { codes: new Set(), requests: new Map() }));
+  const state = call.runtime.state;
+  const stock = state.coupons.get(key) ?? { codes: new Set<string>(), requests: new Map() };
   const fingerprint = JSON.stringify(body);
   const earlier = stock.requests.get(body.out_request_no);
   if (earlier) {
@@ -47,7 +46,6 @@ const upload: Handler = (call) => {
     else if (stock.codes.has(code)) existing.push(code);
     else success.push(code);
   }
-  for (const code of success) stock.codes.add(code);
   const answer = {
     total_count: seen.size,
     success_code_list: success,
@@ -55,7 +53,7 @@ const upload: Handler = (call) => {
     already_exist_code_list: existing,
     duplicate_code_list: [...duplicate],
   };
-  stock.requests.set(body.out_request_no, { fingerprint, answer });
+  state.addCodes(key, success, { no: body.out_request_no, fingerprint, answer });
   return json(answer);
 };
 

@@ -10,7 +10,14 @@ import type { Call, Handler } from '../call.js';
 import { exampleValue, file, json, v2Answer } from '../answers.js';
 import { notExists, paramError } from '../errors.js';
 import { ids } from '../ids.js';
-import { mediaContentType } from '../../util/media.js';
+
+/** The type a kept file is served with when its part named none. */
+const TYPES: Readonly<Record<string, string>> = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp', gif: 'image/gif', webp: 'image/webp',
+  mp4: 'video/mp4', avi: 'video/x-msvideo', wmv: 'video/x-ms-wmv', mpeg: 'video/mpeg', mov: 'video/quicktime',
+  mkv: 'video/x-matroska', flv: 'video/x-flv', pdf: 'application/pdf',
+};
+const mediaContentType = (filename: string): string => TYPES[extname(filename).slice(1).toLowerCase()] ?? 'application/octet-stream';
 
 /** The digest the meta (or the APIv2 fields) claims, and how to compute it. */
 function claimedDigest(call: Call): { field: string; algorithm: string; value: string } | undefined {

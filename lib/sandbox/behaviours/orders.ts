@@ -111,35 +111,47 @@ function create(tradeType: TradeType, partner: boolean): Handler {
       refunded: 0,
     };
     state.orders.set(key, order);
+    state.changed('order', key);
     return json(prepay);
   };
 }
 
 /** The order named by the call (path `out_trade_no` or `transaction_id`, merchant from the query or body). */
 function findOrder(call: Call, partner: boolean, source: Body): Order {
+  return findKeyedOrder(call, partner, source)[1];
+}
+
+function findKeyedOrder(call: Call, partner: boolean, source: Body): [string, Order] {
   const mchid = merchantOf(call, partner, source);
   const sub = partner ? str(source['sub_mchid']) : undefined;
   const { out_trade_no: outTradeNo, transaction_id: transactionId } = call.vars;
   const orders = call.runtime.state.orders;
-  const order = outTradeNo !== undefined
-    ? orders.get(orderKey(mchid, sub, outTradeNo))
-    : [...orders.values()].find((o) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub);
-  if (!order) throw orderNotExist();
-  return order;
+  const found = outTradeNo !== undefined
+    ? [orderKey(mchid, sub, outTradeNo), orders.get(orderKey(mchid, sub, outTradeNo))] as const
+    : [...orders].find(([, o]) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub);
+  if (!found?.[1]) throw orderNotExist();
+  return [found[0], found[1]];
 }
 
 const query = (partner: boolean): Handler => (call) => json(transactionOf(findOrder(call, partner, call.query)));
 
 const close = (partner: boolean): Handler => (call) => {
-  const order = findOrder(call, partner, record(call.body));
-  if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw new PlatformError(400, 'ORDERPAID', '订单已支付，不能关闭');
-  order.trade_state = 'CLOSED';
+  const [key, order] = findKeyedOrder(call, partner, record(call.body));
+  closeOrder(call.runtime, key, order);
   return empty(204);
 };
 
+/** Closes a NOTPAY order (the merchant's close call, or the console's). */
+export function closeOrder(runtime: Runtime, key: string, order: Order): void {
+  if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw new PlatformError(400, 'ORDERPAID', '订单已支付，不能关闭');
+  order.trade_state = 'CLOSED';
+  runtime.state.changed('order', key);
+}
+
 /** The payer pays: the sandbox's stand-in for the WeChat app confirming a payment. */
 export function payOrder(runtime: Runtime, outTradeNo: string, options: { sub_mchid?: string; openid?: string } = {}): Order {
-  const order = runtime.state.orders.get(orderKey(runtime.identity.mchid, options.sub_mchid, outTradeNo));
+  const key = orderKey(runtime.identity.mchid, options.sub_mchid, outTradeNo);
+  const order = runtime.state.orders.get(key);
   if (!order) throw new Error(`No order ${outTradeNo}${options.sub_mchid ? ` of sub-merchant ${options.sub_mchid}` : ''} in the sandbox`);
   if (order.trade_state !== 'NOTPAY') throw new Error(`Order ${outTradeNo} is ${order.trade_state}: only a NOTPAY order can be paid`);
   const now = new Date();
@@ -149,6 +161,7 @@ export function payOrder(runtime: Runtime, outTradeNo: string, options: { sub_mc
   order.bank_type = 'OTHERS';
   const openid = options.openid ?? order.payer?.['openid'] ?? order.payer?.['sp_openid'] ?? ids.openid();
   order.payer = order.partner ? { sp_openid: openid, ...(order.payer?.['sub_openid'] ? { sub_openid: order.payer['sub_openid'] } : {}) } : { openid };
+  runtime.state.changed('order', key);
   return order;
 }
 
@@ -182,10 +195,11 @@ const createRefund: Handler = (call) => {
   const transactionId = str(body['transaction_id']);
   const outTradeNo = str(body['out_trade_no']);
   if (!transactionId && !outTradeNo) throw new PlatformError(400, 'PARAM_ERROR', '参数错误: transaction_id or out_trade_no is required', { field: '/transaction_id', issue: 'transaction_id or out_trade_no is required', location: 'body' });
-  const order = transactionId
-    ? [...state.orders.values()].find((o) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub)
-    : state.orders.get(orderKey(mchid, sub, outTradeNo!));
-  if (!order) throw notExists('订单不存在');
+  const found = transactionId
+    ? [...state.orders].find(([, o]) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub)
+    : [orderKey(mchid, sub, outTradeNo!), state.orders.get(orderKey(mchid, sub, outTradeNo!))] as const;
+  const [orderId, order] = found ?? [];
+  if (!order || !orderId) throw notExists('订单不存在');
   if (transactionId && outTradeNo && order.out_trade_no !== outTradeNo) throw invalidRequest('transaction_id and out_trade_no name different orders');
   if (order.transaction_id === undefined) throw invalidRequest(`订单状态错误: the order is ${order.trade_state}, not paid`);
   const outRefundNo = String(body['out_refund_no']);
@@ -221,12 +235,31 @@ const createRefund: Handler = (call) => {
   state.refunds.set(key, refund);
   order.refunded += refundAmount;
   order.trade_state = 'REFUND';
+  state.changed('refund', key);
+  state.changed('order', orderId);
   const answer = refundOf(refund);
-  // The refund goes through at once: any later query sees it done.
-  refund.status = 'SUCCESS';
-  refund.success_time = rfc3339(new Date());
+  // By default the refund goes through at once: any later query sees it done. With the setting
+  // `refunds: 'manual'` it stays PROCESSING until the console (or the control API) settles it.
+  if (call.runtime.settings.refunds !== 'manual') settleRefund(call.runtime, key, refund, 'SUCCESS');
   return json(answer);
 };
+
+/** Ends a PROCESSING refund: SUCCESS, or a failure (ABNORMAL: the payer's account cannot take it; CLOSED). A failed refund gives its amount back to the order. */
+export function settleRefund(runtime: Runtime, key: string, refund: Refund, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): void {
+  if (refund.status !== 'PROCESSING') throw new Error(`Refund ${refund.out_refund_no} is ${refund.status}: only a PROCESSING refund can be settled`);
+  refund.status = status;
+  if (status === 'SUCCESS') refund.success_time = rfc3339(new Date());
+  else {
+    const orderId = orderKey(refund.mchid, refund.sub_mchid, refund.out_trade_no);
+    const order = runtime.state.orders.get(orderId);
+    if (order) {
+      order.refunded -= refund.amount.refund;
+      if (order.refunded === 0 && order.trade_state === 'REFUND') order.trade_state = 'SUCCESS';
+      runtime.state.changed('order', orderId);
+    }
+  }
+  runtime.state.changed('refund', key);
+}
 
 const queryRefund: Handler = (call) => {
   const refund = call.runtime.state.refunds.get(refundKey(call.runtime.identity.mchid, str(call.query['sub_mchid']), call.vars['out_refund_no']!));
