@@ -220,11 +220,6 @@ export function writeConfig(identity: Identity, baseURL: string): SandboxConfig 
   return config;
 }
 
-/** The platform certificate file (for comparing with what `GET v3/certificates` answers). */
-export function platformCertificateFile(identity: Identity): string {
-  return files(identity.dir).platformCert(identity.platformCertificate.id);
-}
-
 /** The merchant's half of the folder, by file name: what the console offers for download (never `platform/`). */
 export function merchantFiles(identity: Identity): Record<string, string> {
   const at = files(identity.dir);
