@@ -15,8 +15,10 @@
  *     GET    /__sandbox/media/<media_id>   an uploaded file (the `media_url` of image uploads)
  *     PUT    /__sandbox/settings           {"signWith":"public-key"}
  *     POST   /__sandbox/reset              forget orders, refunds, codes, media, bills, faults and the log
+ *     ...    /__sandbox/certificates       the platform certificate lifecycle (certificate-control.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { certificateControl } from './certificate-control.js';
 import { parseFault, type Fault } from './faults.js';
 import type { Sandbox } from './index.js';
 import { CONTROL_PREFIX } from './server.js';
@@ -58,6 +60,7 @@ export function controlHandler(sandbox: Sandbox, extra: { endpoints: number; beh
     const path = url.pathname.slice(CONTROL_PREFIX.length).replace(/\/+$/, '');
     const route = `${req.method ?? 'GET'} ${path.replace(/^\/(orders|media)\/.+$/, '/$1/*')}`;
     const tail = decodeURIComponent(path.replace(/^\/(orders|media)\//, ''));
+    if (/^\/certificates(\/|$)/.test(path)) return certificateControl(sandbox.certificates, req.method ?? 'GET', path, body, res);
     try {
       switch (route) {
         case 'GET ':

@@ -23,6 +23,7 @@ import { sendNotification } from './behaviours/notifications.js';
 import { payOrder, refundOf, transactionOf } from './behaviours/orders.js';
 import type { NotificationInput, NotificationResult, Runtime } from './call.js';
 import { controlHandler } from './control.js';
+import { sandboxCertificates, type SandboxCertificates } from './certificate-control.js';
 import { loadData } from './data.js';
 import { Faults } from './faults.js';
 import { ensureIdentity, writeConfig, type Identity, type SandboxConfig } from './identity.js';
@@ -38,6 +39,8 @@ export type { SandboxConfig } from './identity.js';
 export type { Fault, PendingFault } from './faults.js';
 export type { RequestRecord } from './server.js';
 export type { SignWith } from './sign.js';
+export type { SandboxCertificates } from './certificate-control.js';
+export type { CertificatesView, RotateOptions } from './platform-certificates.js';
 export type { NotificationInput, NotificationResult } from './call.js';
 
 export interface SandboxOptions {
@@ -88,6 +91,8 @@ export interface Sandbox {
   readonly platform: { serial: string; publicKeyId: string };
   /** Fault injection: `sandbox.faults.inject('bad-signature', 2)`. */
   readonly faults: Faults;
+  /** The platform certificate lifecycle: rotations, retirements, public-key-only (certificate-control.ts). */
+  readonly certificates: SandboxCertificates;
   /** The API requests handled so far (the last 1000). */
   readonly requests: RequestRecord[];
   readonly settings: { signWith: SignWith };
@@ -181,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dir,
     platform: { serial: identity.platformCertificate.id, publicKeyId: identity.platformPublicKey.id },
     faults,
+    certificates: sandboxCertificates(identity),
     get requests() {
       return log.slice();
     },
