@@ -10,6 +10,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
+import { registerCertificates } from './certificates.js';
+import { registerDoctor } from './doctor.js';
 
 function port(value: string): number {
   const number = Number(value);
@@ -69,6 +71,8 @@ function program(): Command {
     .addOption(new Option('--sign-with <key>', 'platform key that signs answers').choices(['certificate', 'public-key']).default('certificate'))
     .option('-q, --quiet', 'do not log requests')
     .action((flags: SandboxFlags) => sandbox(flags));
+  registerCertificates(cli);
+  registerDoctor(cli);
   return cli;
 }
 
