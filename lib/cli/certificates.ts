@@ -55,7 +55,7 @@ async function atomicWrite(path: string, content: string): Promise<void> {
     await fsp.writeFile(aside, content, { flag: 'wx', mode: 0o644 });
     await fsp.rename(aside, path);
   } catch (error) {
-    await fsp.rm(aside, { force: true });
+    await fsp.rm(aside, { force: true }).catch(() => undefined);
     throw error;
   }
 }

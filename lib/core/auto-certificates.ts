@@ -178,6 +178,7 @@ export class AutoCertificates implements PlatformKeySource {
   /** The `downloadedAt` of what was loaded last. */
   #loadedAt = -Infinity;
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(
     private readonly trusted: TrustedPlatformKeys,
@@ -222,6 +223,12 @@ export class AutoCertificates implements PlatformKeySource {
   /** Downloads now (sharing a download under way); rejects when it fails. */
   refresh(): Promise<CertificateDownload> {
     return this.#run('manual');
+  }
+
+  /** Ends the scheduled refreshes (answers with an unknown serial are still looked up). */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
   }
 
   #hasKeys(): boolean {
@@ -296,10 +303,11 @@ export class AutoCertificates implements PlatformKeySource {
 
   #schedule(delay: number): void {
     clearTimeout(this.#timer);
+    if (this.#stopped) return;
     this.#timer = scheduleRefresh(new WeakRef(this), Math.min(MAX_DELAY, Math.round(delay * (0.9 + Math.random() * 0.2))));
   }
 
-  /** The timer's run (a method, so that the timer holds the refresher only weakly). */
+  /** The timer's run (a method, so that the timer holds the refresher only weakly). @internal */
   tick(): void {
     this.#run('timer').catch(() => undefined);
   }

@@ -54,6 +54,11 @@ export interface ClientCertificates {
   refresh(): Promise<CertificateDownload>;
   /** The keys trusted right now: configured and downloaded, with their validity (no key material). */
   list(): PlatformKeyInfo[];
+  /**
+   * Ends the scheduled refreshes of a client you no longer use (they never keep a process alive, and end
+   * by themselves once the client is collected); unknown serials are still looked up.
+   */
+  stop(): void;
 }
 
 /** The client of one merchant: every endpoint typed, plus {@link ClientMembers}. */
@@ -65,14 +70,14 @@ export const Builder = {
     const loaded = loadConfig(config);
     const { credentials } = loaded;
     const keys = new TrustedPlatformKeys(loaded.platformKeys, credentials.serial);
-    const auto = loaded.autoCertificates && new AutoCertificates(keys, loaded.autoCertificates, credentials.mchid, () => downloadCertificates({
+    const auto = loaded.autoCertificates ? new AutoCertificates(keys, loaded.autoCertificates, credentials.mchid, () => downloadCertificates({
       dispatch: transport.dispatch,
       mchid: credentials.mchid,
       merchantSerial: credentials.serial,
       apiv3Key: loaded.apiv3Key!,
       publicKeyIds: () => [...keys.current().byId.keys()].filter((id) => id.startsWith('PUB_KEY_ID_')),
-    }));
-    const source: PlatformKeySource = auto || keys;
+    })) : undefined;
+    const source: PlatformKeySource = auto ?? keys;
     const sensitive = new SensitiveFields(() => keys.current(), credentials.privateKey);
     const transport = createTransport(loaded, source, (body) => sensitive.serialFor(body));
     const nodes = createChain(transport.dispatch);
@@ -97,6 +102,7 @@ export const Builder = {
           ? auto.refresh()
           : Promise.reject(new ConfigError('autoCertificates', 'is not enabled: Builder.factory({ ..., autoCertificates: true }) downloads the platform certificates')),
         list: () => keys.current().describe(),
+        stop: () => auto?.stop(),
       } satisfies ClientCertificates,
       payParams: {
         jsapi: (appId: string, prepayId: string, options?: PayParamsOptions) =>

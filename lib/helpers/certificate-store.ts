@@ -69,7 +69,7 @@ export class FileCertificateStore implements CertificateStore {
       await fsp.writeFile(aside, `${JSON.stringify(value, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
       await fsp.rename(aside, path);
     } catch (error) {
-      await fsp.rm(aside, { force: true });
+      await fsp.rm(aside, { force: true }).catch(() => undefined);
       throw new CertificateError('ECERT_STORE', `${path} cannot be written: ${(error as Error).message}`, { cause: error });
     }
   }
