@@ -133,15 +133,17 @@ export interface DownloaderContext {
  * bootstrap; each certificate is authenticated by the APIv3 key it is encrypted with).
  */
 export async function downloadCertificates(context: DownloaderContext): Promise<Downloaded> {
-  const options = { apiv3Key: context.apiv3Key, merchantSerial: context.merchantSerial };
+  const checks = { apiv3Key: context.apiv3Key, merchantSerial: context.merchantSerial };
   let opened: PlatformCertificate[] | undefined;
   const answerKeys = (raw: Buffer) => {
-    opened = openCertificates(parseJson(raw), options);
+    opened = openCertificates(parseJson(raw), checks);
     return new Map(opened.map((certificate) => [certificate.serial, certificate.key]));
   };
   try {
-    const response = await context.dispatch('get', 'v3/certificates', undefined, 'v3/certificates', { answerKeys });
-    return { certificates: opened ?? openCertificates(response.data, options), signedBy: headerOf(response.headers, WECHATPAY_SERIAL) };
+    // The caller's instance-wide status check and transforms are not for this call: a 2xx answer, as sent.
+    const options = { validateStatus: (status: number) => status >= 200 && status < 300, transformResponse: [] };
+    const response = await context.dispatch('get', 'v3/certificates', options, 'v3/certificates', { answerKeys });
+    return { certificates: opened ?? openCertificates(response.data, checks), signedBy: headerOf(response.headers, WECHATPAY_SERIAL) };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404 && error.code === 'RESOURCE_NOT_EXISTS') throw noCertificates(context, error);
     throw error;

@@ -269,6 +269,20 @@ describe('configuration', () => {
     expect(error).toMatchObject({ field });
   });
 
+  it("the caller's instance-wide transformResponse and validateStatus do not reach the download", async () => {
+    const client = Builder.factory({ ...platform.settings, autoCertificates: true, transformResponse: (data: unknown) => ({ wrapped: data }), validateStatus: () => true });
+    const answer = await platform.query(client);
+    expect(answer).toMatchObject({ status: 200, data: { wrapped: { out_trade_no: 'KEYS-0001' } } });
+    expect(client.certificates.list()).toHaveLength(platform.sandbox.certificates.view().certificates.filter((c) => c.listed).length);
+    platform.sandbox.certificates.setPublicKeyOnly(true);
+    try {
+      const none = Builder.factory({ ...platform.settings, autoCertificates: true, validateStatus: () => true });
+      expect(await rejected(platform.query(none))).toMatchObject({ code: 'ECERT_NONE' });
+    } finally {
+      platform.sandbox.certificates.setPublicKeyOnly(false);
+    }
+  });
+
   it('client.certificates.refresh() is for autoCertificates clients; list() describes configured keys too', async () => {
     const client: Client = Builder.factory(platform.sandbox.config);
     expect(await rejected(client.certificates.refresh())).toMatchObject({ field: 'autoCertificates' });
