@@ -212,7 +212,7 @@ export class AutoCertificates implements PlatformKeySource {
     try {
       if (this.#inFlight) await this.#inFlight.catch(() => undefined);
       if (this.trusted.current().byId.has(serial)) return;
-      if (!this.#loaded) return await this.ready();
+      if (!this.#loaded && !this.#failure) return await this.ready();
       const now = Date.now();
       if (now - this.#lastLookUp < this.settings.minInterval) return;
       this.#lastLookUp = now;

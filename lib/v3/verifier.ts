@@ -81,7 +81,7 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
   const key = options.keys.get(serial);
   if (!key) {
     const hint = serial.startsWith('PUB_KEY_ID_')
-      ? ': the platform signs with its public key; add it to certs ({ [id]: "file:///path/to/pub_key.pem" })'
+      ? `: the platform signs with its public key; add it to certs: { '${serial}': 'file:///path/to/pub_key.pem' }`
       : '';
     throw fail('EV3_RES_HEADER_PLATFORM_SERIAL', `The ${subject} is signed by ${serial}, which is not among the configured platform certificates/public keys ` +
       `(${[...options.keys.keys()].join(', ') || 'none'})${hint}`);
@@ -153,7 +153,7 @@ async function keysFor(response: AxiosResponse, raw: Buffer, exchange: V3Exchang
   const keys = settings.keys();
   const serial = headerOf(response.headers, WECHATPAY_SERIAL);
   if (!serial || keys.has(serial)) return keys;
-  if (exchange.answerKeys) return new Map([...keys, ...exchange.answerKeys(raw)]);
+  if (exchange.answerKeys) return new Map([...exchange.answerKeys(raw), ...keys]);
   if (!settings.lookUp) return keys;
   await settings.lookUp(serial);
   return settings.keys();

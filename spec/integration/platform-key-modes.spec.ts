@@ -102,6 +102,17 @@ describe('the public key', () => {
     expect(error.message).toContain('the platform signs with its public key; add it to certs');
   });
 
+  it('during the migration, a failed first download does not fail calls: the first certificate-signed answer looks again', async () => {
+    const errors: WechatpayError[] = [];
+    const client = Builder.factory({ ...platform.settings, certs: publicKey, autoCertificates: { onError: (error) => errors.push(error) } });
+    platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    const answer = await platform.query(client);
+    expect(serialOf(answer)).toBe(platform.sandbox.platform.serial);
+    expect(errors).toEqual([expect.objectContaining({ code: 'SYSTEM_ERROR' })]);
+    expect(client.certificates.list().map((key) => key.id)).toContain(platform.sandbox.platform.serial);
+    client.certificates.stop();
+  });
+
   it('during the migration, answers and notifications signed with either key verify', async () => {
     const client = Builder.factory({ ...platform.settings, certs: publicKey, autoCertificates: true });
     const serials = new Set<string>();
