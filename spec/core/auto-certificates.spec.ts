@@ -109,11 +109,9 @@ describe('rotations', () => {
       expect(client.certificates.list().map((key) => key.id)).toContain(serial);
       expect(platform.downloads() - before).toBeGreaterThanOrEqual(1);
       await sleep(switchAt + 50 - Date.now());
-      client.certificates.stop();
-      const downloads = platform.downloads();
       // Signed by the new key, known already: no look-up.
       expect(serialOf(await platform.query(client))).toBe(serial);
-      expect(platform.downloads()).toBe(downloads);
+      expect(refreshes.map((event) => event.reason)).not.toContain('unknown-serial');
     } finally {
       client.certificates.stop();
     }
@@ -122,9 +120,10 @@ describe('rotations', () => {
 
 describe('a forged serial', () => {
   it('causes at most one download per rate-limit window, and is refused', async () => {
-    const { client } = autoClient({ minInterval: 1500 });
+    const { client } = autoClient({ minInterval: 4000 });
     await platform.query(client);
     const before = platform.downloads();
+    const start = Date.now();
     const forged = async (count: number) => {
       platform.sandbox.faults.inject('unknown-serial', count, '/v3/pay/');
       const results = await Promise.allSettled(Array.from({ length: count }, () => platform.query(client)));
@@ -134,7 +133,8 @@ describe('a forged serial', () => {
     expect(platform.downloads() - before).toBe(1);
     for (let round = 0; round < 3; round += 1) expect(await forged(2)).toEqual(['EV3_RES_HEADER_PLATFORM_SERIAL', 'EV3_RES_HEADER_PLATFORM_SERIAL']);
     expect(platform.downloads() - before).toBe(1);
-    await sleep(1600);
+    expect(Date.now() - start).toBeLessThan(4000);
+    await sleep(start + 4100 - Date.now());
     expect(await forged(3)).toEqual(Array(3).fill('EV3_RES_HEADER_PLATFORM_SERIAL'));
     expect(platform.downloads() - before).toBe(2);
     platform.sandbox.faults.inject('unknown-serial', 1, '/v3/pay/');
@@ -235,7 +235,7 @@ describe('notifications through the client', () => {
 describe('old certificates', () => {
   it('stay trusted after the platform stops listing them, until they expire', async () => {
     const { client } = autoClient();
-    const notAfter = new Date(Math.ceil(Date.now() / 1000) * 1000 + 6000);
+    const notAfter = new Date(Math.ceil(Date.now() / 1000) * 1000 + 8000);
     const shortLived = await platform.sandbox.certificates.rotate({ notBefore: new Date(Date.now() - 60_000), notAfter });
     expect(serialOf(await platform.query(client))).toBe(shortLived.serial);
     const next = await platform.sandbox.certificates.rotate();
