@@ -328,3 +328,23 @@ export class BillError extends WechatpayError {
     return { ...super.toJSON(), hashType: this.hashType, expected: this.expected, actual: this.actual, line: this.line };
   }
 }
+
+/** Codes of {@link CertificateError}. */
+export type CertificateErrorCode =
+  /** The merchant has no platform certificates (`GET v3/certificates` answered 404 `RESOURCE_NOT_EXISTS`): it uses the platform public key. */
+  | 'ECERT_NONE'
+  /** The certificate download is not acceptable: a certificate that does not decrypt, a serial or validity other than announced. */
+  | 'ECERT_ANSWER'
+  /** No platform certificate or public key is trusted yet (autoCertificates before its first download). */
+  | 'ECERT_NOT_READY'
+  /** The certificate store could not be read or written, or holds something unusable. */
+  | 'ECERT_STORE';
+
+/** The platform certificates could not be downloaded, trusted or stored. */
+export class CertificateError extends WechatpayError {
+  declare readonly code: CertificateErrorCode;
+
+  constructor(code: CertificateErrorCode, message: string, options: WechatpayErrorOptions = {}) {
+    super(code, message, options);
+  }
+}

@@ -1,8 +1,12 @@
 export { Builder } from './core/builder.js';
-export type { Client, ClientMembers } from './core/builder.js';
+export type { Client, ClientMembers, ClientCertificates, ClientNotificationParser } from './core/builder.js';
+export type { AutoCertificatesOptions, CertificateDownload, CertificateRefresh, PlatformCertificateInfo } from './core/auto-certificates.js';
+export { FileCertificateStore, MemoryCertificateStore } from './helpers/certificate-store.js';
+export type { CertificateStore, StoredCertificates } from './helpers/certificate-store.js';
 export type { ClientConfig, CertsInput, KeyInput } from './core/config.js';
 export type { Hooks, HookRequest, HookHeaders, BeforeRequestHook, AfterResponseHook, BeforeErrorHook } from './core/hooks.js';
 export { PlatformKeys } from './core/platform-keys.js';
+export type { PlatformKeyInfo } from './core/platform-keys.js';
 export { Notification } from './helpers/notification.js';
 export type { NotificationRequest, NotificationOptions, NotificationEnvelope, NotificationReply, NotificationParser, EncryptedResource } from './helpers/notification.js';
 export type { NotificationResources, KnownEventType, RefundNotificationResource } from './helpers/notification-types.js';

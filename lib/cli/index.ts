@@ -16,6 +16,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
+import { registerCertificates } from './certificates.js';
+import { registerDoctor } from './doctor.js';
 
 function port(value: string): number {
   const number = Number(value);
@@ -116,6 +118,8 @@ function program(): Command {
     .option('--notify-timeout <ms>', 'how long the merchant has to answer a notification', milliseconds, 5000)
     .option('-q, --quiet', 'do not log requests')
     .action((flags: SandboxFlags, command: Command) => sandbox(flags, command));
+  registerCertificates(cli);
+  registerDoctor(cli);
   return cli;
 }
 

@@ -2,10 +2,13 @@ import { inspect } from 'node:util';
 import { createChain, taggedTemplate } from './chain.js';
 import { createTransport } from './transport.js';
 import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
-import { TrustedPlatformKeys } from './platform-keys.js';
+import { TrustedPlatformKeys, type PlatformKeyInfo, type PlatformKeySource } from './platform-keys.js';
+import { AutoCertificates, downloadCertificates, type CertificateDownload } from './auto-certificates.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
 import { ConfigError } from '../errors.js';
-import { Notification, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { Notification, type NotificationEnvelope, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { headerOf } from '../util/headers.js';
+import { WECHATPAY_SERIAL } from '../v3/verifier.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
 import type { WechatpayClient } from '../types.js';
 
@@ -21,7 +24,9 @@ export interface ClientMembers {
   /** Decrypts a sensitive field the platform returned, with the merchant private key. */
   decrypt(ciphertext: string): string;
   /** Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`. */
-  readonly notification: NotificationParser;
+  readonly notification: ClientNotificationParser;
+  /** The platform keys this client trusts, and (with `autoCertificates`) their download. */
+  readonly certificates: ClientCertificates;
   /** Front-end payment parameters signed with the merchant key. */
   readonly payParams: {
     /** JSAPI / mini-program `requestPayment` parameters for a `prepay_id`. */
@@ -29,6 +34,31 @@ export interface ClientMembers {
     /** APP `PayReq` parameters for a `prepay_id` (`partnerid` is this merchant). */
     app(appid: string, prepayId: string, options?: PayParamsOptions): AppPayParams;
   };
+}
+
+/** A client's notification parser: the keys it verifies with are the client's, refreshed with them. */
+export interface ClientNotificationParser extends NotificationParser {
+  /**
+   * As `parse`, after loading the platform certificates if they are not loaded yet and, when the
+   * notification names a serial the client does not know, after looking for it (rate-limited): the way to
+   * parse with `autoCertificates`. (`parse` refuses an unknown serial at once and starts the look-up.)
+   */
+  parseAsync<Resource = Record<string, unknown>>(request: NotificationRequest): Promise<NotificationEnvelope<Resource>>;
+}
+
+/** `client.certificates`. */
+export interface ClientCertificates {
+  /** Resolves once the client has platform keys (with `autoCertificates`, after the first download); at once otherwise. */
+  ready(): Promise<void>;
+  /** Downloads the platform certificates now (`autoCertificates` only; rejects when the download fails). */
+  refresh(): Promise<CertificateDownload>;
+  /** The keys trusted right now: configured and downloaded, with their validity (no key material). */
+  list(): PlatformKeyInfo[];
+  /**
+   * Ends the scheduled refreshes of a client you no longer use (they never keep a process alive, and end
+   * by themselves once the client is collected); unknown serials are still looked up.
+   */
+  stop(): void;
 }
 
 /** The client of one merchant: every endpoint typed, plus {@link ClientMembers}. */
@@ -40,8 +70,16 @@ export const Builder = {
     const loaded = loadConfig(config);
     const { credentials } = loaded;
     const keys = new TrustedPlatformKeys(loaded.platformKeys, credentials.serial);
+    const auto = loaded.autoCertificates ? new AutoCertificates(keys, loaded.autoCertificates, credentials.mchid, () => downloadCertificates({
+      dispatch: transport.dispatch,
+      mchid: credentials.mchid,
+      merchantSerial: credentials.serial,
+      apiv3Key: loaded.apiv3Key!,
+      publicKeyIds: () => [...keys.current().byId.keys()].filter((id) => id.startsWith('PUB_KEY_ID_')),
+    })) : undefined;
+    const source: PlatformKeySource = auto ?? keys;
     const sensitive = new SensitiveFields(() => keys.current(), credentials.privateKey);
-    const transport = createTransport(loaded, keys, (body) => sensitive.serialFor(body));
+    const transport = createTransport(loaded, source, (body) => sensitive.serialFor(body));
     const nodes = createChain(transport.dispatch);
     const description = `[WechatpayClient mchid=${credentials.mchid}]`;
 
@@ -55,15 +93,17 @@ export const Builder = {
       setCerts: (certs: CertsInput) => keys.replace(certs),
       encrypt: (plaintext: string) => sensitive.encrypt(plaintext),
       decrypt: (ciphertext: string) => sensitive.decrypt(ciphertext),
-      notification: {
-        parse: (request: NotificationRequest) => {
-          if (loaded.apiv3Key === undefined) {
-            throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
-          }
-          return Notification.create({ certs: keys.current(), apiv3Key: loaded.apiv3Key, maxClockOffset: loaded.maxClockOffset })
-            .parse(request);
+      notification: notificationParser(loaded.apiv3Key, loaded.maxClockOffset, source),
+      certificates: {
+        ready: async () => {
+          await source.ready?.();
         },
-      } satisfies NotificationParser,
+        refresh: () => auto
+          ? auto.refresh()
+          : Promise.reject(new ConfigError('autoCertificates', 'is not enabled: Builder.factory({ ..., autoCertificates: true }) downloads the platform certificates')),
+        list: () => keys.current().describe(),
+        stop: () => auto?.stop(),
+      } satisfies ClientCertificates,
       payParams: {
         jsapi: (appId: string, prepayId: string, options?: PayParamsOptions) =>
           PayParams.jsapi(appId, prepayId, credentials.privateKey, options),
@@ -93,3 +133,32 @@ export const Builder = {
     }) as Client;
   },
 };
+
+/** Notifications verified with the client's keys: an unknown serial is looked up (in the background for `parse`). */
+function notificationParser(apiv3Key: string | undefined, maxClockOffset: number, keys: PlatformKeySource): ClientNotificationParser {
+  const parser = () => {
+    if (apiv3Key === undefined) {
+      throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
+    }
+    return Notification.create({ certs: keys.current(), apiv3Key, maxClockOffset });
+  };
+  const unknownSerial = (request: NotificationRequest): string | undefined => {
+    const serial = headerOf(request?.headers, WECHATPAY_SERIAL);
+    return serial && !keys.current().byId.has(serial) ? serial : undefined;
+  };
+  return {
+    parse(request) {
+      const verify = parser();
+      const serial = keys.lookUp && unknownSerial(request);
+      if (serial) void keys.lookUp!(serial);
+      return verify.parse(request);
+    },
+    async parseAsync(request) {
+      parser();
+      await keys.ready?.();
+      const serial = keys.lookUp && unknownSerial(request);
+      if (serial) await keys.lookUp!(serial);
+      return parser().parse(request);
+    },
+  };
+}

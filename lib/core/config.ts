@@ -9,6 +9,7 @@ import type { HeadersInit } from '../types.js';
 import type { MerchantCredentials } from '../v3/signer.js';
 import { MAX_CLOCK_OFFSET } from '../v3/verifier.js';
 import { loadHooks, type HookLists, type Hooks } from './hooks.js';
+import { loadAutoCertificates, type AutoCertificatesOptions, type AutoCertificatesSettings } from './auto-certificates.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
@@ -31,8 +32,17 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
   serial: string;
   /** The merchant's API private key (商户API私钥). */
   privateKey: KeyInput;
-  /** The platform's certificates and/or public keys, by serial or `PUB_KEY_ID_...`, used to verify every answer. */
-  certs: CertsInput;
+  /**
+   * The platform's certificates and/or public keys, by serial or `PUB_KEY_ID_...`, used to verify every answer.
+   * Required, unless `autoCertificates` downloads the certificates (then it may hold the public key, for a migration).
+   */
+  certs?: CertsInput;
+  /**
+   * Download the platform certificates (`GET v3/certificates`) before the first call, refresh them on a timer
+   * and when an answer names an unknown serial: `true`, or `{ refreshInterval, minInterval, store, onRefresh, onError }`.
+   * Needs `apiv3Key`. See docs/certificates.md.
+   */
+  autoCertificates?: boolean | AutoCertificatesOptions;
   /** The APIv3 key (32 bytes), for notifications and `GET v3/certificates`. */
   apiv3Key?: string;
   /** The APIv2 secret (32 bytes), for `v2/...` calls. */
@@ -52,7 +62,10 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
 export interface LoadedConfig {
   /** What signs APIv3 requests: the merchant id, its certificate serial and private key. */
   credentials: MerchantCredentials;
-  platformKeys: PlatformKeys;
+  /** The configured platform keys (undefined: none configured, autoCertificates downloads them). */
+  platformKeys: PlatformKeys | undefined;
+  /** Set when `autoCertificates` is on. */
+  autoCertificates: AutoCertificatesSettings | undefined;
   baseURL: string;
   maxClockOffset: number;
   apiv3Key: string | undefined;
@@ -71,7 +84,7 @@ export interface LoadedConfig {
   hooks: HookLists;
 }
 
-const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset', 'hooks',
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset', 'hooks',
   'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls']);
 
 /** Validates `Builder.factory`'s config without changing it; every error names the field at fault. */
@@ -85,7 +98,16 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     throw new ConfigError('privateKey', 'is required: the merchant API private key (PEM, file://, KeyObject, ...)');
   }
   const privateKey = loadKey('privateKey', config.privateKey, 'private');
-  const platformKeys = PlatformKeys.load(config.certs, serial);
+  const autoCertificates = loadAutoCertificates(config.autoCertificates);
+  if (!autoCertificates && (config.certs === undefined || config.certs === null)) {
+    throw new ConfigError('certs', 'is required: an object mapping platform certificate serials or PUB_KEY_ID_... to public keys ' +
+      '(or autoCertificates: true, to download the platform certificates)');
+  }
+  const platformKeys = autoCertificates && config.certs === undefined ? undefined : PlatformKeys.load(config.certs, serial);
+  const apiv3Key = optionalSecret(config, 'apiv3Key');
+  if (autoCertificates && apiv3Key === undefined) {
+    throw new ConfigError('apiv3Key', 'is required with autoCertificates: the platform certificates are encrypted with it');
+  }
 
   const baseURL = config.baseURL ?? config.base_uri ?? DEFAULT_BASE_URL;
   if (typeof baseURL !== 'string' || !/^https?:\/\//.test(baseURL)) {
@@ -106,9 +128,10 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
   return {
     credentials: { mchid, serial, privateKey },
     platformKeys,
+    autoCertificates,
     baseURL,
     maxClockOffset,
-    apiv3Key: optionalSecret(config, 'apiv3Key'),
+    apiv3Key,
     secret: optionalSecret(config, 'secret'),
     tls: config.merchant === undefined ? undefined : merchantTls(config.merchant, privateKey, mchid, serial),
     customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,

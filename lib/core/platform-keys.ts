@@ -2,18 +2,31 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Rsa, type RsaKeyInput } from '../crypto/rsa.js';
-import { ConfigError } from '../errors.js';
+import { CertificateError, ConfigError } from '../errors.js';
+import type { PlatformCertificate } from '../v3/certificates.js';
 
 /** Platform certificate serials and/or public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
 export type CertsInput = Readonly<Record<string, RsaKeyInput>> | ReadonlyMap<string, RsaKeyInput>;
 
 const PUBLIC_KEY_ID = /^PUB_KEY_ID_/;
 
+/** What `client.certificates.list()` tells of one trusted key (no key material). */
+export interface PlatformKeyInfo {
+  /** The certificate serial, or the `PUB_KEY_ID_...`. */
+  id: string;
+  kind: 'certificate' | 'public-key';
+  /** `configured` (certs, setCerts) or `downloaded` (autoCertificates). */
+  source: 'configured' | 'downloaded';
+  validFrom?: Date;
+  validTo?: Date;
+}
+
 interface PlatformKey {
   key: KeyObject;
   /** Set when the entry was given as an X.509 certificate. */
   validFrom?: Date;
   validTo?: Date;
+  downloaded?: boolean;
 }
 
 /**
@@ -51,9 +64,37 @@ export class PlatformKeys {
     return new PlatformKeys(entries);
   }
 
+  /** Downloaded certificates beside configured keys (a configured entry wins over a downloaded one of the same id). */
+  static combine(configured: PlatformKeys | undefined, certificates: Iterable<PlatformCertificate>): PlatformKeys {
+    const entries = new Map<string, PlatformKey>();
+    for (const { serial, key, validFrom, validTo } of certificates) entries.set(serial, { key, validFrom, validTo, downloaded: true });
+    for (const [id, entry] of configured?.entries ?? []) entries.set(id, entry);
+    return new PlatformKeys(entries);
+  }
+
+  /** How many keys are trusted. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The trusted keys, described. */
+  describe(): PlatformKeyInfo[] {
+    return [...this.entries].map(([id, entry]) => ({
+      id,
+      kind: PUBLIC_KEY_ID.test(id) ? 'public-key' : 'certificate',
+      source: entry.downloaded ? 'downloaded' : 'configured',
+      ...(entry.validFrom ? { validFrom: entry.validFrom } : {}),
+      ...(entry.validTo ? { validTo: entry.validTo } : {}),
+    }));
+  }
+
   /** The key sensitive fields are encrypted with, and the id the request must name in `Wechatpay-Serial`. */
   encryptionKey(now = new Date()): { id: string; key: KeyObject } {
     const all = [...this.entries];
+    if (all.length === 0) {
+      throw new CertificateError('ECERT_NOT_READY', 'No platform certificate or public key is trusted yet: with autoCertificates, ' +
+        '`await client.certificates.ready()` (or make any APIv3 call) before encrypting');
+    }
     const publicKey = all.find(([id]) => PUBLIC_KEY_ID.test(id));
     if (publicKey) return { id: publicKey[0], key: publicKey[1].key };
     const valid = all
@@ -89,19 +130,67 @@ function certificateOf(input: RsaKeyInput): X509Certificate | undefined {
   }
 }
 
-/** The platform keys one client trusts right now; `client.setCerts` replaces them (same checks as `Builder.factory`). */
-export class TrustedPlatformKeys {
-  #keys: PlatformKeys;
+/**
+ * Where a client's transport gets the keys it verifies with: {@link TrustedPlatformKeys} alone, or the
+ * automatic certificates (core/auto-certificates.ts), which also download them when they are missing.
+ */
+export interface PlatformKeySource {
+  current(): PlatformKeys;
+  /** Resolves once the keys a first call needs are there. */
+  ready?(): Promise<void>;
+  /** An answer or a notification names `serial`, which `current()` lacks: look for it (rate-limited); never rejects. */
+  lookUp?(serial: string): Promise<void>;
+}
 
-  constructor(keys: PlatformKeys, private readonly merchantSerial: string) {
-    this.#keys = keys;
+/**
+ * The platform keys one client trusts right now: the configured ones (`certs`; `client.setCerts` replaces
+ * them, with the same checks as `Builder.factory`) and the downloaded certificates, each trusted until it expires.
+ */
+export class TrustedPlatformKeys implements PlatformKeySource {
+  #configured: PlatformKeys | undefined;
+  readonly #downloaded = new Map<string, PlatformCertificate>();
+  #current!: PlatformKeys;
+  /** When the next downloaded certificate expires (then `current()` leaves it out). */
+  #staleAt = Infinity;
+
+  constructor(configured: PlatformKeys | undefined, private readonly merchantSerial: string) {
+    this.#configured = configured;
+    this.#rebuild();
   }
 
   current(): PlatformKeys {
-    return this.#keys;
+    if (Date.now() > this.#staleAt) this.#rebuild();
+    return this.#current;
   }
 
   replace(certs: CertsInput): void {
-    this.#keys = PlatformKeys.load(certs, this.merchantSerial);
+    this.#configured = PlatformKeys.load(certs, this.merchantSerial);
+    this.#rebuild();
+  }
+
+  /** Trusts downloaded certificates beside those already trusted; returns the serials that are new. */
+  adopt(certificates: readonly PlatformCertificate[]): string[] {
+    const added: string[] = [];
+    for (const certificate of certificates) {
+      if (!this.#downloaded.has(certificate.serial)) added.push(certificate.serial);
+      this.#downloaded.set(certificate.serial, certificate);
+    }
+    this.#rebuild();
+    return added;
+  }
+
+  /** The downloaded certificates still trusted (not expired), newest first. */
+  downloaded(): PlatformCertificate[] {
+    this.current();
+    return [...this.#downloaded.values()].sort((a, b) => b.validFrom.getTime() - a.validFrom.getTime());
+  }
+
+  #rebuild(): void {
+    const now = Date.now();
+    for (const [serial, certificate] of this.#downloaded) {
+      if (certificate.validTo.getTime() < now) this.#downloaded.delete(serial);
+    }
+    this.#staleAt = Math.min(Infinity, ...[...this.#downloaded.values()].map((certificate) => certificate.validTo.getTime()));
+    this.#current = PlatformKeys.combine(this.#configured, this.#downloaded.values());
   }
 }

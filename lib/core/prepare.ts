@@ -4,7 +4,7 @@ import type { AxiosRequestConfig, AxiosResponseTransformer } from 'axios';
 import { ConfigError, RequestError } from '../errors.js';
 import type { HttpVerb, MultipartLike } from '../types.js';
 import { isStreamBody, readBody, bytesOf } from '../util/body.js';
-import { attachExchange, type Exchange } from '../util/exchange.js';
+import { attachExchange, type Exchange, type V3Exchange } from '../util/exchange.js';
 import { multipartOf } from '../util/media.js';
 import { buildQuery } from '../util/query.js';
 import { ACCEPT_XML, CONTENT_TYPE_XML } from '../v2/signer.js';
@@ -25,6 +25,12 @@ export interface PrepareContext {
   platformSerialFor(body: string): string | undefined;
   /** The keep-alive agent of APIv2 mutual-TLS calls (one per client). */
   tlsAgent(): Agent;
+}
+
+/** What the SDK's own calls add to a call (never reachable from the chain). */
+export interface CallExtras {
+  /** Keys the answer carries (the certificate download): see `V3Exchange.answerKeys`. */
+  answerKeys?: V3Exchange['answerKeys'];
 }
 
 /** A call ready for its protocol's axios instance: the request, and what travels with it. */
@@ -53,7 +59,7 @@ type OwnedSetting = keyof typeof OWNED_SETTINGS;
  * bytes to send and the body line to sign: the JSON text (serialised once), a raw body (a stream is read
  * first, so the signed bytes are the sent bytes), or a media upload's meta JSON with its multipart stream.
  */
-export async function prepareV3(verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, route = template): Promise<PreparedCall> {
+export async function prepareV3(verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, route = template, extras: CallExtras = {}): Promise<PreparedCall> {
   const path = expandTemplate(template, options);
   const url = resolveUrl(baseURLOf(template, options, context.config), path, buildQuery(queryOf(options)));
   // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
@@ -90,7 +96,10 @@ export async function prepareV3(verb: HttpVerb, template: string, options: Reque
   const request = baseRequest(verb, url, options, { ...headers, ...context.defaultHeaders });
   if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
   if (data !== undefined) request.data = data;
-  const exchange: Exchange = { protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config) };
+  const exchange: Exchange = {
+    protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config),
+    ...(extras.answerKeys ? { answerKeys: extras.answerKeys } : {}),
+  };
   // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
   const release = multipart && data instanceof Readable ? () => data.destroy() : undefined;
   return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, context.config), release };

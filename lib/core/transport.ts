@@ -10,14 +10,15 @@ import { createV3Verifier } from '../v3/verifier.js';
 import { DEFAULT_TIMEOUT, type LoadedConfig } from './config.js';
 import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
 import { checkOptions, stringHeaders } from './options.js';
-import type { TrustedPlatformKeys } from './platform-keys.js';
-import { OWNED_SETTINGS, prepareV2, prepareV3, type PrepareContext, type PreparedCall } from './prepare.js';
+import type { PlatformKeySource } from './platform-keys.js';
+import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext, type PreparedCall } from './prepare.js';
 import { guardedAdapterFor } from './send.js';
 import { userAgent } from './user-agent.js';
 
 /** One merchant's HTTP side: a call in, a verified answer out. */
 export interface Transport {
-  dispatch(verb: HttpVerb, template: string, options: unknown, route?: string): Promise<AxiosResponse>;
+  /** `extras` are for the SDK's own calls (the certificate download), which do not wait for the platform keys. */
+  dispatch(verb: HttpVerb, template: string, options: unknown, route?: string, extras?: CallExtras): Promise<AxiosResponse>;
 }
 
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
@@ -33,8 +34,10 @@ const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderNam
  *   6. verify (response interceptor)          v3/verifier.ts    verifyV3Answer | v2/verifier.ts verifyV2Answer
  *   7. the caller's afterResponse hooks       core/hooks.ts     installAfterResponse
  *   8. finish: the caller's transformResponse core/transport.ts finish; errors through beforeError hooks
+ * With automatic certificates (core/auto-certificates.ts), an APIv3 call first waits for the platform keys
+ * (one download for all the calls that start at once), and step 6 looks up a serial it does not know.
  */
-export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys, platformSerialFor: (body: string) => string | undefined): Transport {
+export function createTransport(config: LoadedConfig, keys: PlatformKeySource, platformSerialFor: (body: string) => string | undefined): Transport {
   const hooks = config.hooks;
   const defaults: CreateAxiosDefaults = {
     timeout: DEFAULT_TIMEOUT,
@@ -56,14 +59,18 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
 
   const v3 = protocolInstance(defaults, config, hooks,
     createV3Signer(config.credentials),
-    createV3Verifier({ keys: () => keys.current().byId, maxClockOffset: config.maxClockOffset }));
+    createV3Verifier({
+      keys: () => keys.current().byId,
+      maxClockOffset: config.maxClockOffset,
+      ...(keys.lookUp ? { lookUp: (serial: string) => keys.lookUp!(serial) } : {}),
+    }));
   let v2: AxiosInstance | undefined;
   const v2Instance = (secret: string): AxiosInstance => (v2 ??= protocolInstance(defaults, config, hooks,
     createV2Signer({ mchid: config.credentials.mchid, secret }),
     createV2Verifier({ secret })));
 
   return {
-    async dispatch(verb, template, rawOptions, route = template) {
+    async dispatch(verb, template, rawOptions, route = template, extras = {}) {
       let call: PreparedCall | undefined;
       try {
         const options = checkOptions(template, rawOptions);
@@ -71,7 +78,9 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
           call = prepareV2(verb, template, options, context, route);
           return finish(await v2Instance(config.secret!).request(call.request), call);
         }
-        call = await prepareV3(verb, template, options, context, route);
+        // The platform keys come before the first call that needs them (automatic certificates).
+        if (!extras.answerKeys) await keys.ready?.();
+        call = await prepareV3(verb, template, options, context, route, extras);
         return finish(await v3.request(call.request), call);
       } catch (error) {
         throw await errorAfterHooks(toSdkError(error), call?.exchange as Exchange | undefined, hooks);

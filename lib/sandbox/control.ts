@@ -25,9 +25,11 @@
  *     GET    /__sandbox/settings                 PUT {"signWith":"public-key","refunds":"manual"}
  *     POST   /__sandbox/reset                    forget orders, refunds, codes, notifications, media, bills, faults and the log
  *     GET    /__sandbox/events                   server-sent events (console.ts)
+ *     ...    /__sandbox/certificates             the platform certificate lifecycle (certificate-control.ts)
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { certificateControl } from './certificate-control.js';
 import { parseFault, type Fault } from './faults.js';
 import { inlineConfig, merchantFiles, type Identity } from './identity.js';
 import type { Sandbox } from './index.js';
@@ -94,7 +96,9 @@ export function controlHandler(sandbox: Sandbox, extra: ControlExtra) {
     try {
       if (!ownAddress(req, extra.host)) throw new ControlError(421, `The control API answers at the sandbox's own address only, not ${String(req.headers.host)}`);
       if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(req)) throw new ControlError(403, `A change from the page ${String(req.headers.origin)} is refused: only the sandbox's own console may`);
-      const { route, name } = routeOf(url.pathname.slice(CONTROL_PREFIX.length).replace(/\/+$/, ''));
+      const path = url.pathname.slice(CONTROL_PREFIX.length).replace(/\/+$/, '');
+      if (/^\/certificates(\/|$)/.test(path)) return certificateControl(sandbox.certificates, method, path, body, res);
+      const { route, name } = routeOf(path);
       switch (`${method} ${route}`) {
         case 'GET ':
           return send(res, 200, {

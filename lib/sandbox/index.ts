@@ -23,6 +23,7 @@ import { closeOrder, payOrder, refundOf, settleRefund, transactionOf } from './b
 import type { NotificationInput, NotificationResult, Runtime, Settings } from './call.js';
 import { consoleHandler } from './console.js';
 import { controlHandler } from './control.js';
+import { sandboxCertificates, type SandboxCertificates } from './certificate-control.js';
 import { loadData } from './data.js';
 import { DEFAULT_NOTIFY_TIMEOUT, Deliveries } from './deliveries.js';
 import { Faults } from './faults.js';
@@ -42,6 +43,8 @@ export type { NotificationInput, NotificationResult, Settings } from './call.js'
 export type { Verdict, CheckRule } from './auth.js';
 export type { Delivery, DeliveryAttempt, RefundStatus } from './state.js';
 export { RETRY_SCHEDULE } from './deliveries.js';
+export type { SandboxCertificates } from './certificate-control.js';
+export type { CertificatesView, RotateOptions } from './platform-certificates.js';
 
 export interface SandboxOptions {
   /** Default 0: a free port. */
@@ -125,6 +128,8 @@ export interface Sandbox {
   readonly platform: { serial: string; publicKeyId: string };
   /** Fault injection: `sandbox.faults.inject('bad-signature', 2)`. */
   readonly faults: Faults;
+  /** The platform certificate lifecycle: rotations, retirements, public-key-only (certificate-control.ts). */
+  readonly certificates: SandboxCertificates;
   /** The API requests handled so far (the last 1000). */
   readonly requests: RequestRecord[];
   readonly settings: Settings;
@@ -276,6 +281,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dir,
     platform: { serial: identity.platformCertificate.id, publicKeyId: identity.platformPublicKey.id },
     faults,
+    certificates: sandboxCertificates(identity),
     get requests() {
       return log.slice();
     },

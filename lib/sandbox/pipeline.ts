@@ -9,6 +9,7 @@ import { exampleAnswer, json, v2 } from './answers.js';
 import { AuthError, signTypeOf, signedFields, v2Fail, verifyV2, verifyV3, type Verdict } from './auth.js';
 import { behaviourFor } from './behaviours/index.js';
 import type { Call, Reply, Runtime } from './call.js';
+import { platformCertificates } from './platform-certificates.js';
 import type { SandboxEndpoint } from './data.js';
 import { paramError, PlatformError } from './errors.js';
 import { boundaryOf, parseMultipart, type Part } from './multipart.js';
@@ -113,7 +114,7 @@ export class Pipeline {
     notes.verdict = verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
 
     const serial = header(incoming.headers, 'wechatpay-serial');
-    if (serial !== undefined && serial !== identity.platformCertificate.id && serial !== identity.platformPublicKey.id) {
+    if (serial !== undefined && !platformCertificates(identity).keyFor(serial)) {
       throw paramError('header', 'Wechatpay-Serial', 'is neither the platform certificate serial nor the platform public key id', serial);
     }
     for (const h of endpoint.header ?? []) {
@@ -150,7 +151,7 @@ export class Pipeline {
   /** Sensitive fields must decrypt with the private key of the platform key the request names. */
   #decryptable(pointers: readonly string[], body: unknown, serial: string): void {
     const { identity } = this.runtime;
-    const key = serial === identity.platformPublicKey.id ? identity.platformPublicKey.privateKey : identity.platformCertificate.privateKey;
+    const key = platformCertificates(identity).keyFor(serial)!.privateKey;
     const visit = (value: unknown, parts: string[], at: string): void => {
       if (parts.length === 0) {
         if (typeof value !== 'string' || value === '') return;

@@ -7,6 +7,7 @@
 import { createCipheriv, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { Identity, PlatformKey } from './identity.js';
 import { nonce as newNonce } from './ids.js';
+import { platformCertificates } from './platform-certificates.js';
 
 /** Which platform key signs answers by default. */
 export type SignWith = 'certificate' | 'public-key';
@@ -25,8 +26,9 @@ export interface SigningTweak {
 
 /** The key that signs an answer to a request carrying `requestSerial` (its `Wechatpay-Serial`, if any). */
 export function signingKey(identity: Identity, mode: SignWith, requestSerial?: string): PlatformKey {
-  if (requestSerial?.startsWith('PUB_KEY_ID_') || mode === 'public-key') return identity.platformPublicKey;
-  return identity.platformCertificate;
+  const certificates = platformCertificates(identity);
+  if (requestSerial?.startsWith('PUB_KEY_ID_') || mode === 'public-key' || certificates.publicKeyOnly) return identity.platformPublicKey;
+  return certificates.signing();
 }
 
 /** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`. */

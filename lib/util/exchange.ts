@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { RequestError, WechatpayError, type ExchangeFacts } from '../errors.js';
 import { headerOf } from './headers.js';
@@ -29,6 +30,11 @@ export interface V3Exchange extends ExchangeBase {
   /** The body line of the signing string: the JSON text, the raw body's text, an upload's meta JSON, or `''`. */
   readonly signedBody: string;
   readonly rule: ResponseRule;
+  /**
+   * Keys the answer itself carries, to verify it with when its serial is not trusted yet: the platform
+   * certificate download's bootstrap (core/auto-certificates.ts); never set on a caller's call.
+   */
+  readonly answerKeys?: (raw: Buffer) => ReadonlyMap<string, KeyObject>;
 }
 
 export interface V2Exchange extends ExchangeBase {

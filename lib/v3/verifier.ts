@@ -4,7 +4,7 @@ import { Rsa } from '../crypto/rsa.js';
 import { Hash } from '../crypto/hash.js';
 import { ApiError, RequestError, VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
 import { bytesOf, parseBody, readBody } from '../util/body.js';
-import { exchangeFacts, exchangeOf } from '../util/exchange.js';
+import { exchangeFacts, exchangeOf, type V3Exchange } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
 import { headerOf, plainHeaders, type HeaderBag } from '../util/headers.js';
 
@@ -80,8 +80,11 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
 
   const key = options.keys.get(serial);
   if (!key) {
+    const hint = serial.startsWith('PUB_KEY_ID_')
+      ? `The platform signs with its public key; add it to certs: { '${serial}': 'file:///path/to/pub_key.pem' }`
+      : KEY_KIND_HINT;
     throw fail('EV3_RES_HEADER_PLATFORM_SERIAL', `The ${subject} is signed by ${keyKind(serial)} ${serial}, which is not configured; ` +
-      `configured: ${describeKeys([...options.keys.keys()])}. ${KEY_KIND_HINT}`);
+      `configured: ${describeKeys([...options.keys.keys()])}. ${hint}`);
   }
 
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) {
@@ -130,6 +133,8 @@ export interface V3VerifierSettings {
   /** The platform keys trusted right now (they may be replaced between calls). */
   keys: () => VerificationKeys;
   maxClockOffset: number;
+  /** Asked when an answer names a key id that `keys()` lacks, before verifying with `keys()` again (automatic certificates). */
+  lookUp?: (serial: string) => Promise<void>;
 }
 
 /**
@@ -147,7 +152,7 @@ export function createV3Verifier(settings: V3VerifierSettings) {
     const raw = bytesOf(response.data) ?? await readBody(response.data ?? '');
     if (ok) {
       verifySigned({ headers: response.headers, raw, facts: () => exchangeFacts(response) }, {
-        keys: settings.keys(),
+        keys: await keysFor(response, raw, exchange, settings),
         maxClockOffset: settings.maxClockOffset,
         statement: exchange.rule === 'statement',
       });
@@ -157,4 +162,18 @@ export function createV3Verifier(settings: V3VerifierSettings) {
     response.data = parseBody(raw, response.headers);
     return response;
   };
+}
+
+/**
+ * The keys an answer is verified with: the trusted ones; when they lack the answer's serial, also the keys
+ * the answer itself carries (the certificate download's bootstrap), or else the trusted ones after a look-up.
+ */
+async function keysFor(response: AxiosResponse, raw: Buffer, exchange: V3Exchange, settings: V3VerifierSettings): Promise<VerificationKeys> {
+  const keys = settings.keys();
+  const serial = headerOf(response.headers, WECHATPAY_SERIAL);
+  if (!serial || keys.has(serial)) return keys;
+  if (exchange.answerKeys) return new Map([...exchange.answerKeys(raw), ...keys]);
+  if (!settings.lookUp) return keys;
+  await settings.lookUp(serial);
+  return settings.keys();
 }

@@ -30,8 +30,11 @@ function check(endpoints: Endpoint[], test: string): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'wechatpay-emit-'));
   try {
     mkdirSync(join(dir, 'lib', 'generated'), { recursive: true });
+    mkdirSync(join(dir, 'lib', 'core'), { recursive: true });
     for (const f of emitter.emit('')) writeFileSync(join(dir, 'lib', 'generated', f.path), f.content);
+    // The hand-written types the generated ones are written in (and nothing else of lib/).
     copyFileSync(join(root, 'lib', 'types.ts'), join(dir, 'lib', 'types.ts'));
+    copyFileSync(join(root, 'lib', 'core', 'endpoint-types.ts'), join(dir, 'lib', 'core', 'endpoint-types.ts'));
     writeFileSync(join(dir, 'test.ts'), `import type { WechatpayClient } from './lib/types.js';\ndeclare const client: WechatpayClient;\n${test}`);
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');

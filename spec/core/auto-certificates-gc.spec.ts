@@ -1,0 +1,48 @@
+/**
+ * The refresh timer holds its client only weakly: the refresher of a client nobody uses any more is collected
+ * although its timer is scheduled (a child process with --expose-gc; no network: the certificates come from a store).
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const root = join(__dirname, '..', '..');
+
+const script = `
+import { generateKeyPairSync } from 'node:crypto';
+import { Builder, MemoryCertificateStore } from './lib/index.ts';
+import { createCertificate } from './lib/sandbox/self-signed.ts';
+
+const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
+const platform = pair();
+const merchant = pair();
+const serial = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
+const pem = createCertificate({ publicKey: platform.publicKey, signingKey: platform.privateKey, serial, commonName: 'Platform' });
+const store = new MemoryCertificateStore();
+store.set('1230000109', { downloadedAt: Date.now(), certificates: [{ serial, pem }] });
+const settings = { mchid: '1230000109', serial: '3775B6A45ACD588826D15E583A95F5DD2B6C0D11', privateKey: merchant.privateKey, apiv3Key: 'k'.repeat(32) };
+
+// The refresher keeps its onRefresh callback: while the callback lives, so does the refresher (and its timer's work).
+async function dropped() {
+  const onRefresh = () => undefined;
+  const client = Builder.factory({ ...settings, autoCertificates: { store, refreshInterval: 3600000, onRefresh } });
+  await client.certificates.ready();
+  if (client.certificates.list().length !== 1) throw new Error('not loaded from the store');
+  return new WeakRef(onRefresh);
+}
+const refs = [await dropped(), await dropped(), await dropped()];
+const kept = Builder.factory({ ...settings, autoCertificates: { store, refreshInterval: 3600000 } });
+await kept.certificates.ready();
+for (let round = 0; round < 5; round += 1) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  globalThis.gc();
+}
+console.log(JSON.stringify({ collected: refs.filter((ref) => ref.deref() === undefined).length, kept: kept.certificates.list().length }));
+`;
+
+describe('a client with a scheduled refresh', () => {
+  it('is collected once nothing uses it', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual({ collected: 3, kept: 1 });
+  }, 60_000);
+});
