@@ -19,6 +19,7 @@ export type {
   TypedOptions,
   TypedOptionsV2,
   DynamicSegment,
+  V2Media,
 } from './core/endpoint-types.js';
 
 /** `client.chain(...)`: a known template is typed; any other string is the untyped escape hatch. */

@@ -4,6 +4,7 @@
  */
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
+import type { MediaUtil } from '../util/media.js';
 
 /** The HTTP verbs a chain node offers. */
 export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -30,6 +31,9 @@ export interface MultipartLike {
   getContentLength?(): number | undefined;
 }
 
+/** An APIv2 upload's file (`v2/secapi/mch/uploadmedia`): a MediaUtil, whose MD5 the SDK signs as `media_hash`. */
+export type V2Media = MediaUtil;
+
 /**
  * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`,
  * `data`). `baseURL` or wechatpay-php's `base_uri` point one request at another host.
@@ -50,7 +54,7 @@ export interface PayloadOptions {
   params?: Record<string, unknown>;
   /** A raw body, sent and signed as is. */
   body?: string | Buffer | Uint8Array | Readable;
-  /** A media upload (`MediaUtil`): the signed body is its meta JSON. */
+  /** A media upload (`MediaUtil`): the signed body is its meta JSON (APIv3); its MD5 is signed as `media_hash` (APIv2). */
   multipart?: MultipartLike;
   /** APIv2 XML payload (an object; serialised to `<xml>...</xml>`). */
   xml?: Record<string, unknown>;

@@ -68,7 +68,7 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
       try {
         const options = checkOptions(template, rawOptions);
         if (/^\/*v2\//.test(template)) {
-          call = prepareV2(verb, template, options, context, route);
+          call = await prepareV2(verb, template, options, context, route);
           return finish(await v2Instance(config.secret!).request(call.request), call);
         }
         call = await prepareV3(verb, template, options, context, route);

@@ -10,6 +10,7 @@ import type {
   Operation,
   TypedOptions,
   TypedOptionsV2,
+  V2Media,
 } from '../core/endpoint-types.js';
 
 /** Options of `GET global/v3/customs/orders`. */
@@ -10130,8 +10131,15 @@ export interface V2SecapiMchSubmchmanage extends EndpointVerbs<{
 
 /** Options of `POST v2/secapi/mch/uploadmedia`. */
 export interface V2SecapiMchUploadmediaPostOptions extends TypedOptionsV2 {
-  /** The upload (`MediaUtil`): multipart parts mch_id, media, media_hash, sign, sign_type; the signed body is the `meta` JSON. */
-  multipart: MultipartLike;
+  /** The file (`MediaUtil`), sent as a form part; the SDK signs its MD5 (`media_hash`) with the form fields. */
+  multipart: V2Media;
+  /** Form fields to sign besides `media_hash` (`mch_id`: the configured merchant unless given; `sign_type`: MD5 unless given). */
+  xml?: {
+    /** 服务商商户号或渠道号 */
+    mch_id?: string;
+    /** 签名方式 */
+    sign_type?: 'HMAC-SHA256' | 'MD5';
+  };
 }
 
 /** The `data` of `POST v2/secapi/mch/uploadmedia`. */

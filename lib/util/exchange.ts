@@ -40,6 +40,13 @@ export interface V2Exchange extends ExchangeBase {
   readonly inQuery: boolean;
   /** The endpoint answers without a `sign` (from the API description). */
   readonly unsignedAnswer: boolean;
+  /** An upload (`v2/secapi/mch/uploadmedia`): the signed fields travel as form fields beside the file. */
+  readonly upload?: V2Upload;
+}
+
+/** What an APIv2 upload writes: the multipart body around the signed fields (MediaUtil). */
+export interface V2Upload {
+  getFormStream(fields: Readonly<Record<string, string>>): { body: NodeJS.ReadableStream; length: number };
 }
 
 /** What a signer signed: the request may leave only if it still is exactly this. */
