@@ -326,3 +326,32 @@ export class BillError extends WechatpayError {
     return { ...super.toJSON(), hashType: this.hashType, expected: this.expected, actual: this.actual, line: this.line };
   }
 }
+
+/** Codes of {@link SinkError}. */
+export type SinkErrorCode =
+  /** The destination could not be written (a folder that does not exist, no permission, a full disk, a failing Writable). */
+  | 'ESINK_WRITE'
+  /** The answer's body broke off before its end (the connection was lost). */
+  | 'ESINK_STREAM'
+  /** The caller's AbortSignal stopped the download. */
+  | 'ESINK_ABORTED';
+
+/**
+ * A download given a `sink` (a file path or a Writable) did not complete: nothing is left at the path
+ * (the temporary file is removed); a Writable is destroyed with this error. A file that failed its check
+ * is refused with the check's own error instead (`EBILL_HASH`, `EV3_RES_STATEMENT_SHA1`).
+ */
+export class SinkError extends WechatpayError {
+  declare readonly code: SinkErrorCode;
+  /** The file that was to be written, when the sink is a path. */
+  readonly path: string | undefined;
+
+  constructor(code: SinkErrorCode, message: string, path?: string, options: WechatpayErrorOptions = {}) {
+    super(code, message, options);
+    this.path = path;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), path: this.path };
+  }
+}

@@ -20,6 +20,8 @@ export type {
   TypedOptionsV2,
   DynamicSegment,
   V2Media,
+  Sink,
+  SinkCall,
 } from './core/endpoint-types.js';
 
 /** `client.chain(...)`: a known template is typed; any other string is the untyped escape hatch. */

@@ -3,7 +3,7 @@
  * operations and answers. Public, re-exported by lib/types.ts; they import nothing generated.
  */
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { MediaUtil } from '../util/media.js';
 
 /** The HTTP verbs a chain node offers. */
@@ -35,6 +35,12 @@ export interface MultipartLike {
 export type V2Media = MediaUtil;
 
 /**
+ * Where a download goes instead of `data` (wechatpay-php's Guzzle `sink`): a file path (or `file:` URL),
+ * written under a temporary name and renamed once complete and checked; or a Writable, streamed into.
+ */
+export type Sink = string | URL | Writable;
+
+/**
  * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`,
  * `data`). `baseURL` or wechatpay-php's `base_uri` point one request at another host.
  */
@@ -62,6 +68,8 @@ export interface PayloadOptions {
   security?: boolean;
   /** APIv2: do not add `nonce_str`. */
   nonceless?: boolean;
+  /** Save the answer to a file or a Writable instead of `data` (a download; see {@link Sink}). */
+  sink?: Sink;
 }
 
 /** Options of a request whose route the SDK has no type for; any other top-level key is a URI variable. */
@@ -85,11 +93,21 @@ export interface Operation<Options, Data> {
 
 /** The call signature of one typed operation; options are optional only when nothing in them is required. */
 export type OperationCall<Op> = Op extends Operation<infer O, infer D>
-  ? // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
-    {} extends O
-    ? (options?: O) => Promise<WechatpayResponse<D>>
-    : (options: O) => Promise<WechatpayResponse<D>>
+  ? 'sink' extends keyof O ? SinkCall<O> & PlainCall<O, D> : PlainCall<O, D>
   : never;
+
+/** A call resolving with `data`. */
+type PlainCall<O, D> =
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
+  {} extends O
+    ? (options?: O) => Promise<WechatpayResponse<D>>
+    : (options: O) => Promise<WechatpayResponse<D>>;
+
+/** A download given a `sink`: `data` is the absolute path of the file written, or undefined for a Writable. */
+export type SinkCall<O> =
+  & ((options: O & { sink: string | URL }) => Promise<WechatpayResponse<string>>)
+  & ((options: O & { sink: Writable }) => Promise<WechatpayResponse<undefined>>)
+  & ((options: O & { sink: Sink }) => Promise<WechatpayResponse<string | undefined>>);
 
 /**
  * The verbs of a typed endpoint: exactly the documented ones, each also under its `...Async` name.

@@ -14,6 +14,7 @@ import type { LoadedConfig } from './config.js';
 import { AXIOS_OPTIONS, stringHeaders, stringOption, type RequestOptions } from './options.js';
 import { endpointBaseURI, responseRule, v2Traits } from './routes.js';
 import { guardedAdapterFor } from './send.js';
+import { sinkTarget, type SinkTarget } from './sink.js';
 import { expandTemplate, resolveUrl } from './uri.js';
 
 /** What preparing a call needs from its client. */
@@ -36,6 +37,8 @@ export interface PreparedCall {
   readonly transformResponse: readonly AxiosResponseTransformer[];
   /** Frees what the call holds (an upload's file stream) when it ends, however it ends. */
   readonly release: (() => void) | undefined;
+  /** Where the answer goes (`sink`), if anywhere but `data`. */
+  readonly sink?: SinkTarget;
 }
 
 /** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled by the verifier. */
@@ -88,13 +91,14 @@ export async function prepareV3(verb: HttpVerb, template: string, options: Reque
   if (platformSerial) headers['Wechatpay-Serial'] = platformSerial;
 
   const rule = responseRule(verb, url.pathname);
+  const sink = sinkTarget(template, options.sink);
   const request = baseRequest(verb, url, options, { ...headers, ...context.defaultHeaders });
-  if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
+  if (sink || (rule === 'unsigned-download' && options['responseType'] === 'stream')) request.responseType = 'stream';
   if (data !== undefined) request.data = data;
-  const exchange: Exchange = { protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config) };
+  const exchange: Exchange = { protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config), sink: sink !== undefined };
   // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
   const release = multipart && data instanceof Readable ? () => data.destroy() : undefined;
-  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, context.config), release };
+  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, context.config), release, ...(sink ? { sink } : {}) };
 }
 
 /**
@@ -124,6 +128,8 @@ export async function prepareV2(verb: HttpVerb, template: string, options: Reque
   const contentType = upload ? upload.media.getContentType() : CONTENT_TYPE_XML;
   const headers = { Accept: ACCEPT_XML, 'Content-Type': contentType, 'User-Agent': context.userAgent, ...context.defaultHeaders };
   const request = baseRequest(traits.get ? 'get' : verb, url, options, headers);
+  const sink = sinkTarget(template, options.sink);
+  if (sink) request.responseType = 'stream';
   if (options.security ?? traits.certRequired) {
     if (!config.tls) {
       throw new ConfigError('merchant',
@@ -141,11 +147,12 @@ export async function prepareV2(verb: HttpVerb, template: string, options: Reque
     inQuery: traits.get,
     unsignedAnswer: traits.unsignedResponse,
     acceptStatus: acceptStatusOf(options, config),
+    sink: sink !== undefined,
     ...(upload ? { upload: upload.media } : {}),
   };
   // An upload that ends early stops reading the file.
   const release = upload ? () => (exchange.signed?.data as Readable | undefined)?.destroy?.() : undefined;
-  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, config), release };
+  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, config), release, ...(sink ? { sink } : {}) };
 }
 
 /**

@@ -20,6 +20,8 @@ interface ExchangeBase {
   readonly route: string;
   /** The caller's status check: a non-2xx status it accepts resolves (unverified, as the platform signs only 2xx). */
   readonly acceptStatus: ((status: number) => boolean) | undefined;
+  /** The answer goes to a `sink` (core/sink.ts): the verifier leaves a download's body streaming, and a verified body as bytes. */
+  readonly sink?: boolean;
   /** Set by the signer: exactly what it signed, for the send guard. */
   signed?: SignedRequest;
 }

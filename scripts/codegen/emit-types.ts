@@ -215,6 +215,10 @@ export class TypeEmitter {
       lines.push('  /** Request headers (the documented ones, and any other). */');
       lines.push(`  headers${required ? '' : '?'}: {\n${fields}  } & HeadersInit;`);
     }
+    if (endpoint.response.kind === 'binary' || endpoint.response.kind === 'text') {
+      lines.push('  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php\'s `sink`). */');
+      lines.push('  sink?: Sink;');
+    }
     const base = v2 ? 'TypedOptionsV2' : 'TypedOptions';
     this.out.push(`${docComment([`Options of \`${endpoint.method.toUpperCase()} ${endpoint.template}\`.`], '')}export interface ${names.options} extends ${base} {${lines.length ? `\n${lines.filter(Boolean).join('\n')}\n` : ''}}\n`);
     this.out.push(this.dataDeclaration(endpoint, names.data));
@@ -326,7 +330,7 @@ export class TypeEmitter {
     }
     const tree = top.map((node) => `  readonly ${propertyKey(node.segment)}: ${this.refType(node, [])};\n`).join('');
     const body = this.out.join('\n');
-    const baseTypes = ['DynamicSegment', 'EndpointVerbs', 'HeadersInit', 'MultipartLike', 'Operation', 'OperationCall', 'TypedOptions', 'TypedOptionsV2', 'V2Media']
+    const baseTypes = ['DynamicSegment', 'EndpointVerbs', 'HeadersInit', 'MultipartLike', 'Operation', 'OperationCall', 'Sink', 'TypedOptions', 'TypedOptionsV2', 'V2Media']
       .filter((name) => new RegExp(`\\b${name}\\b`).test(body));
     const endpoints = `${header}${importLines(baseTypes, '../core/endpoint-types.js')}\n${body}`;
     const index =
