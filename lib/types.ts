@@ -22,6 +22,7 @@ export type {
   V2Media,
   Sink,
   SinkCall,
+  SinkData,
 } from './core/endpoint-types.js';
 
 /** `client.chain(...)`: a known template is typed; any other string is the untyped escape hatch. */

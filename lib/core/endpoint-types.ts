@@ -93,7 +93,7 @@ export interface Operation<Options, Data> {
 
 /** The call signature of one typed operation; options are optional only when nothing in them is required. */
 export type OperationCall<Op> = Op extends Operation<infer O, infer D>
-  ? 'sink' extends keyof O ? SinkCall<O> & PlainCall<O, D> : PlainCall<O, D>
+  ? 'sink' extends keyof O ? SinkCall<O, D> : PlainCall<O, D>
   : never;
 
 /** A call resolving with `data`. */
@@ -103,11 +103,15 @@ type PlainCall<O, D> =
     ? (options?: O) => Promise<WechatpayResponse<D>>
     : (options: O) => Promise<WechatpayResponse<D>>;
 
-/** A download given a `sink`: `data` is the absolute path of the file written, or undefined for a Writable. */
-export type SinkCall<O> =
-  & ((options: O & { sink: string | URL }) => Promise<WechatpayResponse<string>>)
-  & ((options: O & { sink: Writable }) => Promise<WechatpayResponse<undefined>>)
-  & ((options: O & { sink: Sink }) => Promise<WechatpayResponse<string | undefined>>);
+/** A download's call: given a `sink`, `data` is {@link SinkData} instead of the file. */
+export type SinkCall<O, D> =
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
+  {} extends O
+    ? <S extends Sink | undefined = undefined>(options?: O & { sink?: S }) => Promise<WechatpayResponse<SinkData<S, D>>>
+    : <S extends Sink | undefined = undefined>(options: O & { sink?: S }) => Promise<WechatpayResponse<SinkData<S, D>>>;
+
+/** A download's `data` given a sink `S`: the file itself without one, the absolute path written for a path, undefined for a Writable. */
+export type SinkData<S, D> = S extends undefined ? D : S extends Writable ? undefined : string;
 
 /**
  * The verbs of a typed endpoint: exactly the documented ones, each also under its `...Async` name.

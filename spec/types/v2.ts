@@ -98,6 +98,11 @@ export async function downloadbillIsText(): Promise<void> {
   // bill_type is an enum
   // @ts-expect-error TS2322
   await node.post({ xml: { ...options.xml, bill_type: 'EVERYTHING' } });
+  // sink: the bill saved to a file, data the path
+  expectType<string>((await node.post({ sink: './somehowfile.csv.gz', ...options })).data);
+  expectType<string>((await client.v2.pay.downloadfundflow.postAsync({
+    sink: './fundflow.csv', security: true, xml: { appid: 'wx8888888888888888', mch_id: '1900000109', sign_type: 'HMAC-SHA256', bill_date: '20140603', account_type: 'Basic' },
+  })).data);
 }
 
 export async function getWithQuery(): Promise<void> {
