@@ -126,7 +126,13 @@ export type VerificationErrorCode =
   | 'EV3_NOTIFY_RESOURCE'
   | 'EV2_RES_XML'
   | 'EV2_RES_CODE'
-  | 'EV2_RES_SIGN';
+  | 'EV2_RES_SIGN'
+  /** An APIv2 notification that is not raw XML, says return_code FAIL, or names another merchant. */
+  | 'EV2_NOTIFY_BODY'
+  /** An APIv2 payment notification whose sign is missing or does not match. */
+  | 'EV2_NOTIFY_SIGN'
+  /** An APIv2 refund notification whose req_info does not decrypt (or is not XML). */
+  | 'EV2_NOTIFY_REQ_INFO';
 
 /** What a verification or API error knows about the exchange (never the request's secrets). */
 export interface ExchangeFacts {

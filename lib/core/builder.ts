@@ -6,6 +6,7 @@ import { TrustedPlatformKeys } from './platform-keys.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
 import { ConfigError } from '../errors.js';
 import { Notification, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
 import type { WechatpayClient } from '../types.js';
 
@@ -20,8 +21,11 @@ export interface ClientMembers {
   encrypt(plaintext: string): string;
   /** Decrypts a sensitive field the platform returned, with the merchant private key. */
   decrypt(ciphertext: string): string;
-  /** Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`. */
-  readonly notification: NotificationParser;
+  /**
+   * Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`;
+   * `parseV2` for APIv2 (XML) ones, checked and decrypted with its APIv2 `secret`, for this merchant.
+   */
+  readonly notification: NotificationParser & { parseV2(request: NotificationV2Request): V2Notification };
   /** Front-end payment parameters signed with the merchant key. */
   readonly payParams: {
     /** JSAPI / mini-program `requestPayment` parameters for a `prepay_id`. */
@@ -63,7 +67,13 @@ export const Builder = {
           return Notification.create({ certs: keys.current(), apiv3Key: loaded.apiv3Key, maxClockOffset: loaded.maxClockOffset })
             .parse(request);
         },
-      } satisfies NotificationParser,
+        parseV2: (request: NotificationV2Request) => {
+          if (loaded.secret === undefined) {
+            throw new ConfigError('secret', 'is not configured: Builder.factory({ ..., secret }) is needed to check APIv2 notifications');
+          }
+          return Notification.parseV2(request, { secret: loaded.secret, mchid: credentials.mchid });
+        },
+      } satisfies ClientMembers['notification'],
       payParams: {
         jsapi: (appId: string, prepayId: string, options?: PayParamsOptions) =>
           PayParams.jsapi(appId, prepayId, credentials.privateKey, options),

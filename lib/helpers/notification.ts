@@ -6,6 +6,10 @@ import { PlatformKeys, type CertsInput } from '../core/platform-keys.js';
 import { plainHeaders, type HeaderBag } from '../util/headers.js';
 import { MAX_CLOCK_OFFSET, verifySigned } from '../v3/verifier.js';
 import type { KnownEventType, NotificationResources } from './notification-types.js';
+import {
+  failureV2, parseV2Notification, successV2,
+  type NotificationV2Options, type NotificationV2Reply, type NotificationV2Request, type V2Notification,
+} from './notification-v2.js';
 
 /** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */
 export interface NotificationRequest {
@@ -105,6 +109,25 @@ export const Notification = {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ code: 'FAIL', message }),
     };
+  },
+
+  /**
+   * An APIv2 notification (XML): a payment result, its `sign` checked with the APIv2 secret (MD5 or
+   * HMAC-SHA256 as it says), or a refund result, its `req_info` decrypted (AES-256-ECB, key = md5 of the
+   * secret) and parsed in place. `'req_info' in result` tells a refund.
+   */
+  parseV2(request: NotificationV2Request, options: NotificationV2Options): V2Notification {
+    return parseV2Notification(request, options);
+  },
+
+  /** The APIv2 reply that tells the platform the notification was handled: `<xml><return_code>SUCCESS</return_code>...`. */
+  successV2(): NotificationV2Reply {
+    return successV2();
+  },
+
+  /** The APIv2 reply that asks the platform to notify again: `<xml><return_code>FAIL</return_code><return_msg>...`. */
+  failureV2(message?: string): NotificationV2Reply {
+    return failureV2(message);
   },
 };
 

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BEHAVIOUR_ROUTES } from './behaviours/index.js';
 import { sendNotification } from './behaviours/notifications.js';
+import { paymentNotificationV2, refundNotificationV2, sendXmlNotification, type NotifyV2Options } from './behaviours/notifications-v2.js';
 import { payOrder, refundOf, transactionOf } from './behaviours/orders.js';
 import type { NotificationInput, NotificationResult, Runtime } from './call.js';
 import { controlHandler } from './control.js';
@@ -39,6 +40,7 @@ export type { Fault, PendingFault } from './faults.js';
 export type { RequestRecord } from './server.js';
 export type { SignWith } from './sign.js';
 export type { NotificationInput, NotificationResult } from './call.js';
+export type { NotifyV2Options } from './behaviours/notifications-v2.js';
 
 export interface SandboxOptions {
   /** Default 0: a free port. */
@@ -98,6 +100,8 @@ export interface Sandbox {
   pay(outTradeNo: string, options?: PayOptions): Promise<{ transaction: Record<string, unknown>; notification?: NotificationResult }>;
   /** Sends a signed, encrypted notification to `url` and resolves with the receiver's answer. */
   notify(url: string, subject: NotificationSubject, options?: NotifyOptions): Promise<NotificationResult>;
+  /** Sends an APIv2 (XML) notification to `url`: a paid order's payment result (signed) or a refund's result (`req_info` encrypted). */
+  notifyV2(url: string, subject: { order: string; sub_mchid?: string } | { refund: string; sub_mchid?: string }, options?: NotifyV2Options): Promise<NotificationResult>;
   /** Every order, as its query endpoint shows it. */
   orders(): Array<Record<string, unknown>>;
   order(outTradeNo: string, subMchid?: string): Record<string, unknown> | undefined;
@@ -209,6 +213,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return Promise.reject(error);
       }
       return sendNotification(identity, settings.signWith, url, input, tweakOf(notifyOptions.fault));
+    },
+    notifyV2(url, subject, notifyOptions = {}) {
+      try {
+        let body: string;
+        if ('order' in subject) {
+          const order = state.orders.get(orderKey(identity.mchid, subject.sub_mchid, subject.order));
+          if (!order) throw new Error(`No order ${subject.order} in the sandbox`);
+          body = paymentNotificationV2(identity, order, notifyOptions);
+        } else {
+          const refund = state.refunds.get(refundKey(identity.mchid, subject.sub_mchid, subject.refund));
+          if (!refund) throw new Error(`No refund ${subject.refund} in the sandbox`);
+          body = refundNotificationV2(identity, refund, state.orders.get(orderKey(refund.mchid, refund.sub_mchid, refund.out_trade_no)), notifyOptions);
+        }
+        return sendXmlNotification(url, body);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     orders: () => [...state.orders.values()].map(transactionOf),
     order(outTradeNo, subMchid) {
