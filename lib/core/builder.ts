@@ -5,7 +5,8 @@ import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
 import { TrustedPlatformKeys } from './platform-keys.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
 import { ConfigError } from '../errors.js';
-import { Notification, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { Notification, openWith, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { ROUTING, type RoutingTarget } from '../helpers/notification-router.js';
 import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
 import type { WechatpayClient } from '../types.js';
@@ -59,7 +60,7 @@ export const Builder = {
       setCerts: (certs: CertsInput) => keys.replace(certs),
       encrypt: (plaintext: string) => sensitive.encrypt(plaintext),
       decrypt: (ciphertext: string) => sensitive.decrypt(ciphertext),
-      notification: {
+      notification: Object.defineProperty({
         parse: (request: NotificationRequest) => {
           if (loaded.apiv3Key === undefined) {
             throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
@@ -73,7 +74,15 @@ export const Builder = {
           }
           return Notification.parseV2(request, { secret: loaded.secret, mchid: credentials.mchid });
         },
-      } satisfies ClientMembers['notification'],
+      } satisfies ClientMembers['notification'], ROUTING, {
+        value: {
+          mchid: credentials.mchid,
+          maxClockOffset: loaded.maxClockOffset,
+          key: (serial: string) => keys.current().byId.get(serial),
+          canOpen: loaded.apiv3Key !== undefined,
+          open: (raw: Buffer, request: NotificationRequest) => openWith(raw, request, loaded.apiv3Key!),
+        } satisfies RoutingTarget,
+      }),
       payParams: {
         jsapi: (appId: string, prepayId: string, options?: PayParamsOptions) =>
           PayParams.jsapi(appId, prepayId, credentials.privateKey, options),
