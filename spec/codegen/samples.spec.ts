@@ -10,7 +10,7 @@ import { openapiDir } from '../../scripts/codegen/data-dir.js';
 import { loadSource } from '../../scripts/codegen/load.js';
 import { buildModel } from '../../scripts/codegen/model.js';
 import { buildTree, chainExpression, walk } from '../../scripts/codegen/tree.js';
-import { sampleCall } from '../../scripts/codegen/emit-docs.js';
+import { sampleCall, sinkCall } from '../../scripts/codegen/emit-docs.js';
 
 const root = join(__dirname, '..', '..');
 
@@ -20,7 +20,7 @@ describe('the docs call samples', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wechatpay-samples-'));
     try {
       const types = relative(dir, join(root, 'lib', 'types.js')).split('\\').join('/');
-      let source = `import type { MultipartLike, WechatpayClient } from '${types}';\ndeclare const client: WechatpayClient;\ndeclare const media: MultipartLike;\n`;
+      let source = `import type { V2Media, WechatpayClient } from '${types}';\ndeclare const client: WechatpayClient;\ndeclare const media: V2Media;\n`;
       let count = 0;
       for (const node of walk(tree)) {
         for (const endpoint of node.endpoints) {
@@ -28,6 +28,8 @@ describe('the docs call samples', () => {
           for (const target of targets) {
             if (!target) continue;
             source += `export async function f${count++}(): Promise<void> {\n${sampleCall(endpoint, target, count % 2 ? 'await' : 'then')}\n}\n`;
+            const sink = sinkCall(endpoint, target);
+            if (sink) source += `export async function f${count++}(): Promise<void> {\n${sink}\n  const written: string = path;\n  void written;\n}\n`;
           }
         }
       }
