@@ -6,6 +6,8 @@
  * only the client. Three downloads: the good bill (gunzip + SHA1 over the decompressed bytes, to a
  * file), the same bytes announced with another hash (fails at the end), a bill with one byte flipped
  * mid-way (fails on the gzip check or the hash). After each failure there must be no file nor .partial.
+ * Then the same three with `sink` (wechatpay-php's form: `client.v3.billdownload.file.get({ sink, query })`
+ * after the client verified the bill's answer): the gzip saved as is, its CSV hashed beside the flow.
  *
  * Run: npx tsx bench/bill.ts [rows=3000000]
  */
@@ -21,7 +23,7 @@ import { createGzip } from 'node:zlib';
 import { downloadBill, type BillAnswer } from '../lib/helpers/bill.js';
 import { Builder } from '../lib/core/builder.js';
 import { BillServer, tradeBill } from '../spec/support/bill-server.js';
-import { Platform } from '../spec/support/platform.js';
+import { keyPair, Platform, PLATFORM_SERIAL } from '../spec/support/platform.js';
 
 const isServer = process.argv[2] === '--server';
 const rows = Number((isServer ? process.argv[3] : process.argv[2]) ?? 3_000_000);
@@ -75,8 +77,13 @@ async function serve(): Promise<void> {
     },
     length: file.gzipSize,
   });
+  // The answers that announce the bill (signed by this process's platform key, sent to the parent).
+  const announce = (hash: string) => ({ hash_type: 'SHA1', hash_value: hash, download_url: 'https://api.mch.weixin.qq.com/v3/billdownload/file?token=good' });
+  server.answers.set('2025-01-01', announce(file.sha1));
+  server.answers.set('2025-01-02', announce('ab'.repeat(20)));
+  server.answers.set('2025-01-03', { ...announce(file.sha1), download_url: 'https://api.mch.weixin.qq.com/v3/billdownload/file?token=corrupt' });
   await server.start();
-  process.send!({ baseURL: server.baseURL, file });
+  process.send!({ baseURL: server.baseURL, file, platformPem: keyPair('platform').publicPem });
   process.on('disconnect', () => void server.stop().then(() => process.exit(0)));
 }
 
@@ -91,11 +98,11 @@ async function main(): Promise<void> {
     env: { ...process.env, MERCHANT_PUBLIC_KEY: platform.merchant.publicPem },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const { baseURL, file } = await new Promise<{ baseURL: string; file: BillFile }>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as { baseURL: string; file: BillFile }));
+  const { baseURL, file, platformPem } = await new Promise<{ baseURL: string; file: BillFile; platformPem: string }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { baseURL: string; file: BillFile; platformPem: string }));
     child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
   });
-  const client = Builder.factory(platform.config({ baseURL }));
+  const client = Builder.factory(platform.config({ baseURL, certs: { [PLATFORM_SERIAL]: platformPem } }));
   const out = join(work, 'out');
   mkdirSync(out);
   const answer = (token: string, sha1 = file.sha1): BillAnswer => ({
@@ -111,24 +118,20 @@ async function main(): Promise<void> {
   const sample = () => {
     peak = Math.max(peak, process.memoryUsage.rss());
   };
-  const run = async (name: string, token: string, sha1?: string) => {
-    const to = join(out, `${name}.csv`);
+  /** `download` resolves the bytes received and the bytes hashed. */
+  const measure = async (name: string, to: string, expectedSize: number, download: () => Promise<{ received: number; bytes: number; hash: string }>) => {
     global.gc?.();
     const baseline = process.memoryUsage.rss();
     peak = baseline;
     const timer = setInterval(sample, 10);
-    let progressCalls = 0;
     const started = performance.now();
     let outcome: string;
     try {
-      const result = await downloadBill(client, answer(token, sha1), { to, onProgress: () => {
-        progressCalls += 1;
-        if ((progressCalls & 255) === 0) sample();
-      } });
+      const result = await download();
       const seconds = (performance.now() - started) / 1000;
       outcome = `ok in ${seconds.toFixed(2)} s: ${(result.received / MB / seconds).toFixed(0)} MiB/s gzip in, `
-        + `${(result.bytes / MB / seconds).toFixed(0)} MiB/s CSV out (verified SHA1 ${result.hash.slice(0, 12)}...), `
-        + `file ${statSync(to).size === file.plainSize ? 'complete' : 'WRONG SIZE'}`;
+        + `${(result.bytes / MB / seconds).toFixed(0)} MiB/s CSV hashed (verified SHA1 ${result.hash.slice(0, 12)}...), `
+        + `file ${statSync(to).size === expectedSize ? 'complete' : 'WRONG SIZE'}`;
       rmSync(to);
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
@@ -140,13 +143,29 @@ async function main(): Promise<void> {
     }
     sample();
     console.log(`\n${name}: ${outcome}`);
-    console.log(`  RSS before ${(baseline / MB).toFixed(0)} MiB, peak during ${(peak / MB).toFixed(0)} MiB (+${((peak - baseline) / MB).toFixed(0)} MiB); `
-      + `${progressCalls.toLocaleString('en')} progress calls`);
+    console.log(`  RSS before ${(baseline / MB).toFixed(0)} MiB, peak during ${(peak / MB).toFixed(0)} MiB (+${((peak - baseline) / MB).toFixed(0)} MiB)`);
+  };
+  const run = (name: string, token: string, sha1?: string) => {
+    const to = join(out, `${name}.csv`);
+    return measure(name, to, file.plainSize, () => downloadBill(client, answer(token, sha1), { to, onProgress: (progress) => {
+      if ((progress.decompressed & 0xfffff) < 65536) sample();
+    } }));
+  };
+  const runSink = (name: string, billDate: string, token: string) => {
+    const to = join(out, `${name}.csv.gz`);
+    return measure(name, to, file.gzipSize, async () => {
+      const { data: bill } = await client.v3.bill.tradebill.get({ query: { bill_date: billDate } });
+      await client.v3.billdownload.file.get({ sink: to, query: { token } });
+      return { received: file.gzipSize, bytes: file.plainSize, hash: bill.hash_value };
+    });
   };
 
   await run('good bill', 'good');
   await run('wrong announced hash', 'good', 'ab'.repeat(20));
   await run('corrupted gzip byte', 'corrupt');
+  await runSink('sink: good bill', '2025-01-01', 'good');
+  await runSink('sink: wrong announced hash', '2025-01-02', 'good');
+  await runSink('sink: corrupted gzip byte', '2025-01-03', 'corrupt');
   console.log(`\nprocess maxRSS (whole run, incl. startup and RSA keys): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 
   child.disconnect();

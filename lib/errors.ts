@@ -128,7 +128,13 @@ export type VerificationErrorCode =
   | 'EV3_NOTIFY_RAW_BODY'
   | 'EV2_RES_XML'
   | 'EV2_RES_CODE'
-  | 'EV2_RES_SIGN';
+  | 'EV2_RES_SIGN'
+  /** An APIv2 notification that is not raw XML, says return_code FAIL, or names another merchant. */
+  | 'EV2_NOTIFY_BODY'
+  /** An APIv2 payment notification whose sign is missing or does not match. */
+  | 'EV2_NOTIFY_SIGN'
+  /** An APIv2 refund notification whose req_info does not decrypt (or is not XML). */
+  | 'EV2_NOTIFY_REQ_INFO';
 
 /** What a verification or API error knows about the exchange (never the request's secrets). */
 export interface ExchangeFacts {
@@ -346,5 +352,34 @@ export class CertificateError extends WechatpayError {
 
   constructor(code: CertificateErrorCode, message: string, options: WechatpayErrorOptions = {}) {
     super(code, message, options);
+  }
+}
+
+/** Codes of {@link SinkError}. */
+export type SinkErrorCode =
+  /** The destination could not be written (a folder that does not exist, no permission, a full disk, a failing Writable). */
+  | 'ESINK_WRITE'
+  /** The answer's body broke off before its end (the connection was lost). */
+  | 'ESINK_STREAM'
+  /** The caller's AbortSignal stopped the download. */
+  | 'ESINK_ABORTED';
+
+/**
+ * A download given a `sink` (a file path or a Writable) did not complete: nothing is left at the path
+ * (the temporary file is removed); a Writable is destroyed with this error. A file that failed its check
+ * is refused with the check's own error instead (`EBILL_HASH`, `EV3_RES_STATEMENT_SHA1`).
+ */
+export class SinkError extends WechatpayError {
+  declare readonly code: SinkErrorCode;
+  /** The file that was to be written, when the sink is a path. */
+  readonly path: string | undefined;
+
+  constructor(code: SinkErrorCode, message: string, path?: string, options: WechatpayErrorOptions = {}) {
+    super(code, message, options);
+    this.path = path;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), path: this.path };
   }
 }

@@ -19,6 +19,10 @@ export type {
   TypedOptions,
   TypedOptionsV2,
   DynamicSegment,
+  V2Media,
+  Sink,
+  SinkCall,
+  SinkData,
 } from './core/endpoint-types.js';
 
 /** `client.chain(...)`: a known template is typed; any other string is the untyped escape hatch. */

@@ -6,7 +6,9 @@ import { TrustedPlatformKeys, type PlatformKeyInfo, type PlatformKeySource } fro
 import { AutoCertificates, downloadCertificates, type CertificateDownload } from './auto-certificates.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
 import { ConfigError } from '../errors.js';
-import { Notification, type NotificationEnvelope, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { Notification, openWith, type NotificationEnvelope, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
+import { ROUTING, type RoutingTarget } from '../helpers/notification-router.js';
+import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
 import { headerOf } from '../util/headers.js';
 import { WECHATPAY_SERIAL } from '../v3/verifier.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
@@ -23,8 +25,11 @@ export interface ClientMembers {
   encrypt(plaintext: string): string;
   /** Decrypts a sensitive field the platform returned, with the merchant private key. */
   decrypt(ciphertext: string): string;
-  /** Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`. */
-  readonly notification: ClientNotificationParser;
+  /**
+   * Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`;
+   * `parseV2` for APIv2 (XML) ones, checked and decrypted with its APIv2 `secret`, for this merchant.
+   */
+  readonly notification: ClientNotificationParser & { parseV2(request: NotificationV2Request): V2Notification };
   /** The platform keys this client trusts, and (with `autoCertificates`) their download. */
   readonly certificates: ClientCertificates;
   /** Front-end payment parameters signed with the merchant key. */
@@ -93,7 +98,23 @@ export const Builder = {
       setCerts: (certs: CertsInput) => keys.replace(certs),
       encrypt: (plaintext: string) => sensitive.encrypt(plaintext),
       decrypt: (ciphertext: string) => sensitive.decrypt(ciphertext),
-      notification: notificationParser(loaded.apiv3Key, loaded.maxClockOffset, source),
+      notification: Object.defineProperty({
+        ...notificationParser(loaded.apiv3Key, loaded.maxClockOffset, source),
+        parseV2: (request: NotificationV2Request) => {
+          if (loaded.secret === undefined) {
+            throw new ConfigError('secret', 'is not configured: Builder.factory({ ..., secret }) is needed to check APIv2 notifications');
+          }
+          return Notification.parseV2(request, { secret: loaded.secret, mchid: credentials.mchid });
+        },
+      } satisfies ClientMembers['notification'], ROUTING, {
+        value: {
+          mchid: credentials.mchid,
+          maxClockOffset: loaded.maxClockOffset,
+          key: (serial: string) => keys.current().byId.get(serial),
+          canOpen: loaded.apiv3Key !== undefined,
+          open: (raw: Buffer, request: NotificationRequest) => openWith(raw, request, loaded.apiv3Key!),
+        } satisfies RoutingTarget,
+      }),
       certificates: {
         ready: async () => {
           await source.ready?.();

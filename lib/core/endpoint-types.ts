@@ -3,7 +3,8 @@
  * operations and answers. Public, re-exported by lib/types.ts; they import nothing generated.
  */
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import type { MediaUtil } from '../util/media.js';
 
 /** The HTTP verbs a chain node offers. */
 export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -30,6 +31,15 @@ export interface MultipartLike {
   getContentLength?(): number | undefined;
 }
 
+/** An APIv2 upload's file (`v2/secapi/mch/uploadmedia`): a MediaUtil, whose MD5 the SDK signs as `media_hash`. */
+export type V2Media = MediaUtil;
+
+/**
+ * Where a download goes instead of `data` (wechatpay-php's Guzzle `sink`): a file path (or `file:` URL),
+ * written under a temporary name and renamed once complete and checked; or a Writable, streamed into.
+ */
+export type Sink = string | URL | Writable;
+
 /**
  * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`,
  * `data`). `baseURL` or wechatpay-php's `base_uri` point one request at another host.
@@ -50,7 +60,7 @@ export interface PayloadOptions {
   params?: Record<string, unknown>;
   /** A raw body, sent and signed as is. */
   body?: string | Buffer | Uint8Array | Readable;
-  /** A media upload (`MediaUtil`): the signed body is its meta JSON. */
+  /** A media upload (`MediaUtil`): the signed body is its meta JSON (APIv3); its MD5 is signed as `media_hash` (APIv2). */
   multipart?: MultipartLike;
   /** APIv2 XML payload (an object; serialised to `<xml>...</xml>`). */
   xml?: Record<string, unknown>;
@@ -58,6 +68,8 @@ export interface PayloadOptions {
   security?: boolean;
   /** APIv2: do not add `nonce_str`. */
   nonceless?: boolean;
+  /** Save the answer to a file or a Writable instead of `data` (a download; see {@link Sink}). */
+  sink?: Sink;
 }
 
 /** Options of a request whose route the SDK has no type for; any other top-level key is a URI variable. */
@@ -81,11 +93,25 @@ export interface Operation<Options, Data> {
 
 /** The call signature of one typed operation; options are optional only when nothing in them is required. */
 export type OperationCall<Op> = Op extends Operation<infer O, infer D>
-  ? // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
-    {} extends O
-    ? (options?: O) => Promise<WechatpayResponse<D>>
-    : (options: O) => Promise<WechatpayResponse<D>>
+  ? 'sink' extends keyof O ? SinkCall<O, D> : PlainCall<O, D>
   : never;
+
+/** A call resolving with `data`. */
+type PlainCall<O, D> =
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
+  {} extends O
+    ? (options?: O) => Promise<WechatpayResponse<D>>
+    : (options: O) => Promise<WechatpayResponse<D>>;
+
+/** A download's call: given a `sink`, `data` is {@link SinkData} instead of the file. */
+export type SinkCall<O, D> =
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends O` means "nothing in O is required"
+  {} extends O
+    ? <S extends Sink | undefined = undefined>(options?: O & { sink?: S }) => Promise<WechatpayResponse<SinkData<S, D>>>
+    : <S extends Sink | undefined = undefined>(options: O & { sink?: S }) => Promise<WechatpayResponse<SinkData<S, D>>>;
+
+/** A download's `data` given a sink `S`: the file itself without one, the absolute path written for a path, undefined for a Writable. */
+export type SinkData<S, D> = S extends undefined ? D : S extends Writable ? undefined : string;
 
 /**
  * The verbs of a typed endpoint: exactly the documented ones, each also under its `...Async` name.

@@ -18,6 +18,7 @@ export interface RequestOptions {
   headers?: unknown;
   baseURL?: unknown;
   base_uri?: unknown;
+  sink?: unknown;
   /** A URI template variable or an axios setting. */
   [variableOrSetting: string]: unknown;
 }
@@ -25,7 +26,7 @@ export interface RequestOptions {
 const BODY_OPTIONS = ['json', 'multipart', 'body'] as const;
 
 /** Request options the SDK reads itself; every other key is a URI variable or an axios setting. */
-const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri']);
+const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri', 'sink']);
 /** axios settings a request may carry through (everything but what the SDK owns: url, method, data). */
 export const AXIOS_OPTIONS: ReadonlySet<string> = new Set([
   'timeout', 'timeoutErrorMessage', 'signal', 'cancelToken', 'adapter', 'responseType', 'responseEncoding',
@@ -58,7 +59,10 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
     throw new RequestError('EREQUEST_OPTIONS',
       `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} for ${template}: ` +
       `not a variable of the template (${known.length ? known.join(', ') : 'it has none'}), a request option ` +
-      '(json, query, headers, body, multipart, baseURL, ...) nor an axios setting');
+      '(json, query, headers, body, multipart, sink, baseURL, ...) nor an axios setting');
+  }
+  if (options.sink !== undefined && options['responseType'] !== undefined) {
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: give sink or responseType, not both: a sink streams the answer to its destination`);
   }
   const bodies = BODY_OPTIONS.filter((name) => options[name] !== undefined);
   if (bodies.length > 1) {

@@ -1,11 +1,12 @@
 import type { Agent } from 'node:https';
 import { Readable } from 'node:stream';
 import type { AxiosRequestConfig, AxiosResponseTransformer } from 'axios';
+import { ALGO_MD5 } from '../crypto/hash.js';
 import { ConfigError, RequestError } from '../errors.js';
 import type { HttpVerb, MultipartLike } from '../types.js';
 import { isStreamBody, readBody, bytesOf } from '../util/body.js';
 import { attachExchange, type Exchange, type V3Exchange } from '../util/exchange.js';
-import { multipartOf } from '../util/media.js';
+import { MediaUtil, multipartOf } from '../util/media.js';
 import { buildQuery } from '../util/query.js';
 import { ACCEPT_XML, CONTENT_TYPE_XML } from '../v2/signer.js';
 import { ACCEPT, CONTENT_TYPE_JSON } from '../v3/signer.js';
@@ -13,6 +14,7 @@ import type { LoadedConfig } from './config.js';
 import { AXIOS_OPTIONS, stringHeaders, stringOption, type RequestOptions } from './options.js';
 import { endpointBaseURI, responseRule, v2Traits } from './routes.js';
 import { guardedAdapterFor } from './send.js';
+import { sinkTarget, type SinkTarget } from './sink.js';
 import { expandTemplate, resolveUrl } from './uri.js';
 
 /** What preparing a call needs from its client. */
@@ -41,6 +43,8 @@ export interface PreparedCall {
   readonly transformResponse: readonly AxiosResponseTransformer[];
   /** Frees what the call holds (an upload's file stream) when it ends, however it ends. */
   readonly release: (() => void) | undefined;
+  /** Where the answer goes (`sink`), if anywhere but `data`. */
+  readonly sink?: SinkTarget;
 }
 
 /** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled by the verifier. */
@@ -93,24 +97,26 @@ export async function prepareV3(verb: HttpVerb, template: string, options: Reque
   if (platformSerial) headers['Wechatpay-Serial'] = platformSerial;
 
   const rule = responseRule(verb, url.pathname);
+  const sink = sinkTarget(template, options.sink);
   const request = baseRequest(verb, url, options, { ...headers, ...context.defaultHeaders });
-  if (rule === 'unsigned-download' && options['responseType'] === 'stream') request.responseType = 'stream';
+  if (sink || (rule === 'unsigned-download' && options['responseType'] === 'stream')) request.responseType = 'stream';
   if (data !== undefined) request.data = data;
   const exchange: Exchange = {
-    protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config),
+    protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config), sink: sink !== undefined,
     ...(extras.answerKeys ? { answerKeys: extras.answerKeys } : {}),
   };
   // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
   const release = multipart && data instanceof Readable ? () => data.destroy() : undefined;
-  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, context.config), release };
+  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, context.config), release, ...(sink ? { sink } : {}) };
 }
 
 /**
  * An APIv2 call: the URL and headers, and the fields the signer will sign and write as XML (or, for the
- * GET endpoints, as the query string, where `query` and `xml` are one payload); mutual TLS when the
- * endpoint needs it or the call says `security: true`.
+ * GET endpoints, as the query string, where `query` and `xml` are one payload; for an upload, as form
+ * fields beside the file, `media_hash` its MD5); mutual TLS when the endpoint needs it or the call says
+ * `security: true`.
  */
-export function prepareV2(verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, route = template): PreparedCall {
+export async function prepareV2(verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, route = template): Promise<PreparedCall> {
   const { config } = context;
   if (config.secret === undefined) {
     throw new ConfigError('secret', `is not configured: ${template} is an APIv2 endpoint, signed with the 32-byte APIv2 secret`);
@@ -119,20 +125,20 @@ export function prepareV2(verb: HttpVerb, template: string, options: RequestOpti
   if (typeof xml !== 'object' || xml === null || Array.isArray(xml)) {
     throw new RequestError('EREQUEST_OPTIONS', `${template}: the xml option must be an object of the fields to send`);
   }
-  if (options.multipart !== undefined) {
-    throw new RequestError('EREQUEST_PROTOCOL',
-      `${template}: APIv2 multipart uploads (media + media_hash form fields) are not supported in this version`);
-  }
   if (options.json !== undefined) {
     throw new RequestError('EREQUEST_OPTIONS', `${template} is an APIv2 (XML) endpoint: give its fields as \`xml\``);
   }
+  const upload = await v2Upload(template, options.multipart, xml as Record<string, unknown>, config.credentials.mchid);
   const traits = v2Traits(template);
   const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
   const query = queryOf(options);
-  const fields = traits.get ? { ...query, ...(xml as Record<string, unknown>) } : (xml as Record<string, unknown>);
+  const fields = upload?.fields ?? (traits.get ? { ...query, ...(xml as Record<string, unknown>) } : (xml as Record<string, unknown>));
   const url = resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : buildQuery(query));
-  const headers = { Accept: ACCEPT_XML, 'Content-Type': CONTENT_TYPE_XML, 'User-Agent': context.userAgent, ...context.defaultHeaders };
+  const contentType = upload ? upload.media.getContentType() : CONTENT_TYPE_XML;
+  const headers = { Accept: ACCEPT_XML, 'Content-Type': contentType, 'User-Agent': context.userAgent, ...context.defaultHeaders };
   const request = baseRequest(traits.get ? 'get' : verb, url, options, headers);
+  const sink = sinkTarget(template, options.sink);
+  if (sink) request.responseType = 'stream';
   if (options.security ?? traits.certRequired) {
     if (!config.tls) {
       throw new ConfigError('merchant',
@@ -145,12 +151,34 @@ export function prepareV2(verb: HttpVerb, template: string, options: RequestOpti
     template,
     route,
     fields,
-    nonceless: options.nonceless === true,
+    // An upload's documented fields have no nonce_str (wechatpay-php's sample signs mch_id, media_hash, sign_type).
+    nonceless: options.nonceless === true || (upload !== undefined && options.nonceless === undefined),
     inQuery: traits.get,
     unsignedAnswer: traits.unsignedResponse,
     acceptStatus: acceptStatusOf(options, config),
+    sink: sink !== undefined,
+    ...(upload ? { upload: upload.media } : {}),
   };
-  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, config), release: undefined };
+  // An upload that ends early stops reading the file.
+  const release = upload ? () => (exchange.signed?.data as Readable | undefined)?.destroy?.() : undefined;
+  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, config), release, ...(sink ? { sink } : {}) };
+}
+
+/**
+ * An APIv2 upload (`multipart: media`): the MediaUtil, hashed, and the fields to sign: `mch_id` (the
+ * configured merchant unless `xml` gives it), any other `xml` field, `media_hash` (the file's MD5) and
+ * `sign_type` (MD5 unless `xml` says HMAC-SHA256).
+ */
+async function v2Upload(template: string, multipart: unknown, xml: Record<string, unknown>, mchid: string):
+Promise<{ media: MediaUtil; fields: Record<string, unknown> } | undefined> {
+  if (multipart === undefined) return undefined;
+  if (!(multipart instanceof MediaUtil)) {
+    throw new RequestError('EREQUEST_OPTIONS',
+      `${template}: an APIv2 upload takes a MediaUtil as \`multipart\` (the SDK signs its MD5 as media_hash with the other form fields)`);
+  }
+  await multipart.ready();
+  const { mch_id: given, sign_type: signType, ...rest } = xml;
+  return { media: multipart, fields: { mch_id: given ?? mchid, ...rest, media_hash: multipart.getMd5(), sign_type: signType ?? ALGO_MD5 } };
 }
 
 /** The axios request common to both protocols: method, URL, headers (the call's own last), the caller's axios settings. */

@@ -3,6 +3,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse, type AxiosResponseHeaders, type CreateAxiosDefaults } from 'axios';
 import type { HttpVerb } from '../types.js';
 import { toSdkError, type Exchange } from '../util/exchange.js';
+import { headerOf } from '../util/headers.js';
 import { createV2Signer } from '../v2/signer.js';
 import { createV2Verifier } from '../v2/verifier.js';
 import { createV3Signer } from '../v3/signer.js';
@@ -13,6 +14,7 @@ import { checkOptions, stringHeaders } from './options.js';
 import type { PlatformKeySource } from './platform-keys.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext, type PreparedCall } from './prepare.js';
 import { guardedAdapterFor } from './send.js';
+import { AnnouncedHashes, sinkAnswer, STATEMENT_SHA1 } from './sink.js';
 import { userAgent } from './user-agent.js';
 
 /** One merchant's HTTP side: a call in, a verified answer out. */
@@ -36,6 +38,7 @@ const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderNam
  *   8. finish: the caller's transformResponse core/transport.ts finish; errors through beforeError hooks
  * With automatic certificates (core/auto-certificates.ts), an APIv3 call first waits for the platform keys
  * (one download for all the calls that start at once), and step 6 looks up a serial it does not know.
+ *      (or, given a `sink`, stream the answer to it, checked on the way: core/sink.ts sinkAnswer)
  */
 export function createTransport(config: LoadedConfig, keys: PlatformKeySource, platformSerialFor: (body: string) => string | undefined): Transport {
   const hooks = config.hooks;
@@ -64,6 +67,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
       maxClockOffset: config.maxClockOffset,
       ...(keys.lookUp ? { lookUp: (serial: string) => keys.lookUp!(serial) } : {}),
     }));
+  const announced = new AnnouncedHashes();
   let v2: AxiosInstance | undefined;
   const v2Instance = (secret: string): AxiosInstance => (v2 ??= protocolInstance(defaults, config, hooks,
     createV2Signer({ mchid: config.credentials.mchid, secret }),
@@ -75,13 +79,13 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
       try {
         const options = checkOptions(template, rawOptions);
         if (/^\/*v2\//.test(template)) {
-          call = prepareV2(verb, template, options, context, route);
-          return finish(await v2Instance(config.secret!).request(call.request), call);
+          call = await prepareV2(verb, template, options, context, route);
+          return await finish(await v2Instance(config.secret!).request(call.request), call, announced);
         }
         // The platform keys come before the first call that needs them (automatic certificates).
         if (!extras.answerKeys) await keys.ready?.();
         call = await prepareV3(verb, template, options, context, route, extras);
-        return finish(await v3.request(call.request), call);
+        return await finish(await v3.request(call.request), call, announced);
       } catch (error) {
         throw await errorAfterHooks(toSdkError(error), call?.exchange as Exchange | undefined, hooks);
       } finally {
@@ -116,8 +120,22 @@ function protocolInstance(
   return instance;
 }
 
-/** The caller's `transformResponse`, applied to the verified data. */
-function finish(response: AxiosResponse, call: PreparedCall): AxiosResponse {
+/**
+ * The verified answer handed over: streamed to the call's `sink` (checked against what was announced for
+ * it), or its data through the caller's `transformResponse`. A verified APIv3 answer announcing a download's
+ * hash (a bill's `hash_value`) is remembered for that download.
+ */
+async function finish(response: AxiosResponse, call: PreparedCall, announced: AnnouncedHashes): Promise<AxiosResponse> {
+  const { exchange } = call;
+  const ok = response.status >= 200 && response.status < 300;
+  if (call.sink && ok) {
+    const statement = exchange.protocol === 'v3' && exchange.rule === 'statement';
+    return sinkAnswer(response, call.sink, {
+      ...(statement ? { statementSha1: headerOf(response.headers, STATEMENT_SHA1) ?? '' } : {}),
+      ...(exchange.protocol === 'v3' ? { announced: announced.lookup(response.config.url) } : {}),
+    }, call.request.signal as AbortSignal | undefined);
+  }
+  if (exchange.protocol === 'v3' && exchange.rule === 'signed' && ok) announced.remember(response.data);
   let data: unknown = response.data;
   for (const transform of call.transformResponse) data = transform.call(response.config, data, response.headers as AxiosResponseHeaders, response.status);
   response.data = data;

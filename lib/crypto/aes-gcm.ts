@@ -2,7 +2,9 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { CryptoError } from '../errors.js';
 
 const KEY_BYTES = 32;
-const IV_BYTES = 12;
+/** The IV lengths OpenSSL's GCM accepts (so wechatpay-php too): 1 to 128 bytes; WeChat Pay's nonces are 12. */
+const IV_MIN_BYTES = 1;
+const IV_MAX_BYTES = 128;
 const TAG_BYTES = 16;
 
 /** `data` as bytes (a string is UTF-8), or a CryptoError naming `what` and the type it got. @internal */
@@ -35,15 +37,17 @@ export function fromBase64(text: string, operation: string): Buffer {
 
 function nonce(iv: string | Uint8Array, operation: string): Buffer {
   const bytes = toBytes(iv, `${operation}: the iv`);
-  if (bytes.length !== IV_BYTES) {
-    throw new CryptoError('ECRYPTO_IV_LENGTH', `${operation}: the iv (nonce) must be exactly ${IV_BYTES} bytes, got ${bytes.length}.`);
+  if (bytes.length < IV_MIN_BYTES || bytes.length > IV_MAX_BYTES) {
+    throw new CryptoError('ECRYPTO_IV_LENGTH',
+      `${operation}: the iv (nonce) must be ${IV_MIN_BYTES} to ${IV_MAX_BYTES} bytes (WeChat Pay's are 12), got ${bytes.length}.`);
   }
   return bytes;
 }
 
 /**
  * AES-256-GCM as WeChat Pay uses it (notifications, `encrypt_certificate`): key = the APIv3 key,
- * iv = the 12-byte `nonce`, aad = `associated_data`, base64 of the ciphertext followed by its 16-byte tag.
+ * iv = the `nonce` (12 bytes from the platform; any length OpenSSL takes, as in wechatpay-php),
+ * aad = `associated_data`, base64 of the ciphertext followed by its 16-byte tag.
  */
 export const AesGcm = {
   /** base64(ciphertext || tag). */

@@ -8,8 +8,10 @@ import type {
   HeadersInit,
   MultipartLike,
   Operation,
+  Sink,
   TypedOptions,
   TypedOptionsV2,
+  V2Media,
 } from '../core/endpoint-types.js';
 
 /** Options of `GET global/v3/customs/orders`. */
@@ -1234,6 +1236,8 @@ export interface HkV3StatementsGetOptions extends TypedOptions {
     /** 账单压缩：如需对账单进行压缩，设置HTTP请求头值为gzip */
     'Accept-Encoding'?: string;
   } & HeadersInit;
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET hk/v3/statements`. */
@@ -3058,6 +3062,8 @@ export interface V2BillcommentspBatchquerycommentPostOptions extends TypedOption
     /** 条数 */
     limit?: number | string;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `POST v2/billcommentsp/batchquerycomment`. */
@@ -6091,6 +6097,8 @@ export interface V2PapayEntrustwebGetOptions extends TypedOptionsV2 {
     /** 返回web */
     return_web?: number;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v2/papay/entrustweb`. */
@@ -6263,6 +6271,8 @@ export interface V2PapayPartnerEntrustwebGetOptions extends TypedOptionsV2 {
     /** 返回web */
     return_web?: number;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v2/papay/partner/entrustweb`. */
@@ -7040,6 +7050,8 @@ export interface V2PayDownloadbillPostOptions extends TypedOptionsV2 {
     /** 压缩账单 */
     tar_type?: 'GZIP';
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `POST v2/pay/downloadbill`. */
@@ -7077,6 +7089,8 @@ export interface V2PayDownloadfundflowPostOptions extends TypedOptionsV2 {
     /** 压缩账单 */
     tar_type?: 'GZIP';
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `POST v2/pay/downloadfundflow`. */
@@ -9174,6 +9188,8 @@ export interface V2SandboxnewPayDownloadbillPostOptions extends TypedOptionsV2 {
     /** 压缩账单 */
     tar_type?: 'GZIP';
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `POST v2/sandboxnew/pay/downloadbill`. */
@@ -10130,8 +10146,15 @@ export interface V2SecapiMchSubmchmanage extends EndpointVerbs<{
 
 /** Options of `POST v2/secapi/mch/uploadmedia`. */
 export interface V2SecapiMchUploadmediaPostOptions extends TypedOptionsV2 {
-  /** The upload (`MediaUtil`): multipart parts mch_id, media, media_hash, sign, sign_type; the signed body is the `meta` JSON. */
-  multipart: MultipartLike;
+  /** The file (`MediaUtil`), sent as a form part; the SDK signs its MD5 (`media_hash`) with the form fields. */
+  multipart: V2Media;
+  /** Form fields to sign besides `media_hash` (`mch_id`: the configured merchant unless given; `sign_type`: MD5 unless given). */
+  xml?: {
+    /** 服务商商户号或渠道号 */
+    mch_id?: string;
+    /** 签名方式 */
+    sign_type?: 'HMAC-SHA256' | 'MD5';
+  };
 }
 
 /** The `data` of `POST v2/secapi/mch/uploadmedia`. */
@@ -16690,6 +16713,8 @@ export interface V3BilldownloadFileGetOptions extends TypedOptions {
     token: string;
     tartype?: string;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v3/billdownload/file`. */
@@ -34984,6 +35009,8 @@ export interface V3GlobalMerchantServiceImagesByMediaIdGetOptions extends TypedO
     /** 投诉单号 */
     complaint_id: string;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v3/global/merchant-service/images/{media_id}`. */
@@ -37959,6 +37986,8 @@ export interface V3GlobalStatementsGetOptions extends TypedOptions {
     /** 子商户号 */
     sub_mchid?: string;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v3/global/statements`. */
@@ -64954,6 +64983,8 @@ export interface V3MerchantServiceImagesUpload extends EndpointVerbs<{
 export interface V3MerchantServiceImagesByMediaIdGetOptions extends TypedOptions {
   /** 媒体文件ID (path variable) */
   media_id: string;
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v3/merchant-service/images/{media_id}`. */
@@ -95608,6 +95639,8 @@ export interface V3TransferdownloadElecvoucherfileGetOptions extends TypedOption
     /** 前序download_url的查询参数 */
     source: string;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v3/transferdownload/elecvoucherfile`. */
@@ -95631,6 +95664,8 @@ export interface V3TransferdownloadSignfileGetOptions extends TypedOptions {
     /** 前序download_url的查询参数 */
     token: string;
   };
+  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php's `sink`). */
+  sink?: Sink;
 }
 
 /** The `data` of `GET v3/transferdownload/signfile`. */

@@ -7,6 +7,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { BillError, WechatpayError } from '../errors.js';
 import { responseRule } from '../core/routes.js';
 import type { LooseOptions, WechatpayResponse } from '../types.js';
+import { sniff } from '../util/body.js';
 import { headerOf } from '../util/headers.js';
 
 /** The answer of `GET v3/bill/tradebill`, `v3/bill/fundflowbill`, `v3/bill/sub-merchant-fundflowbill` (one of its files). */
@@ -74,19 +75,23 @@ export interface BillClient {
   chain(template: string): { get(options?: LooseOptions): Promise<WechatpayResponse<unknown>> };
 }
 
-interface Plan {
-  template: string;
+/** A file's hash as an answer announced it (`hash_type`, `hash_value`), ready to check. */
+export interface AnnouncedHash {
+  /** `SHA1`, `SHA256`, `SM3`. */
   hashType: string;
+  /** node:crypto's name of the algorithm. */
   algorithm: string;
+  /** Lower-case hex. */
   expected: string;
 }
 
-/** Checks the answer before anything is sent. The download URL's host is never contacted itself (see {@link openBill}). */
-function plan(input: BillAnswer | WechatpayResponse<unknown>): Plan {
-  const answer = (isResponse(input) ? input.data : input) as Partial<BillAnswer> | undefined;
-  if (!answer || typeof answer !== 'object') throw new BillError('EBILL_ANSWER', 'downloadBill needs the answer of v3/bill/tradebill or fundflowbill');
-  const { hash_type: rawType = 'SHA1', hash_value: expected, download_url: downloadUrl } = answer;
-  const hashType = String(rawType).toUpperCase();
+interface Plan extends AnnouncedHash {
+  template: string;
+}
+
+/** The hash an answer announces (`hash_type` defaults to SHA1); a BillError when it cannot be checked here. */
+export function announcedHash(rawType: unknown, expected: unknown): AnnouncedHash {
+  const hashType = String(rawType ?? 'SHA1').toUpperCase();
   const algorithm = HASHES[hashType];
   if (!algorithm || !getHashes().includes(algorithm)) {
     throw new BillError('EBILL_ANSWER', `The bill's hash_type ${String(rawType)} is not supported here (SHA1, SHA256${getHashes().includes('sm3') ? ', SM3' : ''})`, { hashType });
@@ -94,6 +99,15 @@ function plan(input: BillAnswer | WechatpayResponse<unknown>): Plan {
   if (typeof expected !== 'string' || !/^[0-9a-fA-F]+$/.test(expected)) {
     throw new BillError('EBILL_ANSWER', 'The answer has no hash_value: a bill that cannot be verified is not downloaded', { hashType });
   }
+  return { hashType, algorithm, expected: expected.toLowerCase() };
+}
+
+/** Checks the answer before anything is sent. The download URL's host is never contacted itself (see {@link openBill}). */
+function plan(input: BillAnswer | WechatpayResponse<unknown>): Plan {
+  const answer = (isResponse(input) ? input.data : input) as Partial<BillAnswer> | undefined;
+  if (!answer || typeof answer !== 'object') throw new BillError('EBILL_ANSWER', 'downloadBill needs the answer of v3/bill/tradebill or fundflowbill');
+  const { hash_type: rawType = 'SHA1', hash_value: expected, download_url: downloadUrl } = answer;
+  const hash = announcedHash(rawType, expected);
   if (typeof downloadUrl !== 'string' || downloadUrl === '') throw new BillError('EBILL_ANSWER', 'The answer has no download_url');
   let url: URL;
   try {
@@ -107,20 +121,24 @@ function plan(input: BillAnswer | WechatpayResponse<unknown>): Plan {
   }
   // Braces are the only characters a URI template would read; everything else of the query is kept byte for byte.
   const query = url.search.replace(/[{}]/g, (brace) => (brace === '{' ? '%7B' : '%7D'));
-  return { template: `${path}${query}`, hashType, algorithm, expected: expected.toLowerCase() };
+  return { template: `${path}${query}`, ...hash };
 }
 
 function isResponse(input: unknown): input is WechatpayResponse<unknown> {
   return typeof input === 'object' && input !== null && 'data' in input && 'status' in input && 'headers' in input;
 }
 
-/** Running totals, shared by the stages of one download. */
-interface Tally {
+/** What a {@link HashCheck} counts: the bytes hashed, and the hash once it matched. */
+export interface HashTally {
   received: number;
   total: number | undefined;
   decompressed: number;
-  gunzipped: boolean;
   hash: string | undefined;
+}
+
+/** Running totals, shared by the stages of one download. */
+interface Tally extends HashTally {
+  gunzipped: boolean;
 }
 
 /** Counts the bytes received. */
@@ -133,18 +151,30 @@ function counter(tally: Tally): Transform {
   });
 }
 
-/** Hashes the bill's bytes, reports progress, and fails at the end when the hash is not the announced one. */
-class Verifier extends Transform {
+/**
+ * Hashes the bytes that pass through, reports progress, and fails at the end (a BillError `EBILL_HASH`)
+ * when the hash is not the announced one: a stage of {@link openBill}, and of a `sink` download whose
+ * answer announced its hash.
+ */
+export class HashCheck extends Transform {
   readonly #hash: Hash;
+  readonly #tally: HashTally;
 
-  constructor(private readonly route: Plan, private readonly tally: Tally, private readonly onProgress?: (progress: BillProgress) => void) {
+  /** `mismatch` makes the error of a hash that is not the announced one (default: a BillError `EBILL_HASH`). */
+  constructor(
+    private readonly announced: AnnouncedHash,
+    tally?: HashTally,
+    private readonly onProgress?: (progress: BillProgress) => void,
+    private readonly mismatch?: (actual: string) => Error,
+  ) {
     super();
-    this.#hash = createHash(route.algorithm);
+    this.#hash = createHash(announced.algorithm);
+    this.#tally = tally ?? { received: 0, total: undefined, decompressed: 0, hash: undefined };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#hash.update(chunk);
-    this.tally.decompressed += chunk.length;
+    this.#tally.decompressed += chunk.length;
     try {
       this.#report();
     } catch (error) {
@@ -156,15 +186,15 @@ class Verifier extends Transform {
 
   override _flush(callback: TransformCallback): void {
     const actual = this.#hash.digest('hex');
-    const expected = this.route.expected;
+    const { expected, hashType } = this.announced;
     const same = actual.length === expected.length && timingSafeEqual(Buffer.from(actual), Buffer.from(expected));
     if (!same) {
-      callback(new BillError('EBILL_HASH',
-        `The bill's ${this.route.hashType} is ${actual}, not ${expected} as announced: it is corrupted or incomplete and must not be used`,
-        { hashType: this.route.hashType, expected, actual }));
+      callback(this.mismatch?.(actual) ?? new BillError('EBILL_HASH',
+        `The file's ${hashType} is ${actual}, not ${expected} as announced: it is corrupted or incomplete and must not be used`,
+        { hashType, expected, actual }));
       return;
     }
-    this.tally.hash = actual;
+    this.#tally.hash = actual;
     try {
       this.#report();
     } catch (error) {
@@ -175,7 +205,7 @@ class Verifier extends Transform {
   }
 
   #report(): void {
-    this.onProgress?.({ received: this.tally.received, total: this.tally.total, decompressed: this.tally.decompressed });
+    this.onProgress?.({ received: this.#tally.received, total: this.#tally.total, decompressed: this.#tally.decompressed });
   }
 }
 
@@ -195,38 +225,6 @@ function contentDecoder(encoding: string | undefined): Transform | undefined {
     default:
       throw new BillError('EBILL_DOWNLOAD', `The bill came with Content-Encoding ${encoding}, which is not supported`);
   }
-}
-
-/** The first `bytes` bytes of a stream, and a stream of all of it (nothing is read twice). */
-async function sniff(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let ended = false;
-  while (size < bytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    chunks.push(next.value);
-    size += next.value.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* all(): AsyncGenerator<Buffer> {
-    let finished = ended;
-    try {
-      if (head.length > 0) yield head;
-      while (!finished) {
-        const next = await iterator.next();
-        if (next.done) finished = true;
-        else yield next.value;
-      }
-    } finally {
-      if (!finished) await iterator.return?.();
-    }
-  }
-  return { head, stream: Readable.from(all(), { objectMode: false }) };
 }
 
 /** Streams piped into each other; an error anywhere destroys them all and reaches the last one (and its reader). */
@@ -275,7 +273,7 @@ async function open(client: BillClient, answer: BillAnswer | WechatpayResponse<u
     const wire = chained(stages);
     const { head, stream } = await sniff(wire, 2);
     tally.gunzipped = gunzip === true || (gunzip === 'auto' && head[0] === 0x1f && head[1] === 0x8b);
-    const tail = chained([stream, ...(tally.gunzipped ? [createGunzip()] : []), new Verifier(route, tally, onProgress)]);
+    const tail = chained([stream, ...(tally.gunzipped ? [createGunzip()] : []), new HashCheck(route, tally, onProgress)]);
     if (signal) {
       const onAbort = () => tail.destroy(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
       signal.addEventListener('abort', onAbort, { once: true });

@@ -6,6 +6,11 @@ import { PlatformKeys, type CertsInput } from '../core/platform-keys.js';
 import { plainHeaders, type HeaderBag } from '../util/headers.js';
 import { MAX_CLOCK_OFFSET, verifySigned } from '../v3/verifier.js';
 import type { KnownEventType, NotificationResources } from './notification-types.js';
+import {
+  failureV2, parseV2Notification, successV2,
+  type NotificationV2Options, type NotificationV2Reply, type NotificationV2Request, type V2Notification,
+} from './notification-v2.js';
+import { createRouter, type NotificationRouter, type RoutableClient } from './notification-router.js';
 
 /** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */
 export interface NotificationRequest {
@@ -73,6 +78,15 @@ export const Notification = {
     return Notification.create(options).parse<Resource>(request);
   },
 
+  /**
+   * One notify URL for many merchants: a router over clients made by `Builder.factory`, which picks the
+   * merchant by the notification's `Wechatpay-Serial` (trying each candidate's APIv3 key where several
+   * trust that platform key) and resolves what `client.notification.parse` would, plus `mchid`.
+   */
+  router(clients: readonly RoutableClient[]): NotificationRouter {
+    return createRouter(clients);
+  },
+
   /** The raw body and headers of a node:http request (Express, Koa and Next.js expose it too): never a parsed object. */
   async fromNodeRequest(request: IncomingMessage, limit = 1024 * 1024): Promise<NotificationRequest> {
     const chunks: Buffer[] = [];
@@ -106,16 +120,47 @@ export const Notification = {
       body: JSON.stringify({ code: 'FAIL', message }),
     };
   },
+
+  /**
+   * An APIv2 notification (XML): a payment result, its `sign` checked with the APIv2 secret (MD5 or
+   * HMAC-SHA256 as it says), or a refund result, its `req_info` decrypted (AES-256-ECB, key = md5 of the
+   * secret) and parsed in place. `'req_info' in result` tells a refund.
+   */
+  parseV2(request: NotificationV2Request, options: NotificationV2Options): V2Notification {
+    return parseV2Notification(request, options);
+  },
+
+  /** The APIv2 reply that tells the platform the notification was handled: `<xml><return_code>SUCCESS</return_code>...`. */
+  successV2(): NotificationV2Reply {
+    return successV2();
+  },
+
+  /** The APIv2 reply that asks the platform to notify again: `<xml><return_code>FAIL</return_code><return_msg>...`. */
+  failureV2(message?: string): NotificationV2Reply {
+    return failureV2(message);
+  },
 };
 
 function parseWith<Resource>(request: NotificationRequest, keys: ReadonlyMap<string, KeyObject>, apiv3Key: string, maxClockOffset: number): NotificationEnvelope<Resource> {
   const raw = rawBody(request);
   verifySigned({ headers: request.headers, raw }, { keys, maxClockOffset, subject: 'notification' });
+  const opened = openWith<Resource>(raw, request, apiv3Key);
+  if ('refused' in opened) throw opened.refused;
+  return opened.envelope;
+}
 
-  const fail = (message: string, cause?: unknown) => new VerificationError('EV3_NOTIFY_RESOURCE', message, {
-    headers: plainHeaders(request.headers),
-    body: raw.toString('utf8'),
-  }, { cause });
+/** Why a verified notification could not be read (a body that is not the platform's shape). */
+function resourceError(raw: Buffer, request: NotificationRequest, message: string, cause?: unknown): VerificationError {
+  return new VerificationError('EV3_NOTIFY_RESOURCE', message, { headers: plainHeaders(request.headers), body: raw.toString('utf8') }, { cause });
+}
+
+/**
+ * The envelope of a verified notification with its resource decrypted; `refused` when the APIv3 key is not
+ * the one the resource was sealed with (GCM's tag says so), so that a router can try another merchant's.
+ */
+export function openWith<Resource>(raw: Buffer, request: NotificationRequest, apiv3Key: string):
+{ envelope: NotificationEnvelope<Resource> } | { refused: VerificationError } {
+  const fail = (message: string, cause?: unknown) => resourceError(raw, request, message, cause);
   let envelope: Record<string, unknown>;
   try {
     envelope = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
@@ -135,7 +180,9 @@ function parseWith<Resource>(request: NotificationRequest, keys: ReadonlyMap<str
     plaintext = AesGcm.decrypt(resource.ciphertext, apiv3Key, resource.nonce, resource.associated_data ?? '');
   } catch (error) {
     const reason = error instanceof CryptoError ? error.message : 'decryption failed';
-    throw fail(`The notification's resource cannot be decrypted with the APIv3 key: ${reason}`, error);
+    const refused = fail(`The notification's resource cannot be decrypted with the APIv3 key: ${reason}`, error);
+    if (error instanceof CryptoError && error.code === 'ECRYPTO_AUTH') return { refused };
+    throw refused;
   }
   let decrypted: Resource;
   try {
@@ -144,10 +191,10 @@ function parseWith<Resource>(request: NotificationRequest, keys: ReadonlyMap<str
     throw fail('The notification\'s decrypted resource is not JSON', error);
   }
   const { ciphertext: _ciphertext, ...meta } = resource as EncryptedResource;
-  return { ...(envelope as Omit<NotificationEnvelope<Resource>, 'resource' | 'resource_meta'>), resource: decrypted, resource_meta: meta };
+  return { envelope: { ...(envelope as Omit<NotificationEnvelope<Resource>, 'resource' | 'resource_meta'>), resource: decrypted, resource_meta: meta } };
 }
 
-function rawBody(request: NotificationRequest): Buffer {
+export function rawBody(request: NotificationRequest): Buffer {
   const body: unknown = request?.body;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);

@@ -22,6 +22,7 @@ import { BEHAVIOUR_ROUTES } from './behaviours/index.js';
 import { closeOrder, payOrder, refundOf, settleRefund, transactionOf } from './behaviours/orders.js';
 import type { NotificationInput, NotificationResult, Runtime, Settings } from './call.js';
 import { consoleHandler } from './console.js';
+import { paymentNotificationV2, refundNotificationV2, sendXmlNotification, type NotifyV2Options } from './behaviours/notifications-v2.js';
 import { controlHandler } from './control.js';
 import { sandboxCertificates, type SandboxCertificates } from './certificate-control.js';
 import { loadData } from './data.js';
@@ -45,6 +46,7 @@ export type { Delivery, DeliveryAttempt, RefundStatus } from './state.js';
 export { RETRY_SCHEDULE } from './deliveries.js';
 export type { SandboxCertificates } from './certificate-control.js';
 export type { CertificatesView, RotateOptions } from './platform-certificates.js';
+export type { NotifyV2Options } from './behaviours/notifications-v2.js';
 
 export interface SandboxOptions {
   /** Default 0: a free port. */
@@ -152,6 +154,8 @@ export interface Sandbox {
   settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED', options?: { sub_mchid?: string; notify?: boolean }): Promise<{ refund: Record<string, unknown>; delivery?: Delivery }>;
   /** Sends one signed, encrypted notification to `url` (one attempt, no retries) and resolves with the receiver's answer. */
   notify(url: string, subject: NotificationSubject, options?: NotifyOptions): Promise<NotificationResult>;
+  /** Sends an APIv2 (XML) notification to `url`: a paid order's payment result (signed) or a refund's result (`req_info` encrypted). */
+  notifyV2(url: string, subject: { order: string; sub_mchid?: string } | { refund: string; sub_mchid?: string }, options?: NotifyV2Options): Promise<NotificationResult>;
   /** Every notification made, with its attempts (oldest first). */
   notifications(): Delivery[];
   /** Makes the next attempt of a pending (or failed) notification now. */
@@ -348,6 +352,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
       if (first.result) return first.result;
       throw first.error ?? new Error(`The notification to ${url} got no answer`);
+    },
+    notifyV2(url, subject, notifyOptions = {}) {
+      try {
+        let body: string;
+        if ('order' in subject) {
+          const order = state.orders.get(orderKey(identity.mchid, subject.sub_mchid, subject.order));
+          if (!order) throw new Error(`No order ${subject.order} in the sandbox`);
+          body = paymentNotificationV2(identity, order, notifyOptions);
+        } else {
+          const refund = state.refunds.get(refundKey(identity.mchid, subject.sub_mchid, subject.refund));
+          if (!refund) throw new Error(`No refund ${subject.refund} in the sandbox`);
+          body = refundNotificationV2(identity, refund, state.orders.get(orderKey(refund.mchid, refund.sub_mchid, refund.out_trade_no)), notifyOptions);
+        }
+        return sendXmlNotification(url, body);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     notifications: () => [...state.deliveries.values()].map((delivery) => structuredClone(delivery)),
     async retryNotification(id) {

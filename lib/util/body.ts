@@ -48,3 +48,35 @@ export function parseBody(raw: Buffer, headers: HeaderBag): unknown {
   if (type === '' || type.startsWith('text/') || type.includes('xml') || type.includes('csv')) return text();
   return raw;
 }
+
+/** The first `bytes` bytes of a stream (fewer if it ends sooner), and a stream of all of it: nothing is read twice. */
+export async function sniff(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < bytes) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    chunks.push(next.value);
+    size += next.value.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* all(): AsyncGenerator<Buffer> {
+    let finished = ended;
+    try {
+      if (head.length > 0) yield head;
+      while (!finished) {
+        const next = await iterator.next();
+        if (next.done) finished = true;
+        else yield next.value;
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+  return { head, stream: Readable.from(all(), { objectMode: false }) };
+}

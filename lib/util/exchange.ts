@@ -21,6 +21,8 @@ interface ExchangeBase {
   readonly route: string;
   /** The caller's status check: a non-2xx status it accepts resolves (unverified, as the platform signs only 2xx). */
   readonly acceptStatus: ((status: number) => boolean) | undefined;
+  /** The answer goes to a `sink` (core/sink.ts): the verifier leaves a download's body streaming, and a verified body as bytes. */
+  readonly sink?: boolean;
   /** Set by the signer: exactly what it signed, for the send guard. */
   signed?: SignedRequest;
 }
@@ -46,6 +48,13 @@ export interface V2Exchange extends ExchangeBase {
   readonly inQuery: boolean;
   /** The endpoint answers without a `sign` (from the API description). */
   readonly unsignedAnswer: boolean;
+  /** An upload (`v2/secapi/mch/uploadmedia`): the signed fields travel as form fields beside the file. */
+  readonly upload?: V2Upload;
+}
+
+/** What an APIv2 upload writes: the multipart body around the signed fields (MediaUtil). */
+export interface V2Upload {
+  getFormStream(fields: Readonly<Record<string, string>>): { body: NodeJS.ReadableStream; length: number };
 }
 
 /** What a signer signed: the request may leave only if it still is exactly this. */

@@ -7,7 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { MediaError } from '../errors.js';
 
-/** The `file` part's Content-Type by extension: the image and video types WeChat Pay accepts. */
+/**
+ * The `file` part's Content-Type by extension, as wechatpay-php sends it: Guzzle's MultipartStream names a
+ * part by its file name with guzzlehttp/psr7's MimeType table (mime-db), given here for every type an upload
+ * endpoint of the API description accepts. Images (jpg, jpeg, png, bmp; gif, webp), PDF (media, fapiao, taxi
+ * invoices, overseas files), CSV (bank packages), and the ten video types of `v3/merchant/media/video_upload`.
+ * OFD (fapiao) is not in that table: wechatpay-php sends its part without a Content-Type, this SDK as
+ * `application/octet-stream`, like any other extension it does not know.
+ */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
@@ -15,14 +22,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   bmp: 'image/bmp',
   gif: 'image/gif',
   webp: 'image/webp',
+  pdf: 'application/pdf',
+  csv: 'text/csv',
   mp4: 'video/mp4',
   avi: 'video/x-msvideo',
   wmv: 'video/x-ms-wmv',
   mpeg: 'video/mpeg',
   mov: 'video/quicktime',
-  mkv: 'video/x-matroska',
+  mkv: 'video/matroska',
   flv: 'video/x-flv',
-  f4v: 'video/x-f4v',
+  f4v: 'video/mp4',
   m4v: 'video/x-m4v',
   rmvb: 'application/vnd.rn-realmedia-vbr',
 };
@@ -39,11 +48,17 @@ export interface MediaOptions {
   contentType?: string;
   /** Where a stream is spooled while it is hashed (default: `os.tmpdir()`). */
   tmpdir?: string;
+  /** The name of the file part (default `file`; `submission_file`, `due_diligence_file` where the endpoint says so). */
+  name?: string;
+  /** Plain form fields sent beside `meta` (e.g. `item_id` and `manage_record_id` of `v3/mch-manage/submission-files/...`). */
+  fields?: Readonly<Record<string, string | number>>;
 }
 
 /** What a file source turned into once hashed. */
 interface Prepared {
   sha256: string;
+  /** APIv2 uploads sign the file's MD5 (`media_hash`). */
+  md5: string;
   size: number;
   /** The bytes, for a Buffer source. */
   bytes?: Buffer;
@@ -84,6 +99,25 @@ function dispositionValue(value: string): string {
   return value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
+/** One multipart part's opening: the boundary line and its headers. */
+function partHead(boundary: string, name: string, headers: { filename?: string; type?: string } = {}): string {
+  const disposition = `Content-Disposition: form-data; name="${dispositionValue(name)}"` +
+    (headers.filename === undefined ? '' : `; filename="${dispositionValue(headers.filename)}"`);
+  return [`--${boundary}`, disposition, ...(headers.type ? [`Content-Type: ${headers.type}`] : []), '', ''].join(CRLF);
+}
+
+/** How the parts are laid out around the file's bytes. */
+interface Layout {
+  /** APIv3: the signed meta JSON, first. */
+  meta?: string;
+  /** Plain fields, before the file (APIv3) or after it (APIv2, as wechatpay-php's uploadmedia sample orders them). */
+  fields: ReadonlyArray<readonly [string, string]>;
+  fieldsAfterFile: boolean;
+  /** The file part's name and file name. */
+  name: string;
+  filename: string;
+}
+
 /**
  * A media file to upload (wechatpay-php's `MediaUtil`): the `meta` JSON that is signed, and the
  * `multipart/form-data` body carrying `meta` and `file`.
@@ -93,6 +127,10 @@ function dispositionValue(value: string): string {
  * await client.v3.merchant.media.upload.post({ multipart: media });
  * // wechatpay-php's form works too:
  * await client.v3.merchant.media.upload.post({ body: media.getStream(), headers: { 'Content-Type': media.getContentType() } });
+ * // an endpoint with its own file part name and form fields:
+ * new MediaUtil('a.jpg', undefined, { name: 'submission_file', fields: { item_id: 56, manage_record_id: '56' } }).setMeta({ ... });
+ * // APIv2 (v2/secapi/mch/uploadmedia): the SDK signs mch_id, the file's MD5 (media_hash) and sign_type
+ * await client.v2.secapi.mch.uploadmedia.post({ multipart: new MediaUtil('/path/to/image.jpg') });
  * ```
  *
  * Hashing reads the file, so it is asynchronous: the client waits for {@link ready} itself; call it
@@ -105,6 +143,8 @@ export class MediaUtil {
   readonly #filename: string;
   readonly #fileType: string;
   readonly #tmpdir: string;
+  readonly #name: string;
+  readonly #fields: ReadonlyArray<readonly [string, string]>;
   readonly #boundary = `----WechatpayChainBoundary${randomBytes(12).toString('hex')}`;
   #preparing: Promise<this> | undefined;
   #prepared: Prepared | undefined;
@@ -132,6 +172,8 @@ export class MediaUtil {
     }
     this.#fileType = options.contentType ?? mediaContentType(this.#filename);
     this.#tmpdir = options.tmpdir ?? tmpdir();
+    this.#name = options.name ?? 'file';
+    this.#fields = Object.entries(options.fields ?? {}).map(([name, value]) => [name, String(value)] as const);
   }
 
   /** A MediaUtil that is ready: hashed (and spooled, for a stream). */
@@ -156,7 +198,12 @@ export class MediaUtil {
   async #prepare(): Promise<Prepared> {
     const source = this.#source;
     if (source.kind === 'bytes') {
-      return { sha256: createHash('sha256').update(source.bytes).digest('hex'), size: source.bytes.length, bytes: source.bytes };
+      return {
+        sha256: createHash('sha256').update(source.bytes).digest('hex'),
+        md5: createHash('md5').update(source.bytes).digest('hex'),
+        size: source.bytes.length,
+        bytes: source.bytes,
+      };
     }
     if (source.kind === 'path') {
       try {
@@ -188,6 +235,11 @@ export class MediaUtil {
   /** The hex SHA-256 of the file. */
   getSha256(): string {
     return this.#ready('getSha256').sha256;
+  }
+
+  /** The hex MD5 of the file (lower case): an APIv2 upload's `media_hash`. */
+  getMd5(): string {
+    return this.#ready('getMd5').md5;
   }
 
   /** The size of the file in bytes. */
@@ -246,8 +298,20 @@ export class MediaUtil {
   /** The length of the multipart body in bytes, once ready. */
   getContentLength(): number | undefined {
     if (!this.#prepared) return undefined;
-    const { head, tail } = this.#framing();
+    const { head, tail } = this.#framing(this.#v3Layout());
     return head.length + this.#prepared.size + tail.length;
+  }
+
+  /**
+   * An APIv2 upload's body (`v2/secapi/mch/uploadmedia`): the file as the `media` part, then the given
+   * fields (`mch_id`, `media_hash`, `sign_type`, `sign`), as wechatpay-php's sample sends them. The client
+   * calls it with the fields it signed; `length` is the exact body length. Needs {@link ready}.
+   */
+  getFormStream(fields: Readonly<Record<string, string>>, name = 'media'): { body: Readable; length: number } {
+    const { size } = this.#ready('getFormStream');
+    const layout: Layout = { fields: Object.entries(fields), fieldsAfterFile: true, name, filename: this.#filename };
+    const { head, tail } = this.#framing(layout);
+    return { body: this.#stream(layout), length: head.length + size + tail.length };
   }
 
   /**
@@ -256,15 +320,20 @@ export class MediaUtil {
    * the media is ready. A media made from a stream can be sent once.
    */
   getStream(): Readable {
+    const body = this.#stream();
+    bodies.set(body, this);
+    return body;
+  }
+
+  #stream(layout?: Layout): Readable {
     if (this.#consumed) throw this.#consumedError();
     let started = false;
     const body = Readable.from(this.#body(() => {
       started = true;
-    }), { objectMode: false });
+    }, layout), { objectMode: false });
     body.once('close', () => {
       if (started && this.#source.kind === 'stream') void this.dispose();
     });
-    bodies.set(body, this);
     return body;
   }
 
@@ -297,31 +366,30 @@ export class MediaUtil {
       `${this.#filename}: a MediaUtil made from a stream is sent once (its spooled copy is removed after the upload); make a new one to send again`);
   }
 
-  /** The bytes around the file: the `meta` part and the `file` part's headers, then the closing boundary. */
-  #framing(): { head: Buffer; tail: Buffer } {
+  /** An APIv3 upload: `meta`, any plain fields, then the file part, named after the meta's `filename` when it has one. */
+  #v3Layout(): Layout {
     const meta = this.getMeta();
     const named = (JSON.parse(meta) as Record<string, unknown>)['filename'];
     const filename = typeof named === 'string' && named !== '' ? named : this.#filename;
-    const head = [
-      `--${this.#boundary}`,
-      'Content-Disposition: form-data; name="meta"',
-      'Content-Type: application/json',
-      '',
-      meta,
-      `--${this.#boundary}`,
-      `Content-Disposition: form-data; name="file"; filename="${dispositionValue(filename)}"`,
-      `Content-Type: ${this.#fileType}`,
-      '',
-      '',
-    ].join(CRLF);
-    return { head: Buffer.from(head, 'utf8'), tail: Buffer.from(`${CRLF}--${this.#boundary}--${CRLF}`, 'utf8') };
+    return { meta, fields: this.#fields, fieldsAfterFile: false, name: this.#name, filename };
   }
 
-  async *#body(onStart: () => void): AsyncGenerator<Buffer> {
+  /** The bytes around the file's: the parts before it and the file part's headers, then the parts after it and the closing boundary. */
+  #framing(layout: Layout): { head: Buffer; tail: Buffer } {
+    const boundary = this.#boundary;
+    const fields = layout.fields.map(([name, value]) => `${partHead(boundary, name)}${value}${CRLF}`).join('');
+    const meta = layout.meta === undefined ? '' : `${partHead(boundary, 'meta', { type: 'application/json' })}${layout.meta}${CRLF}`;
+    const file = partHead(boundary, layout.name, { filename: layout.filename, type: this.#fileType });
+    const head = `${meta}${layout.fieldsAfterFile ? '' : fields}${file}`;
+    const tail = `${CRLF}${layout.fieldsAfterFile ? fields : ''}--${boundary}--${CRLF}`;
+    return { head: Buffer.from(head, 'utf8'), tail: Buffer.from(tail, 'utf8') };
+  }
+
+  async *#body(onStart: () => void, layout?: Layout): AsyncGenerator<Buffer> {
     await this.ready();
     onStart();
     const prepared = this.#prepared!;
-    const { head, tail } = this.#framing();
+    const { head, tail } = this.#framing(layout ?? this.#v3Layout());
     if (prepared.path !== undefined && this.#source.kind === 'stream') {
       if (this.#consumed) throw this.#consumedError();
       this.#consumed = true;
@@ -348,14 +416,16 @@ export class MediaUtil {
   }
 }
 
-/** SHA-256 and size of a stream, read once (and written to `copy` on the way, if given). */
-async function hashed(stream: Readable, copy?: Writable): Promise<{ sha256: string; size: number }> {
+/** SHA-256, MD5 and size of a stream, read once (and written to `copy` on the way, if given). */
+async function hashed(stream: Readable, copy?: Writable): Promise<{ sha256: string; md5: string; size: number }> {
   const hash = createHash('sha256');
+  const md5 = createHash('md5');
   let size = 0;
   async function* tap(source: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
       const bytes = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
       hash.update(bytes);
+      md5.update(bytes);
       size += bytes.length;
       yield bytes;
     }
@@ -367,5 +437,5 @@ async function hashed(stream: Readable, copy?: Writable): Promise<{ sha256: stri
       // hashing only
     }
   }
-  return { sha256: hash.digest('hex'), size };
+  return { sha256: hash.digest('hex'), md5: md5.digest('hex'), size };
 }

@@ -80,10 +80,12 @@ export const PemUtil = {
 
   /**
    * The serial as WeChat Pay prints it (`Wechatpay-Serial`, `serial_no`): upper-case hex of the X.509 serial
-   * number, whole bytes, so a leading zero nibble is kept (`0A1B...`).
+   * number, whole bytes, so a leading zero nibble is kept (`0A1B...`). The certificate as PEM text, a Buffer,
+   * an X509Certificate, or (as in wechatpay-php) a `file://` URL or a path.
    */
   parseCertificateSerialNo(certificate: string | Uint8Array | X509Certificate): string {
-    return PemUtil.loadCertificateFromString(certificate).serialNumber.toUpperCase();
+    const loaded = typeof certificate === 'string' ? PemUtil.loadCertificate(certificate) : PemUtil.loadCertificateFromString(certificate);
+    return loaded.serialNumber.toUpperCase();
   },
 
   /** The private key, certificate and serial of a PKCS#12 bundle (a Buffer, a path or `file://`). */

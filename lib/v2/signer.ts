@@ -23,7 +23,7 @@ export interface SignOptions {
 /**
  * The fields of an APIv2 request with `nonce_str` and `sign` added: values as strings, the payload's
  * merchant id checked against the configured one, signed with its `sign_type` (MD5 unless it says
- * HMAC-SHA256). Throws before any I/O when the payload names another merchant.
+ * HMAC-SHA256). Throws before any I/O when the payload names another merchant, or none (as wechatpay-php).
  */
 export function signPayload(data: Readonly<Record<string, unknown>>, options: SignOptions): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -38,6 +38,10 @@ export function signPayload(data: Readonly<Record<string, unknown>>, options: Si
         `The APIv2 payload's ${name} (${given}) is not the configured merchant ${options.mchid}: it would be signed with another merchant's secret`);
     }
   }
+  if (!MERCHANT_ID_FIELDS.some((name) => fields[name] !== undefined)) {
+    throw new RequestError('EREQUEST_OPTIONS',
+      `The APIv2 payload names no merchant (mch_id, mchid or combine_mch_id): give the fields to send, e.g. xml: { mch_id: '${options.mchid}', ... }`);
+  }
   if (!options.nonceless && !fields['nonce_str']) fields['nonce_str'] = Formatter.nonce();
   const type = (fields['sign_type'] ?? ALGO_MD5) as SignType;
   if (type !== ALGO_MD5 && type !== ALGO_HMAC_SHA256) {
@@ -49,8 +53,9 @@ export function signPayload(data: Readonly<Record<string, unknown>>, options: Si
 }
 
 /**
- * The APIv2 request interceptor: fills `nonce_str`, signs the fields and writes them as the XML body (or,
- * for the GET endpoints, as the query string), and records what it signed for the send guard.
+ * The APIv2 request interceptor: fills `nonce_str`, signs the fields and writes them as the XML body (for
+ * the GET endpoints, as the query string; for an upload, as the form fields beside the file), and records
+ * what it signed for the send guard.
  */
 export function createV2Signer(options: { mchid: string; secret: string }) {
   return function signV2Request(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
@@ -63,6 +68,10 @@ export function createV2Signer(options: { mchid: string; secret: string }) {
       url.search = url.search ? `${url.search}&${query}` : `?${query}`;
       config.url = url.href;
       config.data = undefined;
+    } else if (exchange.upload) {
+      const { body, length } = exchange.upload.getFormStream(fields);
+      config.data = body;
+      config.headers.set('Content-Length', String(length), true);
     } else {
       config.data = Transformer.toXml(fields);
     }

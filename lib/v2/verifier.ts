@@ -1,7 +1,8 @@
 import type { AxiosResponse } from 'axios';
 import { Hash, ALGO_HMAC_SHA256, ALGO_MD5 } from '../crypto/hash.js';
 import { ApiError, RequestError, VerificationError, XmlError, type ExchangeFacts } from '../errors.js';
-import { readBody } from '../util/body.js';
+import { Readable } from 'node:stream';
+import { readBody, sniff } from '../util/body.js';
 import { exchangeFacts, exchangeOf } from '../util/exchange.js';
 import { headerOf, plainHeaders } from '../util/headers.js';
 import { Transformer, type XmlRecord } from '../util/transformer.js';
@@ -59,17 +60,30 @@ export function verifyV2Response(raw: Buffer, options: VerifyV2Options): XmlReco
   return result;
 }
 
+/** An APIv2 answer that is XML (a result, or a download's failure) rather than a file. */
+const XML_ANSWER = /^\s*<xml[\s>]/;
+
 /**
  * The APIv2 response interceptor: a 2xx XML answer is parsed and verified ({@link verifyV2Response}); a
  * download's file (a bill) passes as it is; a non-2xx answer is an {@link ApiError} unless the caller's
- * `validateStatus` accepts it.
+ * `validateStatus` accepts it. For a `sink`, a download's file is left streaming (its first bytes tell it
+ * from an XML failure, which is read and refused), and a verified XML answer is left as bytes.
  */
 export function createV2Verifier(options: { secret: string }) {
   return async function verifyV2Answer(response: AxiosResponse): Promise<AxiosResponse> {
     const exchange = exchangeOf(response.config);
     if (exchange.protocol !== 'v2') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv2 request`);
-    const raw = await readBody(response.data ?? '');
     const ok = response.status >= 200 && response.status < 300;
+    let body: unknown = response.data ?? '';
+    if (ok && exchange.sink && exchange.unsignedAnswer && body instanceof Readable) {
+      const { head, stream } = await sniff(body, 64);
+      if (!XML_ANSWER.test(head.toString('utf8'))) {
+        response.data = stream;
+        return response;
+      }
+      body = stream;
+    }
+    const raw = await readBody(body);
     if (!ok) {
       if (!exchange.acceptStatus?.(response.status)) {
         throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
@@ -78,16 +92,17 @@ export function createV2Verifier(options: { secret: string }) {
       return response;
     }
     // Downloads (bills) and HTML pages answer without XML when they succeed; their failures are XML.
-    if (exchange.unsignedAnswer && !/^\s*<xml[\s>]/.test(raw.subarray(0, 64).toString('utf8'))) {
+    if (exchange.unsignedAnswer && !XML_ANSWER.test(raw.subarray(0, 64).toString('utf8'))) {
       const type = (headerOf(response.headers, 'Content-Type') ?? '').toLowerCase();
-      response.data = /gzip|octet-stream/.test(type) ? raw : raw.toString('utf8');
+      response.data = exchange.sink || /gzip|octet-stream/.test(type) ? raw : raw.toString('utf8');
       return response;
     }
-    response.data = verifyV2Response(raw, {
+    const verified = verifyV2Response(raw, {
       secret: options.secret,
       unsigned: exchange.unsignedAnswer,
       facts: { ...exchangeFacts(response), headers: plainHeaders(response.headers) },
     });
+    response.data = exchange.sink ? raw : verified;
     return response;
   };
 }

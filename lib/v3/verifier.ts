@@ -36,8 +36,11 @@ export interface SignedMessage {
 export interface VerifyOptions {
   keys: VerificationKeys;
   maxClockOffset?: number;
-  /** Overseas statements: the signed body is `{"sha1":"<Wechatpay-Statement-Sha1>"}` (checked against the body). */
-  statement?: boolean;
+  /**
+   * Overseas statements: the signed body is `{"sha1":"<Wechatpay-Statement-Sha1>"}`, checked against the body;
+   * `'streamed'`: the body is still streaming to a `sink`, which checks its SHA-1 (core/sink.ts).
+   */
+  statement?: boolean | 'streamed';
   /** What is verified, for messages: "response" or "notification". */
   subject?: string;
   now?: () => number;
@@ -92,7 +95,7 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
       'to check that the SDK rejects unverifiable answers');
   }
 
-  const body = options.statement ? statementBody(message, fail) : message.raw;
+  const body = options.statement ? statementBody(message, fail, options.statement === 'streamed') : message.raw;
   const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]);
   if (!Rsa.verify(signed, signature, key)) {
     throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`);
@@ -118,11 +121,12 @@ function describeKeys(ids: readonly string[]): string {
   return parts.join('; ');
 }
 
-/** Overseas statements sign `{"sha1":"..."}` instead of the CSV; the CSV must hash to that value. */
-function statementBody(message: SignedMessage, fail: (code: VerificationErrorCode, text: string) => VerificationError): Buffer {
+/** Overseas statements sign `{"sha1":"..."}` instead of the CSV; the CSV must hash to that value (checked here, or by the sink as it streams). */
+function statementBody(message: SignedMessage, fail: (code: VerificationErrorCode, text: string) => VerificationError, streamed: boolean): Buffer {
   const claimed = headerOf(message.headers, WECHATPAY_STATEMENT_SHA1) ?? '';
-  const actual = createHash('sha1').update(message.raw).digest('hex');
-  if (!Hash.equals(actual, claimed.toLowerCase())) {
+  if (streamed) {
+    if (!/^[0-9a-fA-F]{40}$/.test(claimed)) throw fail('EV3_RES_STATEMENT_SHA1', `The statement carries no ${WECHATPAY_STATEMENT_SHA1} header to check its body with`);
+  } else if (!Hash.equals(createHash('sha1').update(message.raw).digest('hex'), claimed.toLowerCase())) {
     throw fail('EV3_RES_STATEMENT_SHA1', `The statement's body does not hash to its ${WECHATPAY_STATEMENT_SHA1} header`);
   }
   return Buffer.from(JSON.stringify({ sha1: claimed }));
@@ -140,7 +144,8 @@ export interface V3VerifierSettings {
 /**
  * The APIv3 response interceptor: a 2xx answer is verified by the rule of the endpoint called (signed,
  * an unsigned download, or a statement) and its body parsed; a non-2xx answer is an {@link ApiError},
- * unless the caller's `validateStatus` accepts it.
+ * unless the caller's `validateStatus` accepts it. For a `sink`, a download (and a statement, once its
+ * signed headers verify) is left streaming, and a signed answer's verified body is left as bytes.
  */
 export function createV3Verifier(settings: V3VerifierSettings) {
   return async function verifyV3Answer(response: AxiosResponse): Promise<AxiosResponse> {
@@ -148,6 +153,14 @@ export function createV3Verifier(settings: V3VerifierSettings) {
     if (exchange.protocol !== 'v3') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv3 request`);
     const ok = response.status >= 200 && response.status < 300;
     if (ok && exchange.rule === 'unsigned-download') return response;
+    if (ok && exchange.sink && exchange.rule === 'statement') {
+      verifySigned({ headers: response.headers, raw: Buffer.alloc(0), facts: () => exchangeFacts(response) }, {
+        keys: settings.keys(),
+        maxClockOffset: settings.maxClockOffset,
+        statement: 'streamed',
+      });
+      return response;
+    }
 
     const raw = bytesOf(response.data) ?? await readBody(response.data ?? '');
     if (ok) {
@@ -159,7 +172,7 @@ export function createV3Verifier(settings: V3VerifierSettings) {
     } else if (!exchange.acceptStatus?.(response.status)) {
       throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
     }
-    response.data = parseBody(raw, response.headers);
+    response.data = exchange.sink && ok ? raw : parseBody(raw, response.headers);
     return response;
   };
 }

@@ -180,7 +180,16 @@ function callSamples(endpoint: Endpoint, node: TreeNode): string {
       if (target) blocks.push(`\`\`\`ts [${name}, ${style === 'await' ? 'await' : '.then()'}]\n${media}${sampleCall(endpoint, target, style)}\n\`\`\``);
     }
   }
+  const sink = sinkCall(endpoint, targets[0]![1] ?? targets[1]![1]!);
+  if (sink) blocks.push(`\`\`\`ts [sink]\n// saved to a file as it streams (renamed once complete and checked), or give a Writable\n${sink}\n\`\`\``);
   return blocks.join('\n\n');
+}
+
+/** A download's sample with wechatpay-php's `sink` option (undefined for any other endpoint). */
+export function sinkCall(endpoint: Endpoint, target: string): string | undefined {
+  if (endpoint.response.kind !== 'binary' && endpoint.response.kind !== 'text') return undefined;
+  const options = jsLiteral({ sink: `./somehowfile${endpoint.response.kind === 'text' ? '.csv' : ''}`, ...sampleOptions(endpoint) });
+  return `const { data: path } = await ${target}.${endpoint.method}(${options});\nconsole.log(path);`;
 }
 
 function requestTable(endpoint: Endpoint): string {

@@ -116,6 +116,8 @@ const hasRequired = (schema: Schema | undefined): boolean => (schema?.required?.
 
 /** APIv2 fields the SDK fills in itself: optional in the options, whatever the data says. */
 export const V2_SDK_FIELDS: ReadonlySet<string> = new Set(['nonce_str', 'sign']);
+/** What the SDK computes for an APIv2 upload: the file's MD5. */
+const V2_UPLOAD_FIELDS: ReadonlySet<string> = new Set(['media_hash']);
 
 /**
  * The data marks `Wechatpay-Serial` required wherever an encrypted field may be sent (its shared definition
@@ -187,7 +189,16 @@ export class TypeEmitter {
       lines.push(v2 ? '  /** The APIv2 payload (`nonce_str` and `sign` are filled in by the SDK). */' : '  /** The JSON body. */');
       lines.push(`  ${key}${requiredLeft ? '' : '?'}: ${type};`);
     }
-    if (endpoint.multipart) {
+    if (endpoint.multipart && v2) {
+      const fields: Schema = { type: 'object', properties: {}, required: [] };
+      for (const p of endpoint.parameters.formData) {
+        if (p.schema.type !== 'file' && !V2_SDK_FIELDS.has(p.name) && !V2_UPLOAD_FIELDS.has(p.name)) fields.properties![p.name] = { ...p.schema, description: p.description };
+      }
+      lines.push('  /** The file (`MediaUtil`), sent as a form part; the SDK signs its MD5 (`media_hash`) with the form fields. */');
+      lines.push('  multipart: V2Media;');
+      lines.push('  /** Form fields to sign besides `media_hash` (`mch_id`: the configured merchant unless given; `sign_type`: MD5 unless given). */');
+      lines.push(`  xml?: ${objectType(fields, request, '  ')};`);
+    } else if (endpoint.multipart) {
       const parts = endpoint.parameters.formData.map((p) => p.name).join(', ');
       lines.push(`  /** The upload (\`MediaUtil\`): multipart parts ${parts}; the signed body is the \`meta\` JSON. */`);
       lines.push('  multipart: MultipartLike;');
@@ -203,6 +214,10 @@ export class TypeEmitter {
         .join('');
       lines.push('  /** Request headers (the documented ones, and any other). */');
       lines.push(`  headers${required ? '' : '?'}: {\n${fields}  } & HeadersInit;`);
+    }
+    if (endpoint.response.kind === 'binary' || endpoint.response.kind === 'text') {
+      lines.push('  /** Save the file to a path (written atomically, checked) or a Writable instead of `data` (wechatpay-php\'s `sink`). */');
+      lines.push('  sink?: Sink;');
     }
     const base = v2 ? 'TypedOptionsV2' : 'TypedOptions';
     this.out.push(`${docComment([`Options of \`${endpoint.method.toUpperCase()} ${endpoint.template}\`.`], '')}export interface ${names.options} extends ${base} {${lines.length ? `\n${lines.filter(Boolean).join('\n')}\n` : ''}}\n`);
@@ -315,7 +330,7 @@ export class TypeEmitter {
     }
     const tree = top.map((node) => `  readonly ${propertyKey(node.segment)}: ${this.refType(node, [])};\n`).join('');
     const body = this.out.join('\n');
-    const baseTypes = ['DynamicSegment', 'EndpointVerbs', 'HeadersInit', 'MultipartLike', 'Operation', 'OperationCall', 'TypedOptions', 'TypedOptionsV2']
+    const baseTypes = ['DynamicSegment', 'EndpointVerbs', 'HeadersInit', 'MultipartLike', 'Operation', 'OperationCall', 'Sink', 'TypedOptions', 'TypedOptionsV2', 'V2Media']
       .filter((name) => new RegExp(`\\b${name}\\b`).test(body));
     const endpoints = `${header}${importLines(baseTypes, '../core/endpoint-types.js')}\n${body}`;
     const index =

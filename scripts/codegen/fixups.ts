@@ -48,6 +48,7 @@ export const RULES = {
   'tag-not-tags': 'An operation lists its business tags under `tag:` instead of `tags:`; read as `tags`.',
   'required-not-in-properties': 'A `required` name with no such property is dropped (it can be neither typed nor sent).',
   'not-indexed': 'An endpoint file that swagger.yaml does not list is still an endpoint (the index is incomplete).',
+  'enum-over-max-length': 'A `maxLength` shorter than one of the field\'s own `enum` values (`HMAC-SHA256` under `maxLength: 10`) is dropped: the enum is what the platform takes.',
 } as const;
 export type RuleName = keyof typeof RULES;
 
@@ -455,5 +456,21 @@ export function applyFixUps(source: Source, table: readonly FixUp[] = FIXUPS): F
     if (refs) report.hits.push({ rule: 'bare-fragment-ref', where: file, detail: `${refs.length} $ref(s)` });
   }
   for (const [file, count] of source.keptScalars) report.hits.push({ rule: 'leading-zero-number', where: file, detail: `${count} scalar(s)` });
+  // Rule: a maxLength that refuses the field's own enum values.
+  for (const [file, doc] of source.files) {
+    const fields: string[] = [];
+    const visit = (node: Json | undefined, at: string): void => {
+      if (Array.isArray(node)) node.forEach((item, i) => visit(item, `${at}/${i}`));
+      if (!isObject(node)) return;
+      const limit = node.maxLength;
+      if (typeof limit === 'number' && Array.isArray(node.enum) && node.enum.some((value) => String(value).length > limit)) {
+        delete node.maxLength;
+        fields.push(at);
+      }
+      for (const [key, value] of Object.entries(node)) visit(value, `${at}/${key}`);
+    };
+    visit(doc, '');
+    if (fields.length) report.hits.push({ rule: 'enum-over-max-length', where: file, detail: fields.join(', ') });
+  }
   return report;
 }

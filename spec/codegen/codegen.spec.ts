@@ -127,7 +127,7 @@ describe('the fix-up table', () => {
       expect(fix.at).toMatch(/^\//);
       expect(fix.was.length).toBeGreaterThan(10);
     }
-    expect(Object.keys(RULES).sort()).toEqual(['bare-fragment-ref', 'leading-zero-number', 'not-indexed', 'required-not-in-properties', 'tag-not-tags']);
+    expect(Object.keys(RULES).sort()).toEqual(['bare-fragment-ref', 'enum-over-max-length', 'leading-zero-number', 'not-indexed', 'required-not-in-properties', 'tag-not-tags']);
   });
 
   it('applies an entry where the error is, and refuses where the data no longer has it', () => {
@@ -182,6 +182,11 @@ describe('generated from the API description', () => {
     const bare = first.model.report.hits.filter((h) => h.rule === 'bare-fragment-ref').reduce((n, h) => n + Number.parseInt(h.detail!, 10), 0);
     expect(bare).toBe(220);
     expect(rules['required-not-in-properties']).toBeGreaterThan(60);
+    // uploadmedia's sign_type (HMAC-SHA256 under maxLength 10), downloadbill's RECHARGE_REFUND (under 8), ...
+    expect(first.model.report.hits.filter((h) => h.rule === 'enum-over-max-length').map((h) => h.where)).toEqual([
+      'definitions/downloadbill.yaml', 'definitions/downloadfundflow.yaml', 'v2/cgi-bin/mch/customs/customdeclarequery.yaml',
+      'v2/secapi/mch/uploadmedia.yaml', 'v2/vehicle/partnerpay/payapply.yaml', 'v2/vehicle/pay/payapply.yaml',
+    ]);
   });
 
   it('leaves out of the property tree only the segments no property can produce', () => {

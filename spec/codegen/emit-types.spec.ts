@@ -32,9 +32,11 @@ function check(endpoints: Endpoint[], test: string): string[] {
     mkdirSync(join(dir, 'lib', 'generated'), { recursive: true });
     mkdirSync(join(dir, 'lib', 'core'), { recursive: true });
     for (const f of emitter.emit('')) writeFileSync(join(dir, 'lib', 'generated', f.path), f.content);
-    // The hand-written types the generated ones are written in (and nothing else of lib/).
-    copyFileSync(join(root, 'lib', 'types.ts'), join(dir, 'lib', 'types.ts'));
-    copyFileSync(join(root, 'lib', 'core', 'endpoint-types.ts'), join(dir, 'lib', 'core', 'endpoint-types.ts'));
+    // The public types and the base types the generated ones are written in (with what those import).
+    for (const file of ['types.ts', 'core/endpoint-types.ts', 'util/media.ts', 'errors.ts']) {
+      mkdirSync(join(dir, 'lib', file, '..'), { recursive: true });
+      copyFileSync(join(root, 'lib', file), join(dir, 'lib', file));
+    }
     writeFileSync(join(dir, 'test.ts'), `import type { WechatpayClient } from './lib/types.js';\ndeclare const client: WechatpayClient;\n${test}`);
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -10,7 +10,7 @@ import { openapiDir } from '../../scripts/codegen/data-dir.js';
 import { loadSource } from '../../scripts/codegen/load.js';
 import { buildModel } from '../../scripts/codegen/model.js';
 import { buildTree, chainExpression, walk } from '../../scripts/codegen/tree.js';
-import { sampleCall } from '../../scripts/codegen/emit-docs.js';
+import { sampleCall, sinkCall } from '../../scripts/codegen/emit-docs.js';
 
 const root = join(__dirname, '..', '..');
 
@@ -22,7 +22,7 @@ describe('the docs call samples', () => {
       const types = relative(dir, join(root, 'lib', 'types.js')).split('\\').join('/');
       const index = relative(dir, join(root, 'lib', 'index.js')).split('\\').join('/');
       // The client users get from Builder.factory: the typed chain plus encrypt(), decrypt(), payParams...
-      let source = `import type { MultipartLike } from '${types}';\nimport type { Client } from '${index}';\ndeclare const client: Client;\ndeclare const media: MultipartLike;\n`;
+      let source = `import type { V2Media } from '${types}';\nimport type { Client } from '${index}';\ndeclare const client: Client;\ndeclare const media: V2Media;\n`;
       let count = 0;
       for (const node of walk(tree)) {
         for (const endpoint of node.endpoints) {
@@ -30,6 +30,8 @@ describe('the docs call samples', () => {
           for (const target of targets) {
             if (!target) continue;
             source += `export async function f${count++}(): Promise<void> {\n${sampleCall(endpoint, target, count % 2 ? 'await' : 'then')}\n}\n`;
+            const sink = sinkCall(endpoint, target);
+            if (sink) source += `export async function f${count++}(): Promise<void> {\n${sink}\n  const written: string = path;\n  void written;\n}\n`;
           }
         }
       }

@@ -60,9 +60,24 @@ describe('AesGcm', () => {
     }
   });
 
-  it('refuses a nonce that is not 12 bytes', () => {
-    expectCryptoError(() => AesGcm.encrypt('x', KEY, '0123456789abcdef'), 'ECRYPTO_IV_LENGTH', /exactly 12 bytes, got 16/);
+  it('takes the iv lengths OpenSSL (and so wechatpay-php) takes, 1 to 128 bytes, and agrees with node:crypto', () => {
+    for (const length of [1, 8, 16, 64, 128]) {
+      const iv = Buffer.alloc(length, 7);
+      const sealed = AesGcm.encrypt('hello', KEY, iv, 'certificate');
+      const cipher = createCipheriv('aes-256-gcm', Buffer.from(KEY), iv);
+      cipher.setAAD(Buffer.from('certificate'));
+      const expected = Buffer.concat([cipher.update('hello'), cipher.final(), cipher.getAuthTag()]).toString('base64');
+      expect(sealed).toBe(expected);
+      expect(AesGcm.decrypt(sealed, KEY, iv, 'certificate')).toBe('hello');
+      // the iv is authenticated: a different one of the same length fails
+      expectCryptoError(() => AesGcm.decrypt(sealed, KEY, Buffer.alloc(length, 8), 'certificate'), 'ECRYPTO_AUTH');
+    }
+  });
+
+  it('refuses an empty iv and one longer than 128 bytes', () => {
+    expectCryptoError(() => AesGcm.encrypt('x', KEY, ''), 'ECRYPTO_IV_LENGTH', /1 to 128 bytes .*got 0/);
     expectCryptoError(() => AesGcm.decrypt('8cyLViwuyN4D6+jaX5Ea+OGy5PP9', KEY, ''), 'ECRYPTO_IV_LENGTH', /got 0/);
+    expectCryptoError(() => AesGcm.encrypt('x', KEY, Buffer.alloc(129)), 'ECRYPTO_IV_LENGTH', /got 129/);
   });
 
   it('refuses non-base64 input strictly', () => {

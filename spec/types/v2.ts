@@ -3,12 +3,13 @@
  * the SDK), answers parsed from XML (string values). `@ts-expect-error TSnnnn`: see
  * spec/codegen/type-tests.spec.ts.
  */
-import type { MultipartLike } from '../../lib/types.js';
+import type { MultipartLike, V2Media } from '../../lib/types.js';
 
 import type { Builder } from '../../lib/core/builder.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare const media: MultipartLike;
+declare const file: V2Media;
 declare function expectType<T>(value: T): void;
 
 export async function micropay(): Promise<void> {
@@ -97,6 +98,11 @@ export async function downloadbillIsText(): Promise<void> {
   // bill_type is an enum
   // @ts-expect-error TS2322
   await node.post({ xml: { ...options.xml, bill_type: 'EVERYTHING' } });
+  // sink: the bill saved to a file, data the path
+  expectType<string>((await node.post({ sink: './somehowfile.csv.gz', ...options })).data);
+  expectType<string>((await client.v2.pay.downloadfundflow.postAsync({
+    sink: './fundflow.csv', security: true, xml: { appid: 'wx8888888888888888', mch_id: '1900000109', sign_type: 'HMAC-SHA256', bill_date: '20140603', account_type: 'Basic' },
+  })).data);
 }
 
 export async function getWithQuery(): Promise<void> {
@@ -137,12 +143,18 @@ export async function redpack(): Promise<void> {
 }
 
 export async function upload(): Promise<void> {
-  expectType<string>((await client.v2.secapi.mch.uploadmedia.post({ multipart: media })).data.media_id);
-  await client.chain('v2/secapi/mch/uploadmedia').postAsync({ multipart: media });
-  await client['v2/secapi/mch/uploadmedia'].post({ multipart: media });
+  expectType<string>((await client.v2.secapi.mch.uploadmedia.post({ multipart: file })).data.media_id);
+  await client.chain('v2/secapi/mch/uploadmedia').postAsync({ multipart: file, xml: { sign_type: 'HMAC-SHA256' } });
+  await client['v2/secapi/mch/uploadmedia'].post({ multipart: file, xml: { mch_id: '1900000109' } });
   // the file is required
   // @ts-expect-error TS2345
   await client.v2.secapi.mch.uploadmedia.post({});
+  // a hand-made multipart body is not enough: the SDK signs the MediaUtil's MD5 as media_hash
+  // @ts-expect-error TS2740
+  await client.v2.secapi.mch.uploadmedia.post({ multipart: media });
+  // media_hash is the SDK's to compute
+  // @ts-expect-error TS2353
+  await client.v2.secapi.mch.uploadmedia.post({ multipart: file, xml: { media_hash: 'x' } });
 }
 
 export async function capitalSegment(): Promise<void> {

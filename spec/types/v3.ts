@@ -3,12 +3,15 @@
  * styles (chain / chain() / bracket, each with await and .then()) and rejects what the data rules out.
  * `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
  */
-import type { MultipartLike } from '../../lib/types.js';
+import type { Writable } from 'node:stream';
+import type { MultipartLike, Sink } from '../../lib/types.js';
 
 import type { Builder } from '../../lib/core/builder.js';
 
 declare const client: ReturnType<typeof Builder.factory>;
 declare const media: MultipartLike;
+declare const writable: Writable;
+declare const either: Sink;
 declare function expectType<T>(value: T): void;
 
 export async function jsapi(): Promise<void> {
@@ -215,6 +218,18 @@ export async function downloads(): Promise<void> {
   // a file is not parsed JSON
   // @ts-expect-error TS2339
   void (await file.get({ query: { token: 'xxx' } })).data.hash_value;
+  // sink (wechatpay-php's Guzzle option): data is the path written, or undefined for a Writable
+  expectType<string>((await file.get({ sink: './somehowfile.csv.gz', query: { token: 'xxx', tartype: 'GZIP' } })).data);
+  expectType<string>((await client['v3/billdownload/file'].getAsync({ sink: new URL('file:///tmp/bill.csv'), query: { token: 'xxx' } })).data);
+  expectType<undefined>((await client.chain('v3/billdownload/file').get({ sink: writable, query: { token: 'xxx' } })).data);
+  expectType<string | undefined>((await client.v3.global.statements.get({ sink: either, query: { date: '20180130' } })).data);
+  await client.v3.merchantService.images._media_id_.getAsync({ sink: './image.jpg', media_id: 'xxx' });
+  // a sink is a path or a Writable
+  // @ts-expect-error TS2322
+  await file.get({ sink: 42, query: { token: 'xxx' } });
+  // a JSON answer has no sink
+  // @ts-expect-error TS2353
+  await client.v3.bill.tradebill.get({ sink: './bill.json', query: { bill_date: '2019-06-11' } });
 }
 
 export async function verbNamedSegments(): Promise<void> {

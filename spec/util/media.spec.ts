@@ -137,16 +137,18 @@ describe('the meta', () => {
     expect(() => media.setMeta([1] as never)).toThrow(expect.objectContaining({ code: 'EMEDIA_META' }));
   });
 
-  it('maps extensions to the types WeChat Pay takes, octet-stream otherwise; an option overrides', () => {
+  it('maps extensions to the Content-Type wechatpay-php sends (guzzlehttp/psr7 MimeType), octet-stream otherwise; an option overrides', () => {
     expect(mediaContentType('a.jpg')).toBe('image/jpeg');
     expect(mediaContentType('a.JPEG')).toBe('image/jpeg');
     for (const [ext, type] of [['png', 'image/png'], ['bmp', 'image/bmp'], ['gif', 'image/gif'], ['webp', 'image/webp'],
+      ['pdf', 'application/pdf'], ['csv', 'text/csv'],
       ['mp4', 'video/mp4'], ['avi', 'video/x-msvideo'], ['wmv', 'video/x-ms-wmv'], ['mpeg', 'video/mpeg'],
-      ['mov', 'video/quicktime'], ['mkv', 'video/x-matroska'], ['flv', 'video/x-flv'], ['f4v', 'video/x-f4v'],
+      ['mov', 'video/quicktime'], ['mkv', 'video/matroska'], ['flv', 'video/x-flv'], ['f4v', 'video/mp4'],
       ['m4v', 'video/x-m4v'], ['rmvb', 'application/vnd.rn-realmedia-vbr']]) {
       expect(mediaContentType(`x.${ext}`)).toBe(type);
     }
-    expect(mediaContentType('x.pdf')).toBe('application/octet-stream');
+    // Not in Guzzle's table (wechatpay-php sends no Content-Type for it): the generic binary type.
+    expect(mediaContentType('x.ofd')).toBe('application/octet-stream');
     expect(mediaContentType('noext')).toBe('application/octet-stream');
     expect(new MediaUtil('a.bin', png, { contentType: 'application/pdf' }).getFileContentType()).toBe('application/pdf');
     expect(new MediaUtil('a.bin', png, { filename: 'b.png' }).getFilename()).toBe('b.png');
@@ -180,6 +182,39 @@ describe('the multipart body', () => {
     expect(parts[1]!.body.equals(png)).toBe(true);
     expect(body.toString('latin1')).toMatch(/^--[^\r\n]+\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application\/json\r\n\r\n\{/);
     expect(body.toString('latin1').endsWith(`--${media.getContentType().split('boundary=')[1]}--\r\n`)).toBe(true);
+  });
+
+  it('names the file part and adds plain fields after the meta when the endpoint wants them', async () => {
+    const media = await MediaUtil.from('filea.jpg', png, { name: 'submission_file', fields: { item_id: 56, manage_record_id: '56' } });
+    media.setMeta({ file_name: 'filea.jpg', file_digest: media.getSha256().toUpperCase() });
+    const body = await bytesOf(media.getStream());
+    expect(body.length).toBe(media.getContentLength());
+    const parts = parseMultipart(body, media.getContentType());
+    expect(parts.map((p) => [p.name, p.filename, p.headers['content-type']])).toEqual([
+      ['meta', undefined, 'application/json'],
+      ['item_id', undefined, undefined],
+      ['manage_record_id', undefined, undefined],
+      ['submission_file', 'filea.jpg', 'image/jpeg'],
+    ]);
+    expect(parts.map((p) => p.body.toString('latin1')).slice(1, 3)).toEqual(['56', '56']);
+    expect(parts[3]!.body.equals(png)).toBe(true);
+  });
+
+  it('writes an APIv2 form (the media part, then the fields as given) with its MD5 and exact length', async () => {
+    const media = await MediaUtil.from('image.jpg', png);
+    expect(media.getMd5()).toBe(createHash('md5').update(png).digest('hex'));
+    const fields = { mch_id: '1900000109', media_hash: media.getMd5(), sign_type: 'MD5', sign: 'S'.repeat(32) };
+    const { body, length } = media.getFormStream(fields);
+    const bytes = await bytesOf(body);
+    expect(bytes.length).toBe(length);
+    const parts = parseMultipart(bytes, media.getContentType());
+    expect(parts.map((p) => [p.name, p.filename, p.headers['content-type']])).toEqual([
+      ['media', 'image.jpg', 'image/jpeg'], ['mch_id', undefined, undefined], ['media_hash', undefined, undefined],
+      ['sign_type', undefined, undefined], ['sign', undefined, undefined],
+    ]);
+    expect(Object.fromEntries(parts.slice(1).map((p) => [p.name, p.body.toString()]))).toEqual(fields);
+    expect(parts[0]!.body.equals(png)).toBe(true);
+    expect(() => new MediaUtil('a.jpg', png).getMd5()).toThrow(expect.objectContaining({ code: 'EMEDIA_NOT_READY' }));
   });
 
   it('uses a fresh random boundary per media', () => {

@@ -74,6 +74,13 @@ describe('PemUtil.parseCertificateSerialNo', () => {
     expect(PemUtil.parseCertificateSerialNo(platform.certificate.raw)).toBe(platform.serial);
   });
 
+  it('reads the certificate from a file:// URL or a path, as wechatpay-php does', () => {
+    const path = fixtureFile('serial-from-file.pem', platform.pem.certificate);
+    expect(PemUtil.parseCertificateSerialNo(`file://${path}`)).toBe(platform.serial);
+    expect(PemUtil.parseCertificateSerialNo(path)).toBe(platform.serial);
+    expectKeyError(() => PemUtil.parseCertificateSerialNo(`${path}.missing`), /file path that cannot be read/);
+  });
+
   it('keeps a leading zero nibble, upper-cases, and drops the DER sign byte of a high serial', () => {
     expect(PemUtil.parseCertificateSerialNo(certificateWithSerial('0a1b2c3d4e5f60718293a4b5c6d7e8f901234567'))).toBe(
       '0A1B2C3D4E5F60718293A4B5C6D7E8F901234567',

@@ -119,8 +119,26 @@ describe('APIv2 requests', () => {
     await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID }, security: true })).rejects.toMatchObject({ field: 'merchant' });
     await expect(client().v2.pay.orderquery.post({ json: { mch_id: MCHID } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
     const media = { getMeta: () => '{}', getContentType: () => 'multipart/form-data; boundary=x', getBody: () => Buffer.from('') };
-    await expect(client({ merchant: undefined }).chain('v2/secapi/mch/uploadmedia').post({ multipart: media, security: false })).rejects.toMatchObject({ code: 'EREQUEST_PROTOCOL' });
+    await expect(client({ merchant: undefined }).chain('v2/secapi/mch/uploadmedia').post({ multipart: media, security: false })).rejects.toMatchObject({
+      code: 'EREQUEST_OPTIONS', message: expect.stringMatching(/takes a MediaUtil/),
+    });
     expect(seen.length).toBe(before);
+  });
+
+  it('refuses a payload that names no merchant, as wechatpay-php does, instead of sending only nonce_str and sign', async () => {
+    const before = seen.length;
+    for (const call of [
+      () => client().v2.pay.orderquery.post({ xml: {} }),
+      () => client().v2.pay.orderquery.post(),
+      () => client().v2.pay.orderquery.post({ xml: { appid: 'wx', out_trade_no: '1217752501201407033233368018' } }),
+      () => client().chain('v2/papay/entrustweb').get({ query: { appid: 'wx' } }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS', message: expect.stringMatching(/names no merchant \(mch_id, mchid or combine_mch_id\)/) });
+    }
+    expect(seen.length).toBe(before);
+    answer = () => ({ body: signedAnswer({ return_code: 'SUCCESS', result_code: 'SUCCESS', mchid: MCHID }) });
+    await client().v2.mmpaymkttransfers.promotion.transfers.post({ xml: { mchid: MCHID, partner_trade_no: '1' }, security: false });
+    expect(seen.at(-1)!.fields).toMatchObject({ mchid: MCHID, sign: expect.any(String) });
   });
 
   it('loads the merchant certificate for mutual TLS and keeps its key out of sight', async () => {

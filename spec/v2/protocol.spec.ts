@@ -37,9 +37,14 @@ describe('signPayload (docs/protocol.md#apiv2-xml)', () => {
     expect(() => signPayload({ [field]: '1900000001' }, { mchid: MCHID, secret: SECRET })).toThrow(RequestError);
   });
 
+  it('refuses a payload that names no merchant (wechatpay-php does too)', () => {
+    expect(() => signPayload({}, { mchid: MCHID, secret: SECRET })).toThrow(/names no merchant/);
+    expect(() => signPayload({ appid: 'wx', mch_id: undefined }, { mchid: MCHID, secret: SECRET })).toThrow(RequestError);
+  });
+
   it('refuses an unknown sign_type and never signs without the secret', () => {
-    expect(() => signPayload({ sign_type: 'SHA1' }, { mchid: MCHID, secret: SECRET })).toThrow(/sign_type/);
-    expect(() => signPayload({}, { mchid: MCHID, secret: '' })).toThrow();
+    expect(() => signPayload({ mch_id: MCHID, sign_type: 'SHA1' }, { mchid: MCHID, secret: SECRET })).toThrow(/sign_type/);
+    expect(() => signPayload({ mch_id: MCHID }, { mchid: MCHID, secret: '' })).toThrow();
   });
 });
 
