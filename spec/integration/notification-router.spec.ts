@@ -121,7 +121,7 @@ describe('Notification.router: one notify URL, three merchants', () => {
     const { request } = received[1]!;
     const { 'wechatpay-serial': _serial, ...unsigned } = request.headers as Record<string, string>;
     expect(thrown(() => router.parse({ headers: unsigned, body: request.body }))).toMatchObject({ code: 'EV3_RES_HEADERS_INCOMPLETE' });
-    expect(thrown(() => router.parse({ headers: request.headers, body: JSON.parse(request.body.toString()) }))).toMatchObject({ code: 'EV3_NOTIFY_RESOURCE' });
+    expect(thrown(() => router.parse({ headers: request.headers, body: JSON.parse(request.body.toString()) }))).toMatchObject({ code: 'EV3_NOTIFY_RAW_BODY' });
   });
 
   it('is checked when it is made: clients made by Builder.factory, each with an APIv3 key, each merchant once', () => {
@@ -135,6 +135,6 @@ describe('Notification.router: one notify URL, three merchants', () => {
   it('reads a client through a hidden member that never shows its APIv3 key', () => {
     const shown = `${inspect(clients[0]!.notification, { showHidden: true, depth: 8 })} ${JSON.stringify(clients[0]!.notification)} ${inspect(router, { showHidden: true, depth: 8 })}`;
     expect(shown).not.toContain(sandboxes[0]!.config.apiv3Key);
-    expect(Object.keys(clients[0]!.notification)).toEqual(['parse', 'parseV2']);
+    expect(Object.keys(clients[0]!.notification)).toEqual(['parse', 'parseAsync', 'parseV2']);
   });
 });

@@ -98,7 +98,7 @@ describe('the public key', () => {
     const client = Builder.factory({ ...platform.settings, autoCertificates: true });
     const error = await rejected(platform.query(client));
     expect(error).toMatchObject({ code: 'EV3_RES_HEADER_PLATFORM_SERIAL' });
-    expect(error.message).toContain(`signed by ${platform.sandbox.platform.publicKeyId}`);
+    expect(error.message).toContain(`signed by the platform public key ${platform.sandbox.platform.publicKeyId}`);
     expect(error.message).toContain('The platform signs with its public key; add it to certs');
   });
 

@@ -6,25 +6,31 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { AesEcb } from '../../crypto/aes-ecb.js';
-import { ALGO_HMAC_SHA256, Hash, type SignType } from '../../crypto/hash.js';
-import { Formatter } from '../../util/formatter.js';
-import { Transformer } from '../../util/transformer.js';
+import { createCipheriv, createHash } from 'node:crypto';
 import type { NotificationResult } from '../call.js';
 import type { Identity } from '../identity.js';
-import { billTime, rfc3339 } from '../ids.js';
+import { billTime, nonce, rfc3339 } from '../ids.js';
+import { toV2Xml, v2Sign, type V2SignType } from '../v2.js';
 import type { Order, Refund } from '../state.js';
 
 /** Ways to spoil an APIv2 notification, to test a receiver. */
 export interface NotifyV2Options {
   /** The payment result's sign type (default MD5); HMAC-SHA256 is announced with `sign_type`. */
-  signType?: SignType;
+  signType?: V2SignType;
   /** `bad-signature`: a payment signed with another secret; a refund's `req_info` encrypted with another key. */
   fault?: 'bad-signature';
 }
 
 /** `20250101080000`, Beijing time. */
 const compactTime = (at: string): string => rfc3339(new Date(at)).slice(0, 19).replace(/[-T:]/g, '');
+
+/** AES-256-ECB with PKCS#7 padding, base64: how the platform encrypts `req_info` (with node:crypto, not the client's AesEcb). */
+function aes256Ecb(plaintext: string, key: string): string {
+  const cipher = createCipheriv('aes-256-ecb', Buffer.from(key, 'utf8'), null);
+  return Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]).toString('base64');
+}
+
+const md5Hex = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
 
 const secretOf = (identity: Identity, options: NotifyV2Options): string =>
   (options.fault === 'bad-signature' ? `${identity.secret.slice(1)}x` : identity.secret);
@@ -40,8 +46,8 @@ export function paymentNotificationV2(identity: Identity, order: Order, options:
     mch_id: order.mchid,
     ...(order.sub_mchid ? { sub_mch_id: order.sub_mchid } : {}),
     ...(order.partner && order.sub_appid ? { sub_appid: order.sub_appid } : {}),
-    nonce_str: Formatter.nonce(),
-    ...(type === ALGO_HMAC_SHA256 ? { sign_type: type } : {}),
+    nonce_str: nonce(),
+    ...(type === 'HMAC-SHA256' ? { sign_type: type } : {}),
     result_code: 'SUCCESS',
     openid: order.payer?.['openid'] ?? order.payer?.['sp_openid'] ?? '',
     is_subscribe: 'N',
@@ -55,13 +61,13 @@ export function paymentNotificationV2(identity: Identity, order: Order, options:
     ...(order.attach ? { attach: order.attach } : {}),
     time_end: compactTime(order.success_time),
   };
-  return Transformer.toXml({ ...fields, sign: Hash.sign(type, fields, secretOf(identity, options)) });
+  return toV2Xml({ ...fields, sign: v2Sign(type, fields, secretOf(identity, options)) });
 }
 
 /** The refund result of a refund, `req_info` encrypted. */
 export function refundNotificationV2(identity: Identity, refund: Refund, order: Order | undefined, options: NotifyV2Options = {}): string {
   if (refund.status !== 'SUCCESS') throw new Error(`Refund ${refund.out_refund_no} is ${refund.status}: only a finished refund is notified`);
-  const info = Transformer.toXml({
+  const info = toV2Xml({
     transaction_id: refund.transaction_id,
     out_trade_no: refund.out_trade_no,
     refund_id: refund.refund_id,
@@ -76,13 +82,13 @@ export function refundNotificationV2(identity: Identity, refund: Refund, order: 
     refund_account: 'REFUND_SOURCE_RECHARGE_FUNDS',
     refund_request_source: 'API',
   });
-  return Transformer.toXml({
+  return toV2Xml({
     return_code: 'SUCCESS',
     appid: order?.appid ?? order?.sub_appid ?? '',
     mch_id: refund.mchid,
     ...(refund.sub_mchid ? { sub_mch_id: refund.sub_mchid } : {}),
-    nonce_str: Formatter.nonce(),
-    req_info: AesEcb.encrypt(info, Hash.md5(secretOf(identity, options))),
+    nonce_str: nonce(),
+    req_info: aes256Ecb(info, md5Hex(secretOf(identity, options))),
   });
 }
 
