@@ -4,7 +4,7 @@ import { createTransport } from './transport.js';
 import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
 import { TrustedPlatformKeys } from './platform-keys.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RequestError } from '../errors.js';
 import { Notification, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
 import type { WechatpayClient } from '../types.js';
@@ -48,7 +48,7 @@ export const Builder = {
     const chain = (first: string | TemplateStringsArray, ...values: unknown[]): unknown => {
       if (typeof first === 'string') return nodes.template(first);
       if (Array.isArray(first) && 'raw' in first) return nodes.template(taggedTemplate(first, values));
-      throw new TypeError('client.chain() takes a URI template string, or is used as a tagged template');
+      throw new RequestError('EREQUEST_CALL', 'client.chain() takes a URI template string, or is used as a tagged template');
     };
     const members: Record<string | symbol, unknown> = {
       chain,

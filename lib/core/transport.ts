@@ -7,9 +7,10 @@ import { createV2Signer } from '../v2/signer.js';
 import { createV2Verifier } from '../v2/verifier.js';
 import { createV3Signer } from '../v3/signer.js';
 import { createV3Verifier } from '../v3/verifier.js';
-import { DEFAULT_TIMEOUT, type LoadedConfig } from './config.js';
+import type { LoadedConfig } from './config.js';
+import { Deadline } from './deadline.js';
 import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
-import { checkOptions, stringHeaders } from './options.js';
+import { checkOptions, type RequestOptions } from './options.js';
 import type { TrustedPlatformKeys } from './platform-keys.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type PrepareContext, type PreparedCall } from './prepare.js';
 import { guardedAdapterFor } from './send.js';
@@ -24,12 +25,13 @@ export interface Transport {
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 
 /**
- * One call, in order:
+ * One call, in order, all of it within the call's deadline (core/deadline.ts: `timeout`, the caller's `signal`):
  *   1. check the options                      core/options.ts   checkOptions
  *   2. prepare URL, headers, body bytes       core/prepare.ts   prepareV3 | prepareV2
  *   3. sign (request interceptor)             v3/signer.ts      signV3Request | v2/signer.ts signV2Request
  *   4. the caller's beforeRequest hooks       core/hooks.ts     installBeforeRequest
  *   5. send exactly what was signed           core/send.ts      sendAsSigned (the adapter)
+ *      and receive a bounded answer           core/receive.ts   receive
  *   6. verify (response interceptor)          v3/verifier.ts    verifyV3Answer | v2/verifier.ts verifyV2Answer
  *   7. the caller's afterResponse hooks       core/hooks.ts     installAfterResponse
  *   8. finish: the caller's transformResponse core/transport.ts finish; errors through beforeError hooks
@@ -37,7 +39,6 @@ const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderNam
 export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys, platformSerialFor: (body: string) => string | undefined): Transport {
   const hooks = config.hooks;
   const defaults: CreateAxiosDefaults = {
-    timeout: DEFAULT_TIMEOUT,
     maxRedirects: 0,
     httpAgent: new http.Agent({ keepAlive: true }),
     httpsAgent: new https.Agent({ keepAlive: true }),
@@ -49,7 +50,7 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
   const context: PrepareContext = {
     config,
     userAgent: userAgent(),
-    defaultHeaders: stringHeaders(config.headers),
+    defaultHeaders: config.headers,
     platformSerialFor,
     tlsAgent: () => (tlsAgent ??= new https.Agent({ keepAlive: true, secureContext: config.tls })),
   };
@@ -65,21 +66,34 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
   return {
     async dispatch(verb, template, rawOptions, route = template) {
       let call: PreparedCall | undefined;
+      let deadline: Deadline | undefined;
       try {
         const options = checkOptions(template, rawOptions);
-        if (/^\/*v2\//.test(template)) {
-          call = prepareV2(verb, template, options, context, route);
-          return finish(await v2Instance(config.secret!).request(call.request), call);
-        }
-        call = await prepareV3(verb, template, options, context, route);
-        return finish(await v3.request(call.request), call);
+        deadline = deadlineOf(verb, template, options, config);
+        const within = deadline;
+        return await within.race(async () => {
+          if (/^\/*v2\//.test(template)) {
+            call = prepareV2(verb, template, options, context, within, route);
+            return finish(within.settle(await v2Instance(config.secret!).request(call.request)), call);
+          }
+          call = await prepareV3(verb, template, options, context, within, route);
+          return finish(within.settle(await v3.request(call.request)), call);
+        });
       } catch (error) {
-        throw await errorAfterHooks(toSdkError(error), call?.exchange as Exchange | undefined, hooks);
+        throw await errorAfterHooks(deadline?.reason ?? toSdkError(error), call?.exchange as Exchange | undefined, hooks);
       } finally {
         call?.release?.();
+        deadline?.finish();
       }
     },
   };
+}
+
+/** The deadline of one call: its `timeout` (else the client's) from now, and the caller's `signal` or `cancelToken`. */
+function deadlineOf(verb: HttpVerb, template: string, options: RequestOptions, config: LoadedConfig): Deadline {
+  const timeout = (options['timeout'] as number | undefined) ?? config.timeout;
+  return new Deadline(timeout, { method: verb.toUpperCase(), template }, options['signal'] as AbortSignal | undefined,
+    options['cancelToken'] as ConstructorParameters<typeof Deadline>[3]);
 }
 
 /**

@@ -7,6 +7,8 @@ const EXPRESSION = /\{([^{}]*)\}/g;
 const OPERATORS = '+#./;?&';
 /** Operators whose variables may be absent (RFC 6570 omits them); every other variable is required. */
 const OPTIONAL_OPERATORS = '?&';
+/** A UTF-16 code unit that is half of a pair without its other half: not Unicode, so not percent-encodable. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * A property name of the chain as a path segment (PROTOCOL.md section 1): a leading capital is
@@ -93,6 +95,9 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
     context[name] = checkedValue(template, name, value);
   }
 
+  if (LONE_SURROGATE.test(effective)) {
+    throw new TemplateError('EURI_INVALID', template, 'The URI template is not well-formed Unicode (it holds half of a surrogate pair)');
+  }
   const expanded = expand(context);
   if (/[{}]/.test(expanded)) {
     throw new TemplateError('EURI_UNEXPANDED', template, `URI template ${template} has an expression that cannot be expanded`);
@@ -108,6 +113,9 @@ function checkedItem(template: string, name: string, item: unknown): Primitive {
   if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
     if (item === '.' || item === '..') {
       throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" cannot be "${item}"`);
+    }
+    if (typeof item === 'string' && LONE_SURROGATE.test(item)) {
+      throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" is not well-formed Unicode (it holds half of a surrogate pair)`);
     }
     return item;
   }

@@ -62,9 +62,10 @@ describe('the Authorization header (PROTOCOL.md section 4)', () => {
     expect(request.headers['user-agent']).toMatch(/^wechatpay-chain\/\d+\.\d+\.\d+ \(.+\) axios\/\d+\.\d+\.\d+ node\/\d+/);
   });
 
-  it('lets request headers override the defaults and config headers, never the Authorization', async () => {
+  it('lets request headers override the defaults and config headers, and refuses an Authorization of their own', async () => {
     const withHeaders = Builder.factory(platform.config({ headers: { 'X-Config': 'c', Accept: 'application/json' } })) as AnyClient;
-    const request = await sent(() => withHeaders.v3.a.get({ headers: { 'X-Request': 'r', 'Wechatpay-Serial': 'PUB_KEY_ID_1', Authorization: 'forged' } }));
+    await expect(withHeaders.v3.a.get({ headers: { Authorization: 'forged' } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    const request = await sent(() => withHeaders.v3.a.get({ headers: { 'X-Request': 'r', 'Wechatpay-Serial': 'PUB_KEY_ID_1' } }));
     expect(request.headers['x-config']).toBe('c');
     expect(request.headers['x-request']).toBe('r');
     expect(request.headers['wechatpay-serial']).toBe('PUB_KEY_ID_1');
@@ -127,7 +128,9 @@ describe('the Authorization header (PROTOCOL.md section 4)', () => {
     expect(seen).toHaveLength(1);
     expect(String(seen[0]!.headers.Authorization)).toMatch(/^WECHATPAY2-SHA256-RSA2048 /);
     expect(seen[0]!.data).toBe('{"a":1}');
-    expect(seen[0]!.timeout).toBe(30_000);
+    // The call's deadline (timeout, the caller's signal) reaches the adapter as one AbortSignal; axios's idle timer is off.
+    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
+    expect(seen[0]!.timeout).toBe(0);
     expect(seen[0]!.maxRedirects).toBe(0);
     const perRequest = await client.v3.a.get({ adapter });
     expect(perRequest.data).toEqual({ via: 'adapter' });
@@ -187,17 +190,17 @@ describe('transport', () => {
     expect(sockets.length).toBeLessThanOrEqual(1);
   });
 
-  it('honours a per-request timeout with a typed transport error', async () => {
+  it('honours a per-request timeout with a typed error of its own', async () => {
     platform.respond = () => new Promise((resolve) => setTimeout(() => resolve({ body: '{}' }), 500));
-    await expect(client.v3.a.get({ timeout: 50 })).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT', constructor: RequestError });
+    await expect(client.v3.a.get({ timeout: 50 })).rejects.toMatchObject({ code: 'EREQUEST_TIMEOUT', constructor: RequestError });
   });
 
   it('honours a config-level timeout and other axios settings', async () => {
     platform.respond = () => new Promise((resolve) => setTimeout(() => resolve({ body: '{}' }), 500));
     const quick = Builder.factory(platform.config({ timeout: 50 })) as AnyClient;
-    await expect(quick.v3.a.get()).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT' });
+    await expect(quick.v3.a.get()).rejects.toMatchObject({ code: 'EREQUEST_TIMEOUT' });
     platform.respond = () => ({ body: JSON.stringify({ big: 'x'.repeat(1000) }) });
-    await expect(client.v3.a.get({ maxContentLength: 100 })).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT' });
+    await expect(client.v3.a.get({ maxContentLength: 100 })).rejects.toMatchObject({ code: 'EREQUEST_ANSWER_TOO_LARGE' });
   });
 
   it('reports a refused connection as a transport error', async () => {
