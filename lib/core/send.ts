@@ -44,11 +44,13 @@ function refusalOf(config: InternalAxiosRequestConfig, exchange: Exchange): stri
   if (authorization !== signed.authorization) {
     return signed.authorization === undefined ? 'it carries an Authorization header APIv2 does not send' : 'its Authorization is not the signature';
   }
-  for (const name of FRAMING_HEADERS) {
-    if (name === 'content-length') continue;
-    if (config.headers.has(name)) return `it carries a ${name} header, which only the transport writes (for the bytes it sends)`;
+  let contentLength: string | undefined;
+  for (const [name, value] of Object.entries(config.headers.toJSON())) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') contentLength = headerText(value);
+    else if (FRAMING_HEADERS.has(lower)) return `it carries a ${name} header, which only the transport writes (for the bytes it sends)`;
   }
-  if (headerText(config.headers.get('Content-Length')) !== signed.contentLength) return 'its Content-Length is not the one of the signed body';
+  if (contentLength !== signed.contentLength) return 'its Content-Length is not the one of the signed body';
   if (config.params !== undefined && config.params !== null && Object.keys(config.params as object).length > 0) {
     return 'axios `params` would change the signed URL: give query parameters as `query` in the call';
   }

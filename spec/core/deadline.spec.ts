@@ -129,6 +129,19 @@ describe('streamed downloads', () => {
     expect(error).toMatchObject({ code: 'EREQUEST_TIMEOUT' });
   }, 10_000);
 
+  it('a reader that takes its time is not a stall', async () => {
+    server.handle = (_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      response.write(Buffer.alloc(100));
+      setTimeout(() => response.end(Buffer.alloc(100)), 50);
+    };
+    const { data } = await client().v3.billdownload.file.get({ responseType: 'stream', timeout: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    let size = 0;
+    for await (const chunk of data as Readable) size += (chunk as Buffer).length;
+    expect(size).toBe(200);
+  }, 10_000);
+
   it('not the whole download: a steady stream longer than timeout completes', async () => {
     server.handle = (_request, response) => {
       response.writeHead(200, { 'Content-Type': 'application/octet-stream' });
