@@ -59,7 +59,7 @@ export async function prepareV3(
   verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, deadline: Deadline, route = template,
 ): Promise<PreparedCall> {
   const path = expandTemplate(template, options);
-  const url = resolveUrl(baseURLOf(template, options, context.config), path, queryString(template, queryOf(options)));
+  const url = sendable(template, resolveUrl(baseURLOf(template, options, context.config), path, queryString(template, queryOf(options))));
   deadline.url = url.href;
   // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
   const multipart = (options.multipart as MultipartLike | undefined) ?? multipartOf(options.body);
@@ -141,7 +141,7 @@ export function prepareV2(verb: HttpVerb, template: string, options: RequestOpti
   const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
   const query = queryOf(options);
   const fields = traits.get ? { ...query, ...(xml as Record<string, unknown>) } : (xml as Record<string, unknown>);
-  const url = resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : queryString(template, query));
+  const url = sendable(template, resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : queryString(template, query)));
   deadline.url = url.href;
   const headers = { Accept: ACCEPT_XML, 'Content-Type': CONTENT_TYPE_XML, 'User-Agent': context.userAgent, ...context.defaultHeaders };
   const request = baseRequest(template, traits.get ? 'get' : verb, url, options, headers, deadline);
@@ -194,6 +194,17 @@ function baseRequest(
   // The caller's own adapter sends too, but only after the same check as the SDK's.
   if (request.adapter !== undefined) request.adapter = guardedAdapterFor(request.adapter);
   return request;
+}
+
+/** The URL a call goes to, when it is one the SDK sends: http(s), no credentials (a template may be a whole URL). */
+function sendable(template: string, url: URL): URL {
+  if (url.username !== '' || url.password !== '') {
+    throw new RequestError('EREQUEST_OPTIONS', 'The URL of the call carries credentials (user:password@), which would replace the signature');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: the request would go to a ${url.protocol.length <= 12 ? url.protocol : 'non-http'} URL; the SDK sends http(s) only`);
+  }
+  return url;
 }
 
 /** `query` (or axios's name, `params`): an object (checked by checkOptions), or URLSearchParams as one. */

@@ -11,6 +11,7 @@ import type { LoadedConfig } from './config.js';
 import { Deadline } from './deadline.js';
 import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
 import { checkOptions, type RequestOptions } from './options.js';
+import { checkTemplate } from './uri.js';
 import type { TrustedPlatformKeys } from './platform-keys.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type PrepareContext, type PreparedCall } from './prepare.js';
 import { guardedAdapterFor } from './send.js';
@@ -68,6 +69,7 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
       let call: PreparedCall | undefined;
       let deadline: Deadline | undefined;
       try {
+        checkTemplate(template);
         const options = checkOptions(template, rawOptions);
         deadline = deadlineOf(verb, template, options, config);
         const within = deadline;

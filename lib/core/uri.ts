@@ -7,6 +7,19 @@ const EXPRESSION = /\{([^{}]*)\}/g;
 const OPERATORS = '+#./;?&';
 /** Operators whose variables may be absent (RFC 6570 omits them); every other variable is required. */
 const OPTIONAL_OPERATORS = '?&';
+/** A template written as a whole URL with credentials in it (`https://user:pass@host/...`). */
+const CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+
+/**
+ * A template fit to be repeated in messages: one written as a whole URL with credentials is refused here,
+ * first, without repeating it (every later message names the template).
+ */
+export function checkTemplate(template: string): void {
+  if (CREDENTIALS.test(template)) {
+    throw new TemplateError('EURI_INVALID', '(a URL with credentials)', 'The URI template is a URL with credentials (user:password@), which would replace the signature');
+  }
+}
+
 /** A UTF-16 code unit that is half of a pair without its other half: not Unicode, so not percent-encodable. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 

@@ -2,6 +2,7 @@
  * The send guard (core/send.ts): a request leaves only as it was signed. Settings that axios would apply
  * after the signer (Basic `auth`, `params`, credentials in the URL) are refused before anything is sent.
  */
+import { inspect } from 'node:util';
 import { AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
 import { Builder } from '../../lib/core/builder.js';
 import { sendAsSigned } from '../../lib/core/send.js';
@@ -80,6 +81,21 @@ describe('only signed requests leave', () => {
       expect(error.message).not.toContain('hunter2');
     }
     expect(platform.requests.filter((request) => request.headers.authorization?.startsWith('Basic'))).toHaveLength(0);
+  });
+});
+
+describe('a template written as a whole URL', () => {
+  it('is refused when it carries credentials (never echoed) or is not http(s)', async () => {
+    const client: AnyClient = Builder.factory(platform.config());
+    const before = platform.requests.length;
+    const withCredentials = platform.baseURL.replace('http://', `http://user:hunter2@`);
+    for (const template of [`${withCredentials}v3/a`, 'data:application/json,1', 'file:///etc/passwd']) {
+      const error = await rejected(client.chain(template).get({ timeout: 1 }));
+      expect(['EREQUEST_OPTIONS', 'EURI_INVALID']).toContain((error as RequestError).code);
+      expect(inspect(error)).not.toContain('hunter2');
+      expect(JSON.stringify(error)).not.toContain('hunter2');
+    }
+    expect(platform.requests.length).toBe(before);
   });
 });
 
