@@ -7,6 +7,19 @@ export interface WechatpayErrorOptions {
   cause?: unknown;
 }
 
+/** The most of a body an error carries: enough to read an error page or a JSON error, never a whole answer. */
+export const BODY_EXCERPT_LENGTH = 2048;
+
+/** The start of a body for an error: at most {@link BODY_EXCERPT_LENGTH} characters, with a note of what was left out. */
+export function excerptOf(body: string | Uint8Array | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  const size = typeof body === 'string' ? body.length : body.byteLength;
+  const head = typeof body === 'string'
+    ? body.slice(0, BODY_EXCERPT_LENGTH)
+    : Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, BODY_EXCERPT_LENGTH * 4)).toString('utf8').slice(0, BODY_EXCERPT_LENGTH);
+  return size > head.length && head.length === BODY_EXCERPT_LENGTH ? `${head}... (${typeof body === 'string' ? `${size} characters` : `${size} bytes`} in all)` : head;
+}
+
 /**
  * The class names of an error, read through a symbol shared by every copy of this package in a process (its
  * CommonJS and ES module builds load separately): `instanceof` compares these names, so an error thrown by
@@ -146,8 +159,8 @@ export interface ExchangeFacts {
   headers?: Record<string, string> | undefined;
   /** The platform's `Request-ID` header. */
   requestId?: string | undefined;
-  /** The raw response body as received. */
-  body?: string | undefined;
+  /** The start of the raw response body as received ({@link excerptOf}). */
+  body?: string | Uint8Array | undefined;
 }
 
 /** A response (or a notification) failed verification: it must not be trusted. */
@@ -167,7 +180,7 @@ export class VerificationError extends WechatpayError {
     this.status = facts.status;
     this.headers = facts.headers;
     this.requestId = facts.requestId;
-    this.body = facts.body;
+    this.body = excerptOf(facts.body);
   }
 
   override toJSON(): Record<string, unknown> {
@@ -177,7 +190,8 @@ export class VerificationError extends WechatpayError {
 
 /**
  * The platform answered with a non-2xx status. `code`, `message` and `detail` come from its JSON body
- * (`{"code":"PARAM_ERROR","message":"...","detail":{...}}`); `body` is the raw text as received.
+ * (`{"code":"PARAM_ERROR","message":"...","detail":{...}}`); `body` is the start of the raw text as received
+ * (at most {@link BODY_EXCERPT_LENGTH} characters).
  */
 export class ApiError extends WechatpayError {
   readonly status: number;
@@ -192,7 +206,7 @@ export class ApiError extends WechatpayError {
     status: number,
     code: string,
     message: string,
-    facts: ExchangeFacts & { detail?: unknown; body: string; headers: Record<string, string> },
+    facts: ExchangeFacts & { detail?: unknown; body: string | Uint8Array; headers: Record<string, string> },
   ) {
     super(code, message);
     this.status = status;
@@ -201,7 +215,7 @@ export class ApiError extends WechatpayError {
     this.method = facts.method;
     this.url = facts.url;
     this.headers = facts.headers;
-    this.body = facts.body;
+    this.body = excerptOf(facts.body) ?? '';
   }
 
   /**
@@ -209,21 +223,21 @@ export class ApiError extends WechatpayError {
    * (`{"code":"PARAM_ERROR","message":"...","detail":{...}}`), else `HTTP_<status>` and the start of the text.
    */
   static fromAnswer(raw: Buffer, facts: ExchangeFacts & { headers: Record<string, string> }): ApiError {
-    const body = raw.toString('utf8');
     let parsed: { code?: unknown; message?: unknown; detail?: unknown } = {};
     try {
-      const value: unknown = JSON.parse(body);
+      const value: unknown = JSON.parse(raw.toString('utf8'));
       if (value && typeof value === 'object') parsed = value as typeof parsed;
     } catch {
       // not JSON: the status is the code
     }
     const status = facts.status ?? 0;
-    const code = typeof parsed.code === 'string' ? parsed.code : `HTTP_${status}`;
-    const message = typeof parsed.message === 'string' ? parsed.message : `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`;
+    const code = typeof parsed.code === 'string' ? parsed.code.slice(0, 100) : `HTTP_${status}`;
+    const text = raw.length ? `: ${(excerptOf(raw) ?? '').slice(0, 200)}` : '';
+    const message = typeof parsed.message === 'string' ? parsed.message.slice(0, 1000) : `HTTP ${status}${text}`;
     return new ApiError(status, code, `${facts.method} ${facts.url} answered ${status} ${code}: ${message}`, {
       ...facts,
       detail: parsed.detail,
-      body,
+      body: raw,
     });
   }
 
@@ -246,10 +260,23 @@ export type RequestErrorCode =
   | 'EREQUEST_TRANSPORT'
   /** A hook threw, or tried to set a header the SDK owns. */
   | 'EREQUEST_HOOK'
-  /** The request about to be sent is not the one that was signed (its URL, body or Authorization changed): refused. */
-  | 'EREQUEST_UNSIGNED';
+  /** The request about to be sent is not the one that was signed (its URL, body, Authorization or framing changed): refused. */
+  | 'EREQUEST_UNSIGNED'
+  /** `timeout` ran out: the whole exchange of a buffered answer, or a gap in a streamed download. */
+  | 'EREQUEST_TIMEOUT'
+  /** The caller's `signal` (or `cancelToken`) ended the call. */
+  | 'EREQUEST_ABORTED'
+  /** A buffered answer grew past `maxContentLength` (counted after decompression); the read stopped there. */
+  | 'EREQUEST_ANSWER_TOO_LARGE'
+  /** The request body (a stream the caller gave) failed while it was read or sent. */
+  | 'EREQUEST_BODY'
+  /** The chain was used in a way it cannot be: a node called that is not a verb, `chain()` without a template. */
+  | 'EREQUEST_CALL';
 
-/** The request could not be built or sent (bad options, an unsupported protocol, a network failure). */
+/**
+ * The request could not be built or sent (bad options, an unsupported protocol, a network failure), or its
+ * answer could not be received within the call's limits (`timeout`, `maxContentLength`).
+ */
 export class RequestError extends WechatpayError {
   declare readonly code: RequestErrorCode;
   readonly method: string | undefined;

@@ -5,7 +5,7 @@ import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
 import { TrustedPlatformKeys, type PlatformKeyInfo, type PlatformKeySource } from './platform-keys.js';
 import { AutoCertificates, downloadCertificates, type CertificateDownload } from './auto-certificates.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RequestError } from '../errors.js';
 import { Notification, openWith, type NotificationEnvelope, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
 import { ROUTING, type RoutingTarget } from '../helpers/notification-router.js';
 import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
@@ -91,7 +91,7 @@ export const Builder = {
     const chain = (first: string | TemplateStringsArray, ...values: unknown[]): unknown => {
       if (typeof first === 'string') return nodes.template(first);
       if (Array.isArray(first) && 'raw' in first) return nodes.template(taggedTemplate(first, values));
-      throw new TypeError('client.chain() takes a URI template string, or is used as a tagged template');
+      throw new RequestError('EREQUEST_CALL', 'client.chain() takes a URI template string, or is used as a tagged template');
     };
     const members: Record<string | symbol, unknown> = {
       chain,

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { RequestError } from '../errors.js';
 import type { HttpVerb } from '../types.js';
 import { dynamicSegment } from './routes.js';
 import { encodeSegment, normalizeProperty, requestedTemplate } from './uri.js';
@@ -93,9 +94,8 @@ export function createChain(dispatch: Dispatch): Chain {
     apply(target, _this, args: unknown[]) {
       const state = target[STATE];
       if (!state.verbOf) {
-        return Promise.reject(new TypeError(
-          `${state.template} is a chain node, not a verb: call .get(), .post(), .put(), .patch() or .delete() on it`,
-        ));
+        return Promise.reject(new RequestError('EREQUEST_CALL',
+          `${state.template} is a chain node, not a verb: call .get(), .post(), .put(), .patch() or .delete() on it`));
       }
       return dispatch(state.verbOf.verb, state.verbOf.template, args[0], state.verbOf.route);
     },

@@ -7,9 +7,10 @@ import { Rsa } from '../crypto/rsa.js';
 import { ConfigError } from '../errors.js';
 import type { HeadersInit } from '../types.js';
 import type { MerchantCredentials } from '../v3/signer.js';
-import { MAX_CLOCK_OFFSET } from '../v3/verifier.js';
+import { checkMaxClockOffset } from '../v3/verifier.js';
 import { loadHooks, type HookLists, type Hooks } from './hooks.js';
 import { loadAutoCertificates, type AutoCertificatesOptions, type AutoCertificatesSettings } from './auto-certificates.js';
+import { checkBaseURL, checkHeaders, checkMaxContentLength, checkTimeout, describe, type Refuse } from './options.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
@@ -17,7 +18,10 @@ export type KeyInput = Parameters<typeof Rsa.from>[0];
 export type { CertsInput };
 
 export const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
+/** Milliseconds a call may take, from the call to the last byte of a buffered answer. */
 export const DEFAULT_TIMEOUT = 30_000;
+/** Bytes a buffered (JSON, XML) answer may have once decoded; streamed downloads have no limit. */
+export const DEFAULT_MAX_CONTENT_LENGTH = 8 * 1024 * 1024;
 
 /** The merchant API certificate and key for APIv2 calls over mutual TLS: PEM/`file://` pair, or the PKCS#12 bundle. */
 export type MerchantTlsInput =
@@ -25,7 +29,8 @@ export type MerchantTlsInput =
   | { pkcs12: string | Buffer; password?: string };
 
 /** The settings of `Builder.factory`: the merchant's identity, the platform's keys, and any axios instance setting. */
-export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url' | 'method' | 'data'> {
+/** (axios's `auth` and `params` would change every request after it is signed: they are not settings of a client.) */
+export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url' | 'method' | 'data' | 'auth' | 'params'> {
   /** The merchant id (商户号). */
   mchid: string;
   /** The serial number of the merchant's API certificate (商户API证书序列号). */
@@ -54,6 +59,16 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
   headers?: HeadersInit;
   /** The largest accepted offset between the platform's timestamps and this machine's clock, in seconds. */
   maxClockOffset?: number;
+  /**
+   * Milliseconds a call may take (default 30,000): from the call to the last byte of a buffered answer; for a
+   * streamed download, until its headers and then between two chunks. 0: no deadline.
+   */
+  timeout?: number;
+  /**
+   * Bytes a buffered (JSON, XML) answer may have once decompressed (default 8 MiB; -1: no limit). Streamed
+   * downloads (`responseType: 'stream'`) have none: they are checked by hash.
+   */
+  maxContentLength?: number;
   /** Functions called around every call: after signing, after verification, on every error (see the README, "Hooks"). */
   hooks?: Hooks;
 }
@@ -68,13 +83,18 @@ export interface LoadedConfig {
   autoCertificates: AutoCertificatesSettings | undefined;
   baseURL: string;
   maxClockOffset: number;
+  /** Milliseconds a call may take (0: no deadline). */
+  timeout: number;
+  /** Bytes a buffered answer may have once decoded (-1: no limit). */
+  maxContentLength: number;
   apiv3Key: string | undefined;
   secret: string | undefined;
   /** Mutual TLS for APIv2 `security: true` calls, when `merchant` was configured. */
   tls: SecureContext | undefined;
   /** Whether `baseURL`/`base_uri` was configured (else endpoints on other hosts go to their own). */
   customBaseURL: boolean;
-  headers: HeadersInit;
+  /** The client's default headers, checked, as strings. */
+  headers: Readonly<Record<string, string>>;
   /** The caller's axios instance settings, minus the SDK's own fields and the two below. */
   axios: CreateAxiosDefaults;
   /** The caller's instance-wide `transformResponse`, applied after verification. */
@@ -85,7 +105,14 @@ export interface LoadedConfig {
 }
 
 const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset', 'hooks',
-  'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls']);
+  'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls', 'timeout', 'maxContentLength']);
+
+/** axios instance settings that would change every request after it is signed, and what to do instead. */
+const REFUSED_SETTINGS: Readonly<Record<string, string>> = {
+  auth: 'is not supported: Basic authentication would replace the request signature (Authorization is the SDK\'s)',
+  params: 'is not supported: axios would add them to the URL after signing (the platform answers SIGN_ERROR); give query parameters per call as `query`',
+  transformRequest: 'is not supported: the SDK signs the exact bytes it serialises, and a transform would change those bytes after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`',
+};
 
 /** Validates `Builder.factory`'s config without changing it; every error names the field at fault. */
 export function loadConfig(config: ClientConfig): LoadedConfig {
@@ -109,18 +136,25 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     throw new ConfigError('apiv3Key', 'is required with autoCertificates: the platform certificates are encrypted with it');
   }
 
+  const refuse = (field: string): Refuse => (problem) => new ConfigError(field, problem);
   const baseURL = config.baseURL ?? config.base_uri ?? DEFAULT_BASE_URL;
-  if (typeof baseURL !== 'string' || !/^https?:\/\//.test(baseURL)) {
-    throw new ConfigError(config.baseURL !== undefined ? 'baseURL' : 'base_uri', 'must be an absolute http(s) URL');
+  checkBaseURL(baseURL, refuse(config.baseURL !== undefined ? 'baseURL' : 'base_uri'));
+  if (config.baseURL !== undefined && config.base_uri !== undefined) checkBaseURL(config.base_uri, refuse('base_uri'));
+  const maxClockOffset = checkMaxClockOffset(config.maxClockOffset);
+  const timeout = config.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(config.timeout, refuse('timeout'));
+  const maxContentLength = config.maxContentLength === undefined
+    ? DEFAULT_MAX_CONTENT_LENGTH
+    : checkMaxContentLength(config.maxContentLength, refuse('maxContentLength'));
+  const headers = checkHeaders(config.headers, refuse('headers'));
+  for (const [field, problem] of Object.entries(REFUSED_SETTINGS)) {
+    if ((config as unknown as Record<string, unknown>)[field] !== undefined) throw new ConfigError(field, problem);
   }
-  const maxClockOffset = config.maxClockOffset ?? MAX_CLOCK_OFFSET;
-  if (!Number.isFinite(maxClockOffset) || maxClockOffset < 0) {
-    throw new ConfigError('maxClockOffset', 'must be a non-negative number of seconds');
+  const { maxRedirects } = config;
+  if (maxRedirects !== undefined && maxRedirects !== 0) {
+    throw new ConfigError('maxRedirects', `must be 0, got ${describe(maxRedirects)}: a redirect would carry the signature to a URL it was not made for ` +
+      '(the platform does not redirect API calls)');
   }
 
-  if (config.transformRequest !== undefined) {
-    throw new ConfigError('transformRequest', 'is not supported: the SDK signs the exact bytes it serialises, and a transform would change those bytes after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`');
-  }
   const axios: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (!OWN_FIELDS.has(key)) axios[key] = value;
@@ -131,11 +165,13 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     autoCertificates,
     baseURL,
     maxClockOffset,
+    timeout,
+    maxContentLength,
     apiv3Key,
     secret: optionalSecret(config, 'secret'),
     tls: config.merchant === undefined ? undefined : merchantTls(config.merchant, privateKey, mchid, serial),
     customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,
-    headers: { ...config.headers },
+    headers,
     axios: axios as CreateAxiosDefaults,
     transformResponse: config.transformResponse,
     validateStatus: config.validateStatus,

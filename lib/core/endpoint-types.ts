@@ -41,10 +41,11 @@ export type V2Media = MediaUtil;
 export type Sink = string | URL | Writable;
 
 /**
- * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`,
- * `data`). `baseURL` or wechatpay-php's `base_uri` point one request at another host.
+ * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`, `data`, and
+ * `auth`, which would replace the signature). `baseURL` or wechatpay-php's `base_uri` point one request at
+ * another host. `timeout` (milliseconds) bounds the whole call; `maxContentLength` bounds a buffered answer.
  */
-export interface TransportOptions extends Omit<AxiosRequestConfig, 'url' | 'method' | 'data' | 'headers' | 'params'> {
+export interface TransportOptions extends Omit<AxiosRequestConfig, 'url' | 'method' | 'data' | 'headers' | 'params' | 'auth'> {
   /** wechatpay-php's name for `baseURL`. */
   base_uri?: string;
   headers?: HeadersInit;

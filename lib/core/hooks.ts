@@ -2,6 +2,7 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
 import { ConfigError, RequestError, WechatpayError } from '../errors.js';
 import type { WechatpayResponse } from '../types.js';
 import { exchangeOf, type Exchange } from '../util/exchange.js';
+import { FRAMING_HEADERS } from '../util/headers.js';
 
 /** A request as a hook sees it: after signing, before it leaves. */
 export interface HookRequest {
@@ -53,9 +54,7 @@ interface HookLists {
 }
 
 /** Headers that belong to the protocol and the transport; a hook cannot set them. */
-const OWNED_HEADERS = new Set([
-  'authorization', 'content-type', 'content-length', 'transfer-encoding', 'host', 'connection', 'wechatpay-serial', 'accept', 'user-agent',
-]);
+const OWNED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'content-type', 'wechatpay-serial', 'accept', 'user-agent', ...FRAMING_HEADERS]);
 
 /** The hook lists of a configuration, each checked to be functions. */
 export function loadHooks(hooks: Hooks | undefined): HookLists {

@@ -1,4 +1,7 @@
-import { RequestError } from '../errors.js';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { RequestError, type WechatpayError } from '../errors.js';
+import type { MultipartLike } from '../types.js';
+import { FRAMING_HEADERS } from '../util/headers.js';
 import { isTemplateVariable, templateVariables } from './uri.js';
 
 /**
@@ -37,7 +40,19 @@ export const AXIOS_OPTIONS: ReadonlySet<string> = new Set([
   'formSerializer', 'parseReviver', 'redact', 'sensitiveHeaders', 'xsrfCookieName', 'xsrfHeaderName', 'withXSRFToken',
 ]);
 
-/** The options object of a call, with anything that is neither a URI variable, a payload option nor an axios setting refused. */
+/** Makes the error for a setting that cannot be used as given: `problem` says why, and what to write instead. */
+export type Refuse = (problem: string) => WechatpayError;
+
+/** Header names axios drops without a word: written exactly so, they are object-prototype keys. */
+const UNCARRIED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The longest `timeout` node's timers can keep (about 24.8 days); a longer one would fire at once. */
+export const MAX_TIMEOUT = 2_147_483_647;
+
+/**
+ * The options object of a call, with anything that is neither a URI variable, a payload option nor an axios
+ * setting refused, and every setting the SDK reads checked for its shape: nothing given is silently ignored.
+ */
 export function checkOptions(template: string, raw: unknown): RequestOptions {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -68,7 +83,100 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
   if (bodies.length > 1) {
     throw new RequestError('EREQUEST_OPTIONS', `${template}: give one of json, multipart or body, not ${bodies.join(' and ')}`);
   }
+  const refuse = (name: string): Refuse => (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: ${name} ${problem}`);
+  if (options['timeout'] !== undefined) checkTimeout(options['timeout'], refuse('timeout'));
+  if (options['maxContentLength'] !== undefined) checkMaxContentLength(options['maxContentLength'], refuse('maxContentLength'));
+  for (const name of ['query', 'params'] as const) {
+    const query = options[name];
+    if (query !== undefined && query !== null && !isPlainObject(query) && !(query instanceof URLSearchParams)) {
+      throw refuse(name)(`must be an object of query parameters (or URLSearchParams), got ${describe(query)}`);
+    }
+  }
+  if (options.multipart !== undefined && !isMultipart(options.multipart)) {
+    throw refuse('multipart')('must be a MediaUtil (or an object with getMeta(), getContentType() and getBody())');
+  }
+  for (const name of ['security', 'nonceless'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw refuse(name)(`must be true or false, got ${describe(options[name])}`);
+  }
+  for (const name of ['baseURL', 'base_uri'] as const) {
+    if (options[name] !== undefined) checkBaseURL(options[name], refuse(name));
+  }
+  if (options['signal'] !== undefined && !isAbortSignal(options['signal'])) throw refuse('signal')('must be an AbortSignal');
+  const token = options['cancelToken'] as { subscribe?: unknown } | undefined;
+  if (token !== undefined && (typeof token !== 'object' || token === null || typeof token.subscribe !== 'function')) {
+    throw refuse('cancelToken')('must be an axios CancelToken (or use `signal`)');
+  }
   return options;
+}
+
+/** A whole number of milliseconds; a fraction (Guzzle's seconds) is refused with the value it means. */
+export function checkTimeout(value: unknown, refuse: Refuse): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TIMEOUT) return value;
+  if (typeof value === 'number' && value > 0 && value < 1000 && !Number.isInteger(value)) {
+    throw refuse(`is in milliseconds (as in axios), not seconds (as in Guzzle and wechatpay-php): write timeout: ${Math.round(value * 1000)} for ${value} s`);
+  }
+  throw refuse(`must be a whole number of milliseconds from 0 (no deadline) to ${MAX_TIMEOUT}, got ${describe(value)}`);
+}
+
+/** Bytes of a decoded answer: a whole number, or -1 for no limit (axios's meaning). */
+export function checkMaxContentLength(value: unknown, refuse: Refuse): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= -1) return value;
+  throw refuse(`must be a whole number of bytes (or -1: no limit), got ${describe(value)}`);
+}
+
+/** An absolute http(s) URL without credentials; the value itself is never repeated (it may hold a password). */
+export function checkBaseURL(value: unknown, refuse: Refuse): string {
+  if (typeof value !== 'string') throw refuse(`must be an absolute http(s) URL string, got ${describe(value)}`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw refuse('must be an absolute http(s) URL (https://host/), and this is not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw refuse(`must be an http(s) URL, not ${url.protocol.length <= 12 ? url.protocol : 'another scheme'}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw refuse('must not carry credentials (user:password@): they would replace the request signature with Basic authentication');
+  }
+  return value;
+}
+
+/**
+ * Headers as strings, each checked: a valid name, a value HTTP can carry (no CR or LF, nothing beyond Latin-1),
+ * none of the headers the SDK owns (Authorization, and the framing ones the transport writes). A refused value is
+ * never repeated in the message: it may be a token.
+ */
+export function checkHeaders(headers: unknown, refuse: Refuse): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined || headers === null) return out;
+  if (!isPlainObject(headers)) throw refuse(`must be an object of header names and values, got ${describe(headers)}`);
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    const label = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(name) ? `"${name}"` : 'a header';
+    try {
+      validateHeaderName(name);
+    } catch {
+      throw refuse(`has ${label === 'a header' ? 'a header name that is not an HTTP token' : label}`);
+    }
+    const lower = name.toLowerCase();
+    if (UNCARRIED_NAMES.has(name)) throw refuse(`has a header named ${name}, which axios drops (it guards objects against prototype pollution)`);
+    if (lower === 'authorization') throw refuse(`cannot set ${name}: the SDK signs every request and writes Authorization itself`);
+    if (FRAMING_HEADERS.has(lower)) {
+      throw refuse(`cannot set ${name}: it frames the signed bytes on the wire, so the SDK's transport writes it for exactly what it sends`);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw refuse(`${label}: its value must be a string or a number, got ${describe(value)}`);
+    }
+    const text = String(value);
+    try {
+      validateHeaderValue(name, text);
+    } catch {
+      throw refuse(`${label}: its value has a character HTTP cannot carry (a line break, a control character, or one beyond Latin-1)`);
+    }
+    out[name] = text;
+  }
+  return out;
 }
 
 export function stringOption(options: RequestOptions, key: string): string | undefined {
@@ -78,16 +186,34 @@ export function stringOption(options: RequestOptions, key: string): string | und
   return value;
 }
 
-export function stringHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined && value !== null) out[name] = String(value);
-  }
-  return out;
-}
-
 export function asArray<T>(value: T | T[] | undefined): T[] | undefined {
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value : [value];
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function isMultipart(value: unknown): value is MultipartLike {
+  const multipart = value as Partial<Record<keyof MultipartLike, unknown>> | null;
+  return typeof multipart === 'object' && multipart !== null && typeof multipart.getMeta === 'function'
+    && typeof multipart.getContentType === 'function' && typeof multipart.getBody === 'function';
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  const signal = value as Partial<AbortSignal> | null;
+  return typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function';
+}
+
+/** What a value is, for a message, without repeating it. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Agent } from 'node:https';
 import { Readable } from 'node:stream';
 import type { AxiosRequestConfig, AxiosResponseTransformer } from 'axios';
@@ -11,7 +12,8 @@ import { buildQuery } from '../util/query.js';
 import { ACCEPT_XML, CONTENT_TYPE_XML } from '../v2/signer.js';
 import { ACCEPT, CONTENT_TYPE_JSON } from '../v3/signer.js';
 import type { LoadedConfig } from './config.js';
-import { AXIOS_OPTIONS, stringHeaders, stringOption, type RequestOptions } from './options.js';
+import type { Deadline } from './deadline.js';
+import { AXIOS_OPTIONS, checkHeaders, stringOption, type RequestOptions } from './options.js';
 import { endpointBaseURI, responseRule, v2Traits } from './routes.js';
 import { guardedAdapterFor } from './send.js';
 import { sinkTarget, type SinkTarget } from './sink.js';
@@ -21,7 +23,7 @@ import { expandTemplate, resolveUrl } from './uri.js';
 export interface PrepareContext {
   readonly config: LoadedConfig;
   readonly userAgent: string;
-  /** The client's default headers (`Builder.factory({ headers })`), as strings. */
+  /** The client's default headers (`Builder.factory({ headers })`), checked, as strings. */
   readonly defaultHeaders: Readonly<Record<string, string>>;
   /** The key id a body holding values from `client.encrypt()` must name in `Wechatpay-Serial`. */
   platformSerialFor(body: string): string | undefined;
@@ -63,29 +65,38 @@ type OwnedSetting = keyof typeof OWNED_SETTINGS;
  * bytes to send and the body line to sign: the JSON text (serialised once), a raw body (a stream is read
  * first, so the signed bytes are the sent bytes), or a media upload's meta JSON with its multipart stream.
  */
-export async function prepareV3(verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, route = template, extras: CallExtras = {}): Promise<PreparedCall> {
+export async function prepareV3(
+  verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, deadline: Deadline, route = template, extras: CallExtras = {},
+): Promise<PreparedCall> {
   const path = expandTemplate(template, options);
-  const url = resolveUrl(baseURLOf(template, options, context.config), path, buildQuery(queryOf(options)));
+  const url = sendable(template, resolveUrl(baseURLOf(template, options, context.config), path, queryString(template, queryOf(options))));
+  deadline.url = url.href;
   // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
   const multipart = (options.multipart as MultipartLike | undefined) ?? multipartOf(options.body);
   let data: string | Buffer | NodeJS.ReadableStream | undefined;
   let signedBody: string;
   const headers: Record<string, string> = { Accept: ACCEPT, 'Content-Type': CONTENT_TYPE_JSON, 'User-Agent': context.userAgent };
   if (options.json !== undefined) {
-    data = JSON.stringify(options.json);
+    data = jsonText(template, options.json);
     signedBody = data;
   } else if (multipart) {
     await multipart.ready?.();
+    if (deadline.signal.aborted) throw deadline.signal.reason;
     const length = multipart.getContentLength?.();
     headers['Content-Type'] = multipart.getContentType();
     if (length !== undefined) headers['Content-Length'] = String(length);
     data = options.multipart !== undefined ? multipart.getBody() : options.body as NodeJS.ReadableStream;
     signedBody = multipart.getMeta();
   } else {
-    const raw = isStreamBody(options.body) ? await readBody(options.body) : options.body;
+    const raw = isStreamBody(options.body) ? await readStreamBody(options.body, deadline.signal) : options.body;
     const bytes = raw === undefined || raw === null || raw === '' ? undefined : bytesOf(raw);
     if (raw !== undefined && raw !== null && raw !== '' && !bytes) {
       throw new RequestError('EREQUEST_OPTIONS', `${template}: a raw body must be a string, Buffer, Uint8Array or readable stream`);
+    }
+    // The signature's body line is text: bytes that are not UTF-8 would be signed as U+FFFD and sent as they are.
+    if (bytes && !isUtf8(bytes)) {
+      throw new RequestError('EREQUEST_OPTIONS', `${template}: a raw body is signed as UTF-8 text, and this one is not UTF-8: ` +
+        'send files as multipart (MediaUtil), whose signed part is its meta JSON');
     }
     data = bytes;
     signedBody = bytes ? bytes.toString('utf8') : '';
@@ -98,11 +109,20 @@ export async function prepareV3(verb: HttpVerb, template: string, options: Reque
 
   const rule = responseRule(verb, url.pathname);
   const sink = sinkTarget(template, options.sink);
-  const request = baseRequest(verb, url, options, { ...headers, ...context.defaultHeaders });
-  if (sink || (rule === 'unsigned-download' && options['responseType'] === 'stream')) request.responseType = 'stream';
+  const request = baseRequest(template, verb, url, options, { ...headers, ...context.defaultHeaders }, deadline);
+  // A sink, or a download asked for as a stream, streams the answer: no size limit, its own check on the way.
+  const streamed = sink !== undefined || (rule === 'unsigned-download' && options['responseType'] === 'stream');
+  if (streamed) request.responseType = 'stream';
   if (data !== undefined) request.data = data;
   const exchange: Exchange = {
-    protocol: 'v3', template, route, signedBody, rule, acceptStatus: acceptStatusOf(options, context.config), sink: sink !== undefined,
+    protocol: 'v3',
+    template,
+    route,
+    signedBody,
+    rule,
+    acceptStatus: acceptStatusOf(options, context.config),
+    sink: sink !== undefined,
+    answer: { maxContentLength: maxContentLengthOf(options, context.config), streamed },
     ...(extras.answerKeys ? { answerKeys: extras.answerKeys } : {}),
   };
   // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
@@ -116,7 +136,9 @@ export async function prepareV3(verb: HttpVerb, template: string, options: Reque
  * fields beside the file, `media_hash` its MD5); mutual TLS when the endpoint needs it or the call says
  * `security: true`.
  */
-export async function prepareV2(verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, route = template): Promise<PreparedCall> {
+export async function prepareV2(
+  verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, deadline: Deadline, route = template,
+): Promise<PreparedCall> {
   const { config } = context;
   if (config.secret === undefined) {
     throw new ConfigError('secret', `is not configured: ${template} is an APIv2 endpoint, signed with the 32-byte APIv2 secret`);
@@ -133,16 +155,22 @@ export async function prepareV2(verb: HttpVerb, template: string, options: Reque
   const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
   const query = queryOf(options);
   const fields = upload?.fields ?? (traits.get ? { ...query, ...(xml as Record<string, unknown>) } : (xml as Record<string, unknown>));
-  const url = resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : buildQuery(query));
+  const url = sendable(template, resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : queryString(template, query)));
+  deadline.url = url.href;
   const contentType = upload ? upload.media.getContentType() : CONTENT_TYPE_XML;
   const headers = { Accept: ACCEPT_XML, 'Content-Type': contentType, 'User-Agent': context.userAgent, ...context.defaultHeaders };
-  const request = baseRequest(traits.get ? 'get' : verb, url, options, headers);
+  const request = baseRequest(template, traits.get ? 'get' : verb, url, options, headers, deadline);
   const sink = sinkTarget(template, options.sink);
   if (sink) request.responseType = 'stream';
   if (options.security ?? traits.certRequired) {
     if (!config.tls) {
       throw new ConfigError('merchant',
         `is not configured: ${template} needs the merchant API certificate (mutual TLS); Builder.factory({ ..., merchant: { cert, key } })`);
+    }
+    if (options.security === true && url.protocol !== 'https:') {
+      throw new RequestError('EREQUEST_OPTIONS',
+        `${template}: security: true sends the merchant certificate over TLS, which an ${url.protocol}// URL does not have: ` +
+        'use an https:// base URL (a plain-HTTP sandbox takes the call without security: true)', { method: request.method?.toUpperCase(), url: url.href });
     }
     request.httpsAgent = context.tlsAgent();
   }
@@ -158,6 +186,7 @@ export async function prepareV2(verb: HttpVerb, template: string, options: Reque
     acceptStatus: acceptStatusOf(options, config),
     sink: sink !== undefined,
     ...(upload ? { upload: upload.media } : {}),
+    answer: { maxContentLength: maxContentLengthOf(options, config), streamed: sink !== undefined },
   };
   // An upload that ends early stops reading the file.
   const release = upload ? () => (exchange.signed?.data as Readable | undefined)?.destroy?.() : undefined;
@@ -181,23 +210,89 @@ Promise<{ media: MediaUtil; fields: Record<string, unknown> } | undefined> {
   return { media: multipart, fields: { mch_id: given ?? mchid, ...rest, media_hash: multipart.getMd5(), sign_type: signType ?? ALGO_MD5 } };
 }
 
-/** The axios request common to both protocols: method, URL, headers (the call's own last), the caller's axios settings. */
-function baseRequest(verb: HttpVerb, url: URL, options: RequestOptions, headers: Record<string, string>): AxiosRequestConfig {
-  const own = options.headers as Readonly<Record<string, unknown>> | undefined;
-  const request: AxiosRequestConfig = { method: verb, url: url.href, headers: own ? { ...headers, ...stringHeaders(own) } : headers };
+/**
+ * The axios request common to both protocols: method, URL, headers (the call's own last, checked), the caller's
+ * axios settings, then the settings the SDK owns. The deadline's signal replaces `signal`, `cancelToken` and
+ * axios's own `timeout` (which only measures idle time), and receive() applies `maxContentLength`.
+ */
+function baseRequest(
+  template: string, verb: HttpVerb, url: URL, options: RequestOptions, headers: Record<string, string>, deadline: Deadline,
+): AxiosRequestConfig {
+  const own = checkHeaders(options.headers, (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: headers ${problem}`));
+  const request: AxiosRequestConfig = { method: verb, url: url.href, headers: { ...headers, ...own } };
   for (const key in options) {
     if (AXIOS_OPTIONS.has(key)) (request as Record<string, unknown>)[key] = options[key];
   }
   for (const key of Object.keys(OWNED_SETTINGS) as OwnedSetting[]) {
     if (key in request) (request as Record<string, unknown>)[key] = OWNED_SETTINGS[key];
   }
+  request.signal = deadline.signal;
+  request.timeout = 0;
+  delete request.cancelToken;
+  delete request.maxContentLength;
   // The caller's own adapter sends too, but only after the same check as the SDK's.
   if (request.adapter !== undefined) request.adapter = guardedAdapterFor(request.adapter);
   return request;
 }
 
+/** The URL a call goes to, when it is one the SDK sends: http(s), no credentials (a template may be a whole URL). */
+function sendable(template: string, url: URL): URL {
+  if (url.username !== '' || url.password !== '') {
+    throw new RequestError('EREQUEST_OPTIONS', 'The URL of the call carries credentials (user:password@), which would replace the signature');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: the request would go to a ${url.protocol.length <= 12 ? url.protocol : 'non-http'} URL; the SDK sends http(s) only`);
+  }
+  return url;
+}
+
+/** `query` (or axios's name, `params`): an object (checked by checkOptions), or URLSearchParams as one. */
 function queryOf(options: RequestOptions): Record<string, unknown> | undefined {
-  return (options.query ?? options.params) as Record<string, unknown> | undefined;
+  const query = options.query ?? options.params;
+  if (query instanceof URLSearchParams) {
+    const out: Record<string, string[]> = {};
+    for (const [key, value] of query) (out[key] ??= []).push(value);
+    return out;
+  }
+  return (query ?? undefined) as Record<string, unknown> | undefined;
+}
+
+function queryString(template: string, query: Record<string, unknown> | undefined): string {
+  try {
+    return buildQuery(query);
+  } catch (error) {
+    // encodeURIComponent on a lone surrogate, JSON.stringify on a BigInt or a cycle
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: the query cannot be written as a URL: ${reason}`, {}, { cause: error });
+  }
+}
+
+/** The JSON text of a `json` body: the bytes that are signed and sent. */
+function jsonText(template: string, json: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(json);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: json cannot be serialised: ${reason}`, {}, { cause: error });
+  }
+  if (typeof text !== 'string') throw new RequestError('EREQUEST_OPTIONS', `${template}: json must be data JSON can write, got a ${typeof json}`);
+  return text;
+}
+
+/** A raw body given as a stream, read whole so that the signed bytes are the sent bytes. */
+async function readStreamBody(body: unknown, signal: AbortSignal): Promise<Buffer> {
+  try {
+    return await readBody(body, { signal });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RequestError('EREQUEST_BODY', `The request body stream failed while it was read: ${reason}`, {}, { cause: error });
+  }
+}
+
+function maxContentLengthOf(options: RequestOptions, config: LoadedConfig): number {
+  return (options['maxContentLength'] as number | undefined) ?? config.maxContentLength;
 }
 
 function baseURLOf(template: string, options: RequestOptions, config: LoadedConfig): string {

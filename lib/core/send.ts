@@ -1,35 +1,78 @@
-import axios, { type AxiosAdapter, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
-import { RequestError } from '../errors.js';
-import { exchangeOf } from '../util/exchange.js';
+import { Readable } from 'node:stream';
+import axios, { type AxiosAdapter, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { RequestError, WechatpayError } from '../errors.js';
+import { exchangeOf, headerText, type Exchange } from '../util/exchange.js';
+import { FRAMING_HEADERS } from '../util/headers.js';
+import { receive } from './receive.js';
 
 /**
- * The last step before the adapter: the request leaves only if its method, URL, body and `Authorization`
- * are exactly what the signer signed, and nothing the adapter would still apply (axios `params`, `auth`,
- * a `baseURL`, credentials in the URL) can change them on the wire. Whatever ran after the signer (a hook,
- * an interceptor, a default) cannot make an unsigned request go out.
+ * The last step before the adapter: the request leaves only if its method, URL, body, `Authorization` and
+ * framing are exactly what the signer signed, and nothing the adapter would still apply (axios `params`, `auth`,
+ * a `baseURL`, credentials in the URL, a redirect) can change them on the wire. Whatever ran after the signer
+ * (a hook, an interceptor, a default) cannot make an unsigned request go out. The answer comes back through
+ * {@link receive}: bounded, or streamed.
  */
 export function sendAsSigned(adapter: AxiosAdapter): AxiosAdapter {
-  return function guardedAdapter(config: InternalAxiosRequestConfig) {
+  return async function guardedAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const exchange = exchangeOf(config);
-    const signed = exchange.signed;
-    const method = (config.method ?? 'get').toUpperCase();
-    const refuse = (what: string): Promise<never> => Promise.reject(new RequestError('EREQUEST_UNSIGNED',
-      `${method} ${exchange.template}: refused before sending: ${what}`, { method, url: withoutCredentials(config.url) }));
-    if (!signed) return refuse('it was not signed');
-    if (method !== signed.method || config.url !== signed.url) return refuse('its URL or method changed after signing');
-    if (config.data !== signed.data) return refuse('its body changed after signing');
-    const authorization = config.headers.get('Authorization') ?? undefined;
-    if (authorization !== signed.authorization) {
-      return refuse(signed.authorization === undefined ? 'it carries an Authorization header APIv2 does not send' : 'its Authorization is not the signature');
+    const refusal = refusalOf(config, exchange);
+    if (refusal) {
+      const method = (config.method ?? 'get').toUpperCase();
+      throw new RequestError('EREQUEST_UNSIGNED', `${method} ${exchange.template}: refused before sending: ${refusal}`,
+        { method, url: withoutCredentials(config.url) });
     }
-    if (config.params !== undefined && config.params !== null && Object.keys(config.params as object).length > 0) {
-      return refuse('axios `params` would change the signed URL: give query parameters as `query` in the call');
+    const bodyFailure = watchBody(config.data);
+    let response: AxiosResponse;
+    try {
+      // The adapter hands over the body as a stream: receive() reads it, and stops at the limit.
+      response = await adapter({ ...config, responseType: 'stream', maxContentLength: -1 });
+    } catch (error) {
+      throw bodyFailure.error ?? error;
     }
-    if (config.auth !== undefined && config.auth !== null) return refuse('the `auth` option would replace the signature with Basic authentication');
-    if (config.baseURL) return refuse('a `baseURL` would be applied after signing');
-    if (hasCredentials(config.url)) return refuse('the URL carries credentials (user:password@), which would replace the signature');
-    return adapter(config);
+    response.config = config;
+    return receive(response, exchange);
   };
+}
+
+/** Why the request about to leave is not the one signed; undefined when it is. */
+function refusalOf(config: InternalAxiosRequestConfig, exchange: Exchange): string | undefined {
+  const signed = exchange.signed;
+  if (!signed) return 'it was not signed';
+  if ((config.method ?? 'get').toUpperCase() !== signed.method || config.url !== signed.url) return 'its URL or method changed after signing';
+  if (config.data !== signed.data) return 'its body changed after signing';
+  const authorization = headerText(config.headers.get('Authorization'));
+  if (authorization !== signed.authorization) {
+    return signed.authorization === undefined ? 'it carries an Authorization header APIv2 does not send' : 'its Authorization is not the signature';
+  }
+  let contentLength: string | undefined;
+  for (const [name, value] of Object.entries(config.headers.toJSON())) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') contentLength = headerText(value);
+    else if (FRAMING_HEADERS.has(lower)) return `it carries a ${name} header, which only the transport writes (for the bytes it sends)`;
+  }
+  if (contentLength !== signed.contentLength) return 'its Content-Length is not the one of the signed body';
+  if (config.params !== undefined && config.params !== null && Object.keys(config.params as object).length > 0) {
+    return 'axios `params` would change the signed URL: give query parameters as `query` in the call';
+  }
+  if (config.auth !== undefined && config.auth !== null) return 'the `auth` option would replace the signature with Basic authentication';
+  if (config.baseURL) return 'a `baseURL` would be applied after signing';
+  if (hasCredentials(config.url)) return 'the URL carries credentials (user:password@), which would replace the signature';
+  if (config.maxRedirects !== undefined && config.maxRedirects !== 0) {
+    return 'maxRedirects must be 0: a redirect would carry the signature to a URL it was not made for';
+  }
+  return undefined;
+}
+
+/** The first error of a stream body while it is sent: the call fails with it, typed, rather than as a transport error. */
+function watchBody(data: unknown): { error: WechatpayError | undefined } {
+  const failure: { error: WechatpayError | undefined } = { error: undefined };
+  if (data instanceof Readable) {
+    data.once('error', (error: unknown) => {
+      failure.error ??= error instanceof WechatpayError ? error : new RequestError('EREQUEST_BODY',
+        `The request body stream failed while it was sent: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+    });
+  }
+  return failure;
 }
 
 /** The adapter a configuration names (the caller's, or axios's http adapter), guarded by {@link sendAsSigned}. */

@@ -8,9 +8,11 @@ import { createV2Signer } from '../v2/signer.js';
 import { createV2Verifier } from '../v2/verifier.js';
 import { createV3Signer } from '../v3/signer.js';
 import { createV3Verifier } from '../v3/verifier.js';
-import { DEFAULT_TIMEOUT, type LoadedConfig } from './config.js';
+import type { LoadedConfig } from './config.js';
+import { Deadline } from './deadline.js';
 import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
-import { checkOptions, stringHeaders } from './options.js';
+import { checkOptions, type RequestOptions } from './options.js';
+import { checkTemplate } from './uri.js';
 import type { PlatformKeySource } from './platform-keys.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext, type PreparedCall } from './prepare.js';
 import { guardedAdapterFor } from './send.js';
@@ -23,27 +25,30 @@ export interface Transport {
   dispatch(verb: HttpVerb, template: string, options: unknown, route?: string, extras?: CallExtras): Promise<AxiosResponse>;
 }
 
+/** How long a failed call waits for its sink to remove a temporary file. */
+const SINK_CLEAN_UP_MS = 5_000;
+
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 
 /**
- * One call, in order:
+ * One call, in order, all of it within the call's deadline (core/deadline.ts: `timeout`, the caller's `signal`):
  *   1. check the options                      core/options.ts   checkOptions
  *   2. prepare URL, headers, body bytes       core/prepare.ts   prepareV3 | prepareV2
  *   3. sign (request interceptor)             v3/signer.ts      signV3Request | v2/signer.ts signV2Request
  *   4. the caller's beforeRequest hooks       core/hooks.ts     installBeforeRequest
  *   5. send exactly what was signed           core/send.ts      sendAsSigned (the adapter)
+ *      and receive a bounded answer           core/receive.ts   receive
  *   6. verify (response interceptor)          v3/verifier.ts    verifyV3Answer | v2/verifier.ts verifyV2Answer
  *   7. the caller's afterResponse hooks       core/hooks.ts     installAfterResponse
  *   8. finish: the caller's transformResponse core/transport.ts finish; errors through beforeError hooks
+ *      (or, given a `sink`, stream the answer to it, checked on the way: core/sink.ts sinkAnswer)
  * With automatic certificates (core/auto-certificates.ts), an APIv3 call first waits for the platform keys
  * (one download for all the calls that start at once), and step 6 looks up a serial it does not know.
- *      (or, given a `sink`, stream the answer to it, checked on the way: core/sink.ts sinkAnswer)
  */
 export function createTransport(config: LoadedConfig, keys: PlatformKeySource, platformSerialFor: (body: string) => string | undefined): Transport {
   const hooks = config.hooks;
   const defaults: CreateAxiosDefaults = {
-    timeout: DEFAULT_TIMEOUT,
     maxRedirects: 0,
     httpAgent: new http.Agent({ keepAlive: true }),
     httpsAgent: new https.Agent({ keepAlive: true }),
@@ -55,7 +60,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
   const context: PrepareContext = {
     config,
     userAgent: userAgent(),
-    defaultHeaders: stringHeaders(config.headers),
+    defaultHeaders: config.headers,
     platformSerialFor,
     tlsAgent: () => (tlsAgent ??= new https.Agent({ keepAlive: true, secureContext: config.tls })),
   };
@@ -76,23 +81,40 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
   return {
     async dispatch(verb, template, rawOptions, route = template, extras = {}) {
       let call: PreparedCall | undefined;
+      let deadline: Deadline | undefined;
+      let work: Promise<AxiosResponse> | undefined;
       try {
+        checkTemplate(template);
         const options = checkOptions(template, rawOptions);
-        if (/^\/*v2\//.test(template)) {
-          call = await prepareV2(verb, template, options, context, route);
-          return await finish(await v2Instance(config.secret!).request(call.request), call, announced);
-        }
-        // The platform keys come before the first call that needs them (automatic certificates).
-        if (!extras.answerKeys) await keys.ready?.();
-        call = await prepareV3(verb, template, options, context, route, extras);
-        return await finish(await v3.request(call.request), call, announced);
+        deadline = deadlineOf(verb, template, options, config);
+        const within = deadline;
+        return await within.race(() => work = (async () => {
+          if (/^\/*v2\//.test(template)) {
+            call = await prepareV2(verb, template, options, context, within, route);
+            return await finish(within.settle(await v2Instance(config.secret!).request(call.request)), call, announced);
+          }
+          // The platform keys come before the first call that needs them (automatic certificates).
+          if (!extras.answerKeys) await keys.ready?.();
+          call = await prepareV3(verb, template, options, context, within, route, extras);
+          return await finish(within.settle(await v3.request(call.request)), call, announced);
+        })());
       } catch (error) {
-        throw await errorAfterHooks(toSdkError(error), call?.exchange as Exchange | undefined, hooks);
+        // A sink removes its temporary file as the deadline's abort reaches it: the call ends once it has.
+        if (call?.sink && work) await Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SINK_CLEAN_UP_MS).unref())]);
+        throw await errorAfterHooks(deadline?.reason ?? toSdkError(error), call?.exchange as Exchange | undefined, hooks);
       } finally {
         call?.release?.();
+        deadline?.finish();
       }
     },
   };
+}
+
+/** The deadline of one call: its `timeout` (else the client's) from now, and the caller's `signal` or `cancelToken`. */
+function deadlineOf(verb: HttpVerb, template: string, options: RequestOptions, config: LoadedConfig): Deadline {
+  const timeout = (options['timeout'] as number | undefined) ?? config.timeout;
+  return new Deadline(timeout, { method: verb.toUpperCase(), template }, options['signal'] as AbortSignal | undefined,
+    options['cancelToken'] as ConstructorParameters<typeof Deadline>[3]);
 }
 
 /**

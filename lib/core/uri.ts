@@ -7,6 +7,21 @@ const EXPRESSION = /\{([^{}]*)\}/g;
 const OPERATORS = '+#./;?&';
 /** Operators whose variables may be absent (RFC 6570 omits them); every other variable is required. */
 const OPTIONAL_OPERATORS = '?&';
+/** A template written as a whole URL with credentials in it (`https://user:pass@host/...`). */
+const CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+
+/**
+ * A template fit to be repeated in messages: one written as a whole URL with credentials is refused here,
+ * first, without repeating it (every later message names the template).
+ */
+export function checkTemplate(template: string): void {
+  if (CREDENTIALS.test(template)) {
+    throw new TemplateError('EURI_INVALID', '(a URL with credentials)', 'The URI template is a URL with credentials (user:password@), which would replace the signature');
+  }
+}
+
+/** A UTF-16 code unit that is half of a pair without its other half: not Unicode, so not percent-encodable. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** A template as it will be requested: a trailing `{empty}` (the documented trailing-slash idiom) is the slash itself. */
 export function requestedTemplate(template: string): string {
@@ -98,6 +113,9 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
     context[name] = checkedValue(template, name, value);
   }
 
+  if (LONE_SURROGATE.test(effective)) {
+    throw new TemplateError('EURI_INVALID', template, 'The URI template is not well-formed Unicode (it holds half of a surrogate pair)');
+  }
   const expanded = expand(context);
   if (/[{}]/.test(expanded)) {
     throw new TemplateError('EURI_UNEXPANDED', template, `URI template ${template} has an expression that cannot be expanded`);
@@ -113,6 +131,9 @@ function checkedItem(template: string, name: string, item: unknown): Primitive {
   if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
     if (item === '.' || item === '..') {
       throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" cannot be "${item}"`);
+    }
+    if (typeof item === 'string' && LONE_SURROGATE.test(item)) {
+      throw new TemplateError('EURI_INVALID', template, `URI template ${template}: "${name}" is not well-formed Unicode (it holds half of a surrogate pair)`);
     }
     return item;
   }

@@ -167,7 +167,15 @@ class BillShape {
   }
 }
 
+/** What a value given as a bill is, for a message (never its content). */
+function notABill(source: unknown): BillError {
+  const kind = source === null ? 'null' : Array.isArray(source) ? 'an array' : typeof source === 'object' ? 'an object that is neither bytes nor a stream' : `a ${typeof source}`;
+  return new BillError('EBILL_CSV', `A bill is read from a string, a Buffer or Uint8Array, or a stream (async iterable) of them, got ${kind}`);
+}
+
 async function* chunksOf(source: BillSource): AsyncGenerator<string> {
+  const iterable = typeof source === 'object' && source !== null && Symbol.asyncIterator in source;
+  if (typeof source !== 'string' && !(source instanceof Uint8Array) && !iterable) throw notABill(source);
   if (typeof source === 'string') {
     yield source;
     return;
@@ -176,8 +184,10 @@ async function* chunksOf(source: BillSource): AsyncGenerator<string> {
   if (source instanceof Uint8Array) {
     yield decoder.write(Buffer.from(source.buffer, source.byteOffset, source.byteLength));
   } else {
-    for await (const chunk of source as AsyncIterable<Buffer | Uint8Array | string>) {
-      yield typeof chunk === 'string' ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    for await (const chunk of source as AsyncIterable<unknown>) {
+      if (typeof chunk === 'string') yield chunk;
+      else if (chunk instanceof Uint8Array) yield decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      else throw new BillError('EBILL_CSV', 'A bill stream must yield strings or bytes');
     }
   }
   yield decoder.end();
@@ -223,6 +233,7 @@ export async function* parseBill(source: BillSource): AsyncGenerator<BillRecord,
 
 /** A whole bill held in memory, from its text or bytes (small bills; stream big ones with {@link parseBill}). */
 export function readBill(content: string | Buffer | Uint8Array): BillTable {
+  if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw notABill(content);
   const text = typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8');
   const splitter = new CsvSplitter();
   const shape = new BillShape();

@@ -236,7 +236,7 @@ function chained(streams: Array<Readable | Transform>): Readable {
 
 /** An error of the download as a BillError (the client's own errors, such as ApiError, pass through). */
 function billError(error: unknown, signal?: AbortSignal): WechatpayError {
-  if (error instanceof WechatpayError && !(signal?.aborted && error.code === 'EREQUEST_TRANSPORT')) return error;
+  if (error instanceof WechatpayError && !(signal?.aborted && ['EREQUEST_TRANSPORT', 'EREQUEST_ABORTED'].includes(error.code))) return error;
   // Errors made by node's own streams may come from another realm (a vm, a test runner): not `instanceof Error`.
   const cause = typeof error === 'object' && error !== null && typeof (error as Error).message === 'string' ? error as Error : new Error(String(error));
   if (signal?.aborted || cause.name === 'AbortError') {

@@ -4,7 +4,7 @@ import { AesGcm } from '../crypto/aes-gcm.js';
 import { ConfigError, CryptoError, VerificationError } from '../errors.js';
 import { PlatformKeys, type CertsInput } from '../core/platform-keys.js';
 import { plainHeaders, type HeaderBag } from '../util/headers.js';
-import { MAX_CLOCK_OFFSET, verifySigned } from '../v3/verifier.js';
+import { checkMaxClockOffset, verifySigned } from '../v3/verifier.js';
 import type { KnownEventType, NotificationResources } from './notification-types.js';
 import {
   failureV2, parseV2Notification, successV2,
@@ -67,9 +67,10 @@ export interface NotificationParser {
 export const Notification = {
   /** A parser for one merchant: the APIv3 key and the certs are checked here, not at the first callback. */
   create(options: NotificationOptions): NotificationParser {
+    if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'Notification.create needs { certs, apiv3Key }');
     const key = checkedApiv3Key(options.apiv3Key);
     const keys = options.certs instanceof PlatformKeys ? options.certs : PlatformKeys.load(options.certs, '', 'certs');
-    const maxClockOffset = options.maxClockOffset ?? MAX_CLOCK_OFFSET;
+    const maxClockOffset = checkMaxClockOffset(options.maxClockOffset);
     return { parse: (request) => parseWith(request, keys.byId, key, maxClockOffset) };
   },
 
@@ -151,7 +152,7 @@ function parseWith<Resource>(request: NotificationRequest, keys: ReadonlyMap<str
 
 /** Why a verified notification could not be read (a body that is not the platform's shape). */
 function resourceError(raw: Buffer, request: NotificationRequest, message: string, cause?: unknown): VerificationError {
-  return new VerificationError('EV3_NOTIFY_RESOURCE', message, { headers: plainHeaders(request.headers), body: raw.toString('utf8') }, { cause });
+  return new VerificationError('EV3_NOTIFY_RESOURCE', message, { headers: plainHeaders(request.headers), body: raw }, { cause });
 }
 
 /**
@@ -161,19 +162,20 @@ function resourceError(raw: Buffer, request: NotificationRequest, message: strin
 export function openWith<Resource>(raw: Buffer, request: NotificationRequest, apiv3Key: string):
 { envelope: NotificationEnvelope<Resource> } | { refused: VerificationError } {
   const fail = (message: string, cause?: unknown) => resourceError(raw, request, message, cause);
-  let envelope: Record<string, unknown>;
+  let envelope: unknown;
   try {
-    envelope = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    envelope = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw fail('The notification body is not JSON', error);
   }
-  const resource = envelope['resource'] as Partial<EncryptedResource> | undefined;
-  if (!resource || typeof resource !== 'object') throw fail('The notification has no `resource`');
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw fail('The notification body is not a JSON object');
+  const resource = (envelope as Record<string, unknown>)['resource'] as Partial<EncryptedResource> | undefined;
+  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) throw fail('The notification has no `resource`');
   if (resource.algorithm !== 'AEAD_AES_256_GCM') {
     throw fail(`The notification's resource.algorithm is ${JSON.stringify(resource.algorithm)}, not AEAD_AES_256_GCM`);
   }
-  if (typeof resource.ciphertext !== 'string' || typeof resource.nonce !== 'string') {
-    throw fail('The notification\'s resource lacks ciphertext or nonce');
+  if (typeof resource.ciphertext !== 'string' || typeof resource.nonce !== 'string' || !['string', 'undefined'].includes(typeof resource.associated_data)) {
+    throw fail('The notification\'s resource lacks ciphertext or nonce (strings), or has an associated_data that is not a string');
   }
   let plaintext: string;
   try {

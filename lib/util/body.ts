@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
 import { headerOf, type HeaderBag } from './headers.js';
 
 /** The bytes of a body held in memory (a string as UTF-8, a Buffer, a typed array); undefined for anything else. */
@@ -15,18 +15,34 @@ export function isStreamBody(data: unknown): boolean {
   return data instanceof Readable || isAsyncIterable(data);
 }
 
-/** The bytes of a raw request body: a string (UTF-8), a Buffer, a typed array or a readable stream. */
-export async function readBody(data: unknown): Promise<Buffer> {
+/**
+ * The bytes of a body: a string (UTF-8), a Buffer, a typed array or a readable stream (async iterable),
+ * read up to `limit` bytes (-1: no limit). Past the limit the read stops (a stream is destroyed there) and
+ * `tooLarge` is thrown; a `signal` destroys a stream being read.
+ */
+export async function readBody(data: unknown, options: { limit?: number; tooLarge?: (size: number) => Error; signal?: AbortSignal } = {}): Promise<Buffer> {
+  const { limit = -1, signal } = options;
+  const tooLarge = options.tooLarge ?? ((size: number) => new RangeError(`The body exceeds ${limit} bytes (${size} read)`));
   const inMemory = bytesOf(data);
-  if (inMemory) return inMemory;
-  if (isStreamBody(data)) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of data as AsyncIterable<unknown>) {
-      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
-    }
-    return Buffer.concat(chunks);
+  if (inMemory) {
+    if (limit >= 0 && inMemory.length > limit) throw tooLarge(inMemory.length);
+    return inMemory;
   }
-  throw new TypeError(`A request body must be a string, Buffer, Uint8Array or readable stream, got ${typeof data}`);
+  if (isStreamBody(data)) {
+    if (signal && data instanceof Readable) addAbortSignal(signal, data);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Leaving the loop early (the limit, an error) destroys the stream: nothing more is read.
+    for await (const chunk of data as AsyncIterable<unknown>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : bytesOf(chunk);
+      if (!bytes) throw new TypeError('A body stream must yield strings or bytes');
+      size += bytes.length;
+      if (limit >= 0 && size > limit) throw tooLarge(size);
+      chunks.push(bytes);
+    }
+    return Buffer.concat(chunks, size);
+  }
+  throw new TypeError(`A body must be a string, Buffer, Uint8Array or readable stream, got ${typeof data}`);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

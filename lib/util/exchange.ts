@@ -23,6 +23,8 @@ interface ExchangeBase {
   readonly acceptStatus: ((status: number) => boolean) | undefined;
   /** The answer goes to a `sink` (core/sink.ts): the verifier leaves a download's body streaming, and a verified body as bytes. */
   readonly sink?: boolean;
+  /** How the answer is received (core/receive.ts). */
+  readonly answer: AnswerLimits;
   /** Set by the signer: exactly what it signed, for the send guard. */
   signed?: SignedRequest;
 }
@@ -57,6 +59,13 @@ export interface V2Upload {
   getFormStream(fields: Readonly<Record<string, string>>): { body: NodeJS.ReadableStream; length: number };
 }
 
+/** How an answer is received: read into memory up to `maxContentLength` decoded bytes (-1: no limit), or streamed. */
+export interface AnswerLimits {
+  readonly maxContentLength: number;
+  /** A download the caller asked for as a stream (`responseType: 'stream'`): no size limit, checked by hash. */
+  readonly streamed: boolean;
+}
+
 /** What a signer signed: the request may leave only if it still is exactly this. */
 export interface SignedRequest {
   readonly method: string;
@@ -65,6 +74,8 @@ export interface SignedRequest {
   readonly data: unknown;
   /** The `Authorization` header (APIv3); APIv2 sends none. */
   readonly authorization: string | undefined;
+  /** The `Content-Length` header the SDK set (a multipart upload's), if any: the transport writes all others. */
+  readonly contentLength: string | undefined;
 }
 
 /** A class instance, not a plain object: axios deep-copies the plain objects of a config on every request. */
@@ -85,6 +96,11 @@ export function exchangeOf(config: AxiosRequestConfig): Exchange {
     throw new RequestError('EREQUEST_OPTIONS', 'This request was not built by a wechatpay-chain client and will not be sent');
   }
   return carried.exchange;
+}
+
+/** A header value as axios holds it (`AxiosHeaders.get`), as text; absent or `false` is undefined. */
+export function headerText(value: unknown): string | undefined {
+  return value === undefined || value === null || value === false ? undefined : String(value);
 }
 
 /** What an error says about an exchange: method, URL, status, the platform's request id. */

@@ -1,25 +1,70 @@
-/** Header values come as AxiosHeaders, node's lower-cased IncomingHttpHeaders, or a framework's own casing. */
+/**
+ * Header values come as AxiosHeaders, node's lower-cased IncomingHttpHeaders, a framework's own casing, or a
+ * fetch `Headers` (or a `Map`) read through its `get`.
+ */
 export type HeaderBag = object;
 
+/**
+ * Headers that frame a message on the wire: the transport writes them for the bytes it sends, so a caller's
+ * value could only contradict it (a desync, a request smuggled behind the signed one, a hang).
+ */
+export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
+  'content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection',
+]);
+
+interface ReadableHeaders {
+  get(name: string): unknown;
+  forEach(callback: (value: unknown, name: string) => void): void;
+}
+
+/** A fetch `Headers` or a `Map`: read through its methods, not its (empty) own properties. */
+function isReadable(headers: HeaderBag): headers is ReadableHeaders {
+  const bag = headers as Partial<ReadableHeaders>;
+  return typeof bag.get === 'function' && typeof bag.forEach === 'function' && typeof (headers as { toJSON?: unknown }).toJSON !== 'function';
+}
+
 /** The value of a header, whatever the casing of its name; repeated headers give their first value. */
-export function headerOf(headers: HeaderBag | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const bag = headers as Record<string, unknown>;
+export function headerOf(headers: HeaderBag | undefined | null, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
   const lower = name.toLowerCase();
-  const value = bag[name] ?? bag[lower] ?? Object.entries(bag).find(([key]) => key.toLowerCase() === lower)?.[1];
-  if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
-  return value === undefined || value === null ? undefined : String(value);
+  let value: unknown;
+  if (isReadable(headers)) {
+    value = headers.get(lower) ?? headers.get(name);
+    if (value === undefined && headers instanceof Map) value = [...headers].find(([key]) => textOf(key)?.toLowerCase() === lower)?.[1];
+  } else {
+    const bag = headers as Record<string, unknown>;
+    value = bag[name] ?? bag[lower] ?? Object.entries(bag).find(([key]) => key.toLowerCase() === lower)?.[1];
+  }
+  if (Array.isArray(value)) return value.length ? textOf(value[0]) : undefined;
+  return value === undefined || value === null ? undefined : textOf(value);
+}
+
+/** A header value as text; a value that cannot be one (an object without a string form) is no value. */
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  try {
+    return String(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A plain object with lower-cased names and string values (what errors carry). */
-export function plainHeaders(headers: HeaderBag | undefined): Record<string, string> {
+export function plainHeaders(headers: HeaderBag | undefined | null): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!headers) return out;
+  if (!headers || typeof headers !== 'object') return out;
+  const add = (value: unknown, key: unknown) => {
+    const name = textOf(key);
+    const text = Array.isArray(value) ? value.map(textOf).join(', ') : value === undefined || value === null ? undefined : textOf(value);
+    if (name !== undefined && text !== undefined) out[name.toLowerCase()] = text;
+  };
+  if (isReadable(headers)) {
+    headers.forEach(add);
+    return out;
+  }
   const withJson = headers as { toJSON?: () => Record<string, unknown> };
   const source = typeof withJson.toJSON === 'function' ? withJson.toJSON() : (headers as Record<string, unknown>);
-  for (const [key, value] of Object.entries(source)) {
-    if (value === undefined || value === null) continue;
-    out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
+  for (const [key, value] of Object.entries(source)) add(value, key);
   return out;
 }

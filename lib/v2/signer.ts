@@ -1,7 +1,7 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import { Hash, ALGO_HMAC_SHA256, ALGO_MD5, type SignType } from '../crypto/hash.js';
 import { RequestError } from '../errors.js';
-import { exchangeOf } from '../util/exchange.js';
+import { exchangeOf, headerText } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
 import { Transformer } from '../util/transformer.js';
 import { buildQuery } from '../util/query.js';
@@ -75,7 +75,13 @@ export function createV2Signer(options: { mchid: string; secret: string }) {
     } else {
       config.data = Transformer.toXml(fields);
     }
-    exchange.signed = { method: (config.method ?? 'post').toUpperCase(), url: config.url ?? '', data: config.data, authorization: undefined };
+    exchange.signed = {
+      method: (config.method ?? 'post').toUpperCase(),
+      url: config.url ?? '',
+      data: config.data,
+      authorization: undefined,
+      contentLength: headerText(config.headers.get('Content-Length')),
+    };
     return config;
   };
 }

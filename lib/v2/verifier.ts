@@ -16,13 +16,13 @@ export interface VerifyV2Options {
 
 /**
  * Parses and checks an APIv2 answer (docs/protocol.md#apiv2-xml): well-formed XML without DOCTYPE or entities,
- * `return_code` SUCCESS, the `sign` (64 hex characters: HMAC-SHA256, else MD5) equal to the one computed
- * with the APIv2 secret in constant time, then `result_code` SUCCESS when present. Business failures
+ * `return_code` SUCCESS, only text fields (what the sign covers), the `sign` (64 hex characters: HMAC-SHA256,
+ * else MD5) equal to the one computed with the APIv2 secret in constant time, then `result_code` SUCCESS when present. Business failures
  * (`return_code`/`result_code` FAIL) are {@link ApiError}s carrying the platform's codes.
  */
 export function verifyV2Response(raw: Buffer, options: VerifyV2Options): XmlRecord {
   const body = raw.toString('utf8');
-  const facts = { ...options.facts, body };
+  const facts = { ...options.facts, body: raw };
   let result: XmlRecord;
   try {
     result = Transformer.toArray(body);
@@ -34,7 +34,7 @@ export function verifyV2Response(raw: Buffer, options: VerifyV2Options): XmlReco
   const field = (name: string): string | undefined => (typeof result[name] === 'string' ? (result[name] as string) : undefined);
 
   if (field('return_code') !== 'SUCCESS') {
-    const code = field('return_code') ?? 'FAIL';
+    const code = field('return_code') || 'FAIL';
     throw new ApiError(facts.status ?? 200, code, `${where} answered return_code=${code}: ${field('return_msg') ?? 'no return_code'}`, {
       ...facts, headers: facts.headers ?? {}, detail: result,
     });
@@ -44,15 +44,21 @@ export function verifyV2Response(raw: Buffer, options: VerifyV2Options): XmlReco
     if (!sign) {
       throw new VerificationError('EV2_RES_SIGN', 'The APIv2 answer carries no sign: it cannot be trusted', facts);
     }
+    // The sign covers text fields only: a nested or repeated element would reach the caller unsigned. No documented
+    // signed answer has one (the two answers with nested lists are documented as unsigned).
+    const uncovered = Object.keys(result).filter((name) => typeof result[name] !== 'string');
+    if (uncovered.length) {
+      throw new VerificationError('EV2_RES_SIGN', `The APIv2 answer carries elements its sign does not cover (${uncovered.slice(0, 5).join(', ')}: ` +
+        'nested or repeated): it cannot be trusted', facts);
+    }
     const type = sign.length === 64 ? ALGO_HMAC_SHA256 : ALGO_MD5;
-    const fields = Object.fromEntries(Object.entries(result).filter(([, value]) => typeof value === 'string'));
-    if (!Hash.equals(Hash.sign(type, fields, options.secret), sign)) {
+    if (!Hash.equals(Hash.sign(type, result, options.secret), sign)) {
       throw new VerificationError('EV2_RES_SIGN', `The APIv2 answer's ${type} sign does not match its fields: altered, or signed with another secret`, facts);
     }
   }
   const resultCode = field('result_code');
   if (resultCode !== undefined && resultCode !== 'SUCCESS') {
-    const code = field('err_code') ?? resultCode;
+    const code = field('err_code') || resultCode || 'FAIL';
     throw new ApiError(facts.status ?? 200, code, `${where} answered result_code=${resultCode} ${code}: ${field('err_code_des') ?? ''}`, {
       ...facts, headers: facts.headers ?? {}, detail: result,
     });

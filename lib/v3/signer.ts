@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { InternalAxiosRequestConfig } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { RequestError } from '../errors.js';
-import { exchangeOf } from '../util/exchange.js';
+import { exchangeOf, headerText } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
 
 export const ACCEPT = 'application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5';
@@ -36,7 +36,7 @@ export function createV3Signer(merchant: MerchantCredentials) {
     const target = new URL(url);
     const value = authorization(merchant, method, `${target.pathname}${target.search}`, exchange.signedBody);
     config.headers.set('Authorization', value, true);
-    exchange.signed = { method, url, data: config.data, authorization: value };
+    exchange.signed = { method, url, data: config.data, authorization: value, contentLength: headerText(config.headers.get('Content-Length')) };
     return config;
   };
 }

@@ -2,7 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import type { AxiosResponse } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { Hash } from '../crypto/hash.js';
-import { ApiError, RequestError, VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
+import { ApiError, ConfigError, RequestError, VerificationError, type ExchangeFacts, type VerificationErrorCode } from '../errors.js';
 import { bytesOf, parseBody, readBody } from '../util/body.js';
 import { exchangeFacts, exchangeOf, type V3Exchange } from '../util/exchange.js';
 import { Formatter } from '../util/formatter.js';
@@ -19,6 +19,20 @@ export { PROBE_SIGNATURE_PREFIX } from '../crypto/rsa.js';
 import { PROBE_SIGNATURE_PREFIX } from '../crypto/rsa.js';
 /** The largest accepted difference between the platform's timestamp and this machine's clock. */
 export const MAX_CLOCK_OFFSET = 300;
+
+/**
+ * A `maxClockOffset` setting (seconds), as `Builder.factory` and `Notification.create` take it: undefined is the
+ * default; anything but a finite non-negative number (`NaN` from an unset variable, `Infinity`, a string) is
+ * refused, since it would accept a notification or an answer of any age.
+ */
+export function checkMaxClockOffset(value: unknown): number {
+  if (value === undefined) return MAX_CLOCK_OFFSET;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    const got = typeof value === 'number' ? String(value) : value === null ? 'null' : `a ${typeof value}`;
+    throw new ConfigError('maxClockOffset', `must be a non-negative number of seconds, got ${got}`);
+  }
+  return value;
+}
 const LINE_FEED = Buffer.from('\n');
 
 /** Platform certificate serials and public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
@@ -57,7 +71,7 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
     new VerificationError(code, text, {
       ...(typeof message.facts === 'function' ? message.facts() : message.facts),
       headers: plainHeaders(message.headers),
-      body: message.raw.toString('utf8'),
+      body: message.raw,
     });
   const timestamp = headerOf(message.headers, WECHATPAY_TIMESTAMP);
   const nonce = headerOf(message.headers, WECHATPAY_NONCE);

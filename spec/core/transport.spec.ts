@@ -31,17 +31,17 @@ describe('transport', () => {
     expect(sockets.length).toBeLessThanOrEqual(1);
   });
 
-  it('honours a per-request timeout with a typed transport error', async () => {
+  it('honours a per-request timeout with a typed error of its own', async () => {
     platform.respond = () => new Promise((resolve) => setTimeout(() => resolve({ body: '{}' }), 500));
-    await expect(client.v3.a.get({ timeout: 50 })).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT', constructor: RequestError });
+    await expect(client.v3.a.get({ timeout: 50 })).rejects.toMatchObject({ code: 'EREQUEST_TIMEOUT', constructor: RequestError });
   });
 
   it('honours a config-level timeout and other axios settings', async () => {
     platform.respond = () => new Promise((resolve) => setTimeout(() => resolve({ body: '{}' }), 500));
     const quick = Builder.factory(platform.config({ timeout: 50 })) as AnyClient;
-    await expect(quick.v3.a.get()).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT' });
+    await expect(quick.v3.a.get()).rejects.toMatchObject({ code: 'EREQUEST_TIMEOUT' });
     platform.respond = () => ({ body: JSON.stringify({ big: 'x'.repeat(1000) }) });
-    await expect(client.v3.a.get({ maxContentLength: 100 })).rejects.toMatchObject({ code: 'EREQUEST_TRANSPORT' });
+    await expect(client.v3.a.get({ maxContentLength: 100 })).rejects.toMatchObject({ code: 'EREQUEST_ANSWER_TOO_LARGE' });
   });
 
   it('reports a refused connection as a transport error', async () => {

@@ -151,3 +151,18 @@ describe('parseBill (streaming)', () => {
     expect(seen).toEqual(['header', 'row', 'header', 'summary']);
   });
 });
+
+describe('anything but a bill source', () => {
+  it.each([null, undefined, 42, {}, { length: 3 }])('parseBill(%p) fails with EBILL_CSV', async (source) => {
+    const reading = (async () => {
+      for await (const _record of parseBill(source as never)) {
+        // reading
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ constructor: BillError, code: 'EBILL_CSV' });
+  });
+
+  it.each([null, undefined, 42, {}])('readBill(%p) fails with EBILL_CSV', (source) => {
+    expect(() => readBill(source as never)).toThrow(expect.objectContaining({ constructor: BillError, code: 'EBILL_CSV' }));
+  });
+});

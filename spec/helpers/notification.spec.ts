@@ -169,3 +169,76 @@ describe('a node:http handler with Notification.fromNodeRequest', () => {
     }
   });
 });
+
+/** Any text, signed by the platform as a notification body. */
+function signedText(body: string): Built {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(16).toString('hex');
+  return {
+    headers: {
+      'wechatpay-timestamp': timestamp,
+      'wechatpay-nonce': nonce,
+      'wechatpay-serial': PLATFORM_SERIAL,
+      'wechatpay-signature': signWith(platformKey.privateKey, `${timestamp}\n${nonce}\n${body}\n`),
+    },
+    body,
+  };
+}
+
+describe('maxClockOffset of Notification.create is checked as Builder.factory checks it', () => {
+  const merchant = keyPair('merchant');
+  const base = { mchid: MCHID, serial: MERCHANT_SERIAL, privateKey: merchant.privatePem, certs };
+
+  it.each([NaN, Infinity, -1, 'abc', '300', Number(process.env['WECHATPAY_UNSET_VARIABLE'])])('refuses %p', (maxClockOffset) => {
+    const inNotification = thrown(() => Notification.create({ certs, apiv3Key: APIV3_KEY, maxClockOffset: maxClockOffset as number }));
+    const inFactory = thrown(() => Builder.factory({ ...base, maxClockOffset: maxClockOffset as number }));
+    expect(inNotification).toBeInstanceOf(ConfigError);
+    expect(inNotification).toMatchObject({ field: 'maxClockOffset', message: inFactory.message });
+  });
+
+  it('so a 30-day-old notification is never accepted through an unset variable', () => {
+    const old = notification({ timestamp: Math.floor(Date.now() / 1000) - 30 * 86_400 });
+    expect(() => Notification.parse(old, { certs, apiv3Key: APIV3_KEY, maxClockOffset: Number(process.env['WECHATPAY_UNSET_VARIABLE']) })).toThrow(ConfigError);
+  });
+
+  it('takes 0 and any finite number of seconds', () => {
+    expect(() => Notification.create({ certs, apiv3Key: APIV3_KEY, maxClockOffset: 0 })).not.toThrow();
+    expect(Notification.parse(notification(), { certs, apiv3Key: APIV3_KEY, maxClockOffset: 60 }).resource).toEqual(transaction);
+  });
+});
+
+describe('odd notification inputs end in a VerificationError', () => {
+  it.each(['null', '[]', '42', '"text"', 'true', '{"resource":null}', '{"resource":[]}', '{"resource":{"algorithm":"AEAD_AES_256_GCM","ciphertext":1,"nonce":2}}'])(
+    'a signed body of %s', (body) => {
+      const error = thrown(() => parser.parse(signedText(body)));
+      expect(error).toBeInstanceOf(VerificationError);
+      expect(error).toMatchObject({ code: 'EV3_NOTIFY_RESOURCE' });
+    });
+
+  it('a missing request, headers or body, or header values without a string form', () => {
+    const noStringForm = Object.create(null) as object;
+    for (const request of [undefined, null, {}, { headers: null, body: '{}' }, { headers: {}, body: null },
+      { headers: { 'Wechatpay-Serial': noStringForm, '': [noStringForm] }, body: '{}' }, { headers: new Map([[noStringForm, 1]]), body: '{}' }]) {
+      expect(thrown(() => parser.parse(request as never))).toBeInstanceOf(VerificationError);
+    }
+  });
+});
+
+describe('headers given as a fetch Headers object (or a Map) are read', () => {
+  it('verifies a notification whose headers are a Headers object', () => {
+    const built = notification();
+    expect(parser.parse({ headers: new Headers(built.headers), body: built.body }).resource).toEqual(transaction);
+  });
+
+  it('verifies a notification whose headers are a Map', () => {
+    const built = notification();
+    expect(parser.parse({ headers: new Map(Object.entries(built.headers)), body: built.body }).resource).toEqual(transaction);
+  });
+
+  it('and a failure carries them as a plain object', () => {
+    const built = notification({ signature: 'WECHATPAY/SIGNTEST/AAAA' });
+    const error = thrown(() => parser.parse({ headers: new Headers(built.headers), body: built.body })) as VerificationError;
+    expect(error).toMatchObject({ code: 'EV3_RES_HEADER_SIGNATURE_DIGEST' });
+    expect(error.headers).toMatchObject({ 'wechatpay-serial': PLATFORM_SERIAL });
+  });
+});

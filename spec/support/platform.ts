@@ -57,6 +57,8 @@ export interface Answer {
   signingKey?: KeyObject;
   /** Override the signed timestamp (unix seconds, or any string). */
   timestamp?: string;
+  /** Override the nonce (with `timestamp` and `signature`: an answer signed once, served many times). */
+  nonce?: string;
   /** Replace the signature header with this value. */
   signature?: string;
   /** Change the body after signing. */
@@ -169,7 +171,7 @@ export class Platform {
     const serial = answer.serial ?? PLATFORM_SERIAL;
     const key = answer.signingKey ?? (serial === PUBLIC_KEY_ID ? this.publicKey.privateKey : this.platform.privateKey);
     const timestamp = answer.timestamp ?? String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(16).toString('hex');
+    const nonce = answer.nonce ?? randomBytes(16).toString('hex');
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Request-ID': `08${randomBytes(8).toString('hex').toUpperCase()}`,

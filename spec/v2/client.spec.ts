@@ -111,6 +111,38 @@ describe('APIv2 requests', () => {
     await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID } })).rejects.toMatchObject({ code: 'ORDERNOTEXIST', status: 200 });
   });
 
+  it('refuses a signed answer carrying elements its sign does not cover (nested or repeated)', async () => {
+    const fields = { return_code: 'SUCCESS', result_code: 'SUCCESS', mch_id: MCHID, total_fee: '1' };
+    const signed = signedAnswer(fields);
+    for (const injected of ['<promotion_detail><amount>100000</amount></promotion_detail>', '<total_fee>100000</total_fee>']) {
+      answer = () => ({ body: signed.replace('</xml>', `${injected}</xml>`) });
+      const error = await client().v2.pay.orderquery.post({ xml: { mch_id: MCHID } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VerificationError);
+      expect(error).toMatchObject({ code: 'EV2_RES_SIGN' });
+    }
+  });
+
+  it('gives an empty return_code or result_code a code all the same', async () => {
+    answer = () => ({ body: toXml({ return_code: '', return_msg: 'x' }) });
+    await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID } })).rejects.toMatchObject({ constructor: ApiError, code: 'FAIL' });
+    answer = () => ({ body: signedAnswer({ return_code: 'SUCCESS', result_code: '', mch_id: MCHID }) });
+    await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID } })).rejects.toMatchObject({ constructor: ApiError, code: 'FAIL' });
+  });
+
+  it('resolves exactly the signed fields of an answer (empty ones, which the sign skips, included)', async () => {
+    const fields = { return_code: 'SUCCESS', result_code: 'SUCCESS', mch_id: MCHID, total_fee: '1', attach: '' };
+    answer = () => ({ body: signedAnswer(fields) });
+    const { data } = await client().v2.pay.orderquery.post({ xml: { mch_id: MCHID } });
+    expect(data).toEqual({ ...fields, sign: sign(fields) });
+  });
+
+  it('passes the nested data of an endpoint documented as answering unsigned (its own rule)', async () => {
+    answer = () => ({ body: '<xml><return_code>SUCCESS</return_code><result_code>SUCCESS</result_code><hblist><hbinfo><amount>100</amount></hbinfo></hblist></xml>' });
+    const withTls = client({ merchant: { cert: createCertificate({ publicKey: merchant.publicKey, signingKey: merchant.privateKey, serial: MERCHANT_SERIAL, commonName: MCHID }) } });
+    const { data } = await withTls.v2.mmpaymkttransfers.gethbinfo.post({ xml: { mch_id: MCHID } });
+    expect(data.hblist).toEqual({ hbinfo: { amount: '100' } });
+  });
+
   it('refuses before any I/O: another merchant id, no secret, a cert-required endpoint without the merchant certificate', async () => {
     const before = seen.length;
     await expect(client().v2.pay.orderquery.post({ xml: { mch_id: '1900000001' } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
@@ -118,6 +150,10 @@ describe('APIv2 requests', () => {
     await expect(client().v2.secapi.pay.refund.post({ xml: { mch_id: MCHID } })).rejects.toMatchObject({ field: 'merchant' });
     await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID }, security: true })).rejects.toMatchObject({ field: 'merchant' });
     await expect(client().v2.pay.orderquery.post({ json: { mch_id: MCHID } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    const withTls = client({ merchant: { cert: createCertificate({ publicKey: merchant.publicKey, signingKey: merchant.privateKey, serial: MERCHANT_SERIAL, commonName: MCHID }) } });
+    const plain = await withTls.v2.pay.orderquery.post({ xml: { mch_id: MCHID }, security: true }).catch((e: unknown) => e);
+    expect(plain).toMatchObject({ code: 'EREQUEST_OPTIONS', message: expect.stringMatching(/https:\/\//) });
+    await expect(client().v2.pay.orderquery.post({ xml: { mch_id: MCHID }, security: 'yes' })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
     const media = { getMeta: () => '{}', getContentType: () => 'multipart/form-data; boundary=x', getBody: () => Buffer.from('') };
     await expect(client({ merchant: undefined }).chain('v2/secapi/mch/uploadmedia').post({ multipart: media, security: false })).rejects.toMatchObject({
       code: 'EREQUEST_OPTIONS', message: expect.stringMatching(/takes a MediaUtil/),

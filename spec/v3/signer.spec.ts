@@ -61,9 +61,10 @@ describe('the Authorization header (docs/protocol.md#apiv3-request-signing)', ()
     expect(request.headers['user-agent']).toMatch(/^wechatpay-chain\/\d+\.\d+\.\d+ \(.+\) axios\/\d+\.\d+\.\d+ node\/\d+/);
   });
 
-  it('lets request headers override the defaults and config headers, never the Authorization', async () => {
+  it('lets request headers override the defaults and config headers, and refuses an Authorization of their own', async () => {
     const withHeaders = Builder.factory(platform.config({ headers: { 'X-Config': 'c', Accept: 'application/json' } })) as AnyClient;
-    const request = await sent(() => withHeaders.v3.a.get({ headers: { 'X-Request': 'r', 'Wechatpay-Serial': 'PUB_KEY_ID_1', Authorization: 'forged' } }));
+    await expect(withHeaders.v3.a.get({ headers: { Authorization: 'forged' } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
+    const request = await sent(() => withHeaders.v3.a.get({ headers: { 'X-Request': 'r', 'Wechatpay-Serial': 'PUB_KEY_ID_1' } }));
     expect(request.headers['x-config']).toBe('c');
     expect(request.headers['x-request']).toBe('r');
     expect(request.headers['wechatpay-serial']).toBe('PUB_KEY_ID_1');
@@ -126,7 +127,9 @@ describe('the Authorization header (docs/protocol.md#apiv3-request-signing)', ()
     expect(seen).toHaveLength(1);
     expect(String(seen[0]!.headers.Authorization)).toMatch(/^WECHATPAY2-SHA256-RSA2048 /);
     expect(seen[0]!.data).toBe('{"a":1}');
-    expect(seen[0]!.timeout).toBe(30_000);
+    // The call's deadline (timeout, the caller's signal) reaches the adapter as one AbortSignal; axios's idle timer is off.
+    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
+    expect(seen[0]!.timeout).toBe(0);
     expect(seen[0]!.maxRedirects).toBe(0);
     const perRequest = await client.v3.a.get({ adapter });
     expect(perRequest.data).toEqual({ via: 'adapter' });
