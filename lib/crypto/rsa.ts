@@ -405,6 +405,17 @@ export const Rsa = {
   },
 
   /**
+   * {@link Rsa.sign} on libuv's thread pool (node:crypto's callback form): the event loop serves other work
+   * while the private-key operation runs. Same result and the same errors, as a rejection.
+   */
+  signAsync(message: string | Uint8Array, privateKey: RsaKeyInput): Promise<string> {
+    return new Promise((done, fail) => {
+      const data = toBytes(message, 'Rsa.sign: the message');
+      sign('sha256', data, resolve(privateKey, 'private'), (error, signature) => (error ? fail(error) : done(signature.toString('base64'))));
+    });
+  },
+
+  /**
    * Whether `signature` (base64) is an RSASSA-PKCS1-v1_5 SHA-256 signature of `message`. False, never an
    * exception, for any bad signature, including the platform's `WECHATPAY/SIGNTEST/` probes; an unusable key
    * is a {@link KeyError}.
@@ -416,5 +427,19 @@ export const Rsa = {
     const bytes = decodeBase64(signature);
     if (!bytes || bytes.length === 0) return false;
     return verify('sha256', data, key, bytes); // node:crypto answers false (never throws) for bad RSA signatures
+  },
+
+  /** {@link Rsa.verify} on libuv's thread pool: the same answer, false for any bad signature. */
+  verifyAsync(message: string | Uint8Array, signature: string, publicKey: RsaKeyInput): Promise<boolean> {
+    return new Promise((done, fail) => {
+      const key = resolve(publicKey, 'public');
+      const data = toBytes(message, 'Rsa.verify: the message');
+      const bytes = typeof signature !== 'string' || signature.startsWith(PROBE_SIGNATURE_PREFIX) ? undefined : decodeBase64(signature);
+      if (!bytes || bytes.length === 0) {
+        done(false);
+        return;
+      }
+      verify('sha256', data, key, bytes, (error, valid) => (error ? fail(error) : done(valid)));
+    });
   },
 };
