@@ -20,6 +20,20 @@ export interface Transport {
   dispatch(verb: HttpVerb, template: string, options: unknown, route?: string): Promise<AxiosResponse>;
 }
 
+/**
+ * Calls of every client of this process between dispatch and their end. When more than one is in flight,
+ * the RSA work goes to libuv's thread pool so the event loop keeps moving the others' bytes; a lone call
+ * signs and verifies inline (the hand-off would only add latency). See bench/throughput.ts.
+ */
+let callsInFlight = 0;
+const offLoop = (): boolean => callsInFlight > 1;
+
+/**
+ * The agents' keep-alive probe delay matches the one axios sets on every request's socket (60 s): with
+ * node's default (1 s) the two alternate, and each request paid two setsockopt calls to switch them.
+ */
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000 } as const;
+
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 
@@ -39,8 +53,8 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
   const defaults: CreateAxiosDefaults = {
     timeout: DEFAULT_TIMEOUT,
     maxRedirects: 0,
-    httpAgent: new http.Agent({ keepAlive: true }),
-    httpsAgent: new https.Agent({ keepAlive: true }),
+    httpAgent: new http.Agent(KEEP_ALIVE),
+    httpsAgent: new https.Agent(KEEP_ALIVE),
     ...config.axios,
     ...OWNED_SETTINGS,
     adapter: guardedAdapterFor(config.axios.adapter),
@@ -51,20 +65,21 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
     userAgent: userAgent(),
     defaultHeaders: stringHeaders(config.headers),
     platformSerialFor,
-    tlsAgent: () => (tlsAgent ??= new https.Agent({ keepAlive: true, secureContext: config.tls })),
+    tlsAgent: () => (tlsAgent ??= new https.Agent({ ...KEEP_ALIVE, secureContext: config.tls })),
   };
 
   const v3 = protocolInstance(defaults, config, hooks,
-    createV3Signer(config.credentials),
-    createV3Verifier({ keys: () => keys.current().byId, maxClockOffset: config.maxClockOffset }));
+    createV3Signer(config.credentials, offLoop),
+    createV3Verifier({ keys: () => keys.current().byId, maxClockOffset: config.maxClockOffset, offLoop }));
   let v2: AxiosInstance | undefined;
   const v2Instance = (secret: string): AxiosInstance => (v2 ??= protocolInstance(defaults, config, hooks,
     createV2Signer({ mchid: config.credentials.mchid, secret }),
-    createV2Verifier({ secret })));
+    createV2Verifier({ secret }), { synchronous: true }));
 
   return {
     async dispatch(verb, template, rawOptions, route = template) {
       let call: PreparedCall | undefined;
+      callsInFlight += 1;
       try {
         const options = checkOptions(template, rawOptions);
         if (/^\/*v2\//.test(template)) {
@@ -76,6 +91,7 @@ export function createTransport(config: LoadedConfig, keys: TrustedPlatformKeys,
       } catch (error) {
         throw await errorAfterHooks(toSdkError(error), call?.exchange as Exchange | undefined, hooks);
       } finally {
+        callsInFlight -= 1;
         call?.release?.();
       }
     },
@@ -93,6 +109,7 @@ function protocolInstance(
   hooks: HookLists,
   sign: Parameters<AxiosInstance['interceptors']['request']['use']>[0],
   verify: Parameters<AxiosInstance['interceptors']['response']['use']>[0],
+  signing: { synchronous: boolean } = { synchronous: false },
 ): AxiosInstance {
   const instance = axios.create(defaults);
   // Every request carries its complete headers; axios's per-method default headers would only be deep-copied each time.
@@ -101,7 +118,7 @@ function protocolInstance(
     if (config.axios[key] === undefined) Reflect.deleteProperty(instance.defaults, key);
   }
   installBeforeRequest(instance, hooks);
-  instance.interceptors.request.use(sign, undefined, { synchronous: true });
+  instance.interceptors.request.use(sign, undefined, signing);
   instance.interceptors.response.use(verify);
   installAfterResponse(instance, hooks);
   return instance;

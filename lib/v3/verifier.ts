@@ -49,6 +49,26 @@ export interface VerifyOptions {
  * the serial a configured platform key, the RSA-SHA256 signature over `TIMESTAMP\nNONCE\nBODY\n` valid.
  */
 export function verifySigned(message: SignedMessage, options: VerifyOptions): void {
+  const check = signatureCheck(message, options);
+  if (!Rsa.verify(check.signed, check.signature, check.key)) throw check.mismatch();
+}
+
+/** {@link verifySigned} with the RSA verification on libuv's thread pool; every other rule is checked first, inline. */
+export async function verifySignedOffLoop(message: SignedMessage, options: VerifyOptions): Promise<void> {
+  const check = signatureCheck(message, options);
+  if (!(await Rsa.verifyAsync(check.signed, check.signature, check.key))) throw check.mismatch();
+}
+
+interface SignatureCheck {
+  /** `TIMESTAMP\nNONCE\nBODY\n`. */
+  signed: Buffer;
+  signature: string;
+  key: KeyObject;
+  mismatch(): VerificationError;
+}
+
+/** Every rule but the RSA verification itself, which it prepares. */
+function signatureCheck(message: SignedMessage, options: VerifyOptions): SignatureCheck {
   const subject = options.subject ?? 'response';
   const fail = (code: VerificationErrorCode, text: string): VerificationError =>
     new VerificationError(code, text, {
@@ -90,10 +110,13 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
   }
 
   const body = options.statement ? statementBody(message, fail) : message.raw;
-  const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]);
-  if (!Rsa.verify(signed, signature, key)) {
-    throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`);
-  }
+  return {
+    signed: Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]),
+    signature,
+    key,
+    mismatch: () => fail('EV3_RES_HEADER_SIGNATURE_DIGEST',
+      `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`),
+  };
 }
 
 /** Overseas statements sign `{"sha1":"..."}` instead of the CSV; the CSV must hash to that value. */
@@ -111,6 +134,8 @@ export interface V3VerifierSettings {
   /** The platform keys trusted right now (they may be replaced between calls). */
   keys: () => VerificationKeys;
   maxClockOffset: number;
+  /** Whether other calls are in flight: the RSA verification then runs on the thread pool, else inline. */
+  offLoop?: () => boolean;
 }
 
 /**
@@ -127,11 +152,10 @@ export function createV3Verifier(settings: V3VerifierSettings) {
 
     const raw = bytesOf(response.data) ?? await readBody(response.data ?? '');
     if (ok) {
-      verifySigned({ headers: response.headers, raw, facts: () => exchangeFacts(response) }, {
-        keys: settings.keys(),
-        maxClockOffset: settings.maxClockOffset,
-        statement: exchange.rule === 'statement',
-      });
+      const message: SignedMessage = { headers: response.headers, raw, facts: () => exchangeFacts(response) };
+      const options: VerifyOptions = { keys: settings.keys(), maxClockOffset: settings.maxClockOffset, statement: exchange.rule === 'statement' };
+      if (settings.offLoop?.()) await verifySignedOffLoop(message, options);
+      else verifySigned(message, options);
     } else if (!exchange.acceptStatus?.(response.status)) {
       throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
     }
