@@ -99,7 +99,7 @@ export class Pipeline {
       }
       signed = parts.find((p) => p.name === 'meta')?.data ?? Buffer.alloc(0);
     }
-    verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
+    await verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
 
     const serial = header(incoming.headers, 'wechatpay-serial');
     if (serial !== undefined && serial !== identity.platformCertificate.id && serial !== identity.platformPublicKey.id) {

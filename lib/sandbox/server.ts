@@ -67,7 +67,7 @@ export function tweakOf(fault: Fault | undefined): SigningTweak {
 }
 
 /** The reply as bytes and headers: APIv3 signed with the platform key, APIv2 signed with the merchant's APIv2 secret. */
-export function render(runtime: Runtime, reply: Reply, requestSerial: string | undefined, fault: Fault | undefined): Written {
+export async function render(runtime: Runtime, reply: Reply, requestSerial: string | undefined, fault: Fault | undefined): Promise<Written> {
   const headers: Record<string, string> = { 'Request-ID': requestId() };
   if (reply.kind === 'raw') return { status: reply.status, headers: { ...headers, ...reply.headers }, body: reply.body };
   if (reply.kind === 'v2') {
@@ -89,7 +89,7 @@ export function render(runtime: Runtime, reply: Reply, requestSerial: string | u
       headers['Wechatpay-Statement-Sha1'] = sha1;
       signed = Buffer.from(JSON.stringify({ sha1 }));
     }
-    Object.assign(headers, signatureHeaders(signed, signingKey(runtime.identity, runtime.settings.signWith, requestSerial), tweakOf(fault)));
+    Object.assign(headers, await signatureHeaders(signed, signingKey(runtime.identity, runtime.settings.signWith, requestSerial), tweakOf(fault)));
   }
   return { status: reply.status, headers, body: reply.body };
 }
@@ -155,7 +155,7 @@ export function createSandboxServer(parts: ServerParts): Server {
         template = handled.endpoint?.template;
         code = handled.code;
         const serial = req.headers['wechatpay-serial'];
-        written = render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
+        written = await render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
       }
       if (res.destroyed) return;
       write(res, written);

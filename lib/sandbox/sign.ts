@@ -29,14 +29,14 @@ export function signingKey(identity: Identity, mode: SignWith, requestSerial?: s
   return identity.platformCertificate;
 }
 
-/** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`. */
-export function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningTweak = {}): Record<string, string> {
+/** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`, signed on the thread pool. */
+export async function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningTweak = {}): Promise<Record<string, string>> {
   const timestamp = String(tweak.timestamp ?? Formatter.timestamp());
   const nonce = Formatter.nonce();
   const signed = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), tweak.wrong ? Buffer.concat([body, Buffer.from(' ')]) : body, Buffer.from('\n')]);
   const signature = tweak.probe
     ? `WECHATPAY/SIGNTEST/${randomBytes(192).toString('base64')}`
-    : rsaSign(signed, key.privateKey);
+    : await rsaSign(signed, key.privateKey);
   return {
     'Wechatpay-Timestamp': timestamp,
     'Wechatpay-Nonce': nonce,
@@ -46,8 +46,8 @@ export function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningT
   };
 }
 
-function rsaSign(message: Buffer, key: KeyObject): string {
-  return sign('sha256', message, key).toString('base64');
+function rsaSign(message: Buffer, key: KeyObject): Promise<string> {
+  return new Promise((resolve, reject) => sign('sha256', message, key, (error, signature) => (error ? reject(error) : resolve(signature.toString('base64')))));
 }
 
 /** A `Request-ID` as the platform writes one. */

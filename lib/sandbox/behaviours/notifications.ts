@@ -44,11 +44,14 @@ export function sendNotification(identity: Identity, signWith: SignWith, url: st
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new Error(`A notification goes to an http(s) URL, got ${url}`));
   const body = notificationBody(identity, input);
-  const headers = {
+  return signatureHeaders(Buffer.from(body), signingKey(identity, signWith), tweak).then((signature) => post(target, url, body, {
     'Content-Type': 'application/json',
     'User-Agent': 'Mozilla/4.0',
-    ...signatureHeaders(Buffer.from(body), signingKey(identity, signWith), tweak),
-  };
+    ...signature,
+  }));
+}
+
+function post(target: URL, url: string, body: string, headers: Record<string, string>): Promise<NotificationResult> {
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(target, { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, timeout: 10_000 }, (res) => {
