@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
 import { CryptoError, KeyError } from '../errors.js';
+import { onThreadPool } from './thread-pool.js';
 
 /** Which half of an RSA key pair is wanted. */
 export type KeyType = 'private' | 'public';
@@ -406,13 +407,15 @@ export const Rsa = {
 
   /**
    * {@link Rsa.sign} on libuv's thread pool (node:crypto's callback form): the event loop serves other work
-   * while the private-key operation runs. Same result and the same errors, as a rejection.
+   * while the private-key operation runs. Same result and the same errors, as a rejection. At most
+   * `2 * UV_THREADPOOL_SIZE` of these and {@link Rsa.verifyAsync} run or wait in the pool at once; the others
+   * wait their turn, in order.
    */
-  signAsync(message: string | Uint8Array, privateKey: RsaKeyInput): Promise<string> {
-    return new Promise((done, fail) => {
-      const data = toBytes(message, 'Rsa.sign: the message');
-      sign('sha256', data, resolve(privateKey, 'private'), (error, signature) => (error ? fail(error) : done(signature.toString('base64'))));
-    });
+  async signAsync(message: string | Uint8Array, privateKey: RsaKeyInput): Promise<string> {
+    const data = toBytes(message, 'Rsa.sign: the message');
+    const key = resolve(privateKey, 'private');
+    const signature = await onThreadPool<Buffer>((done) => sign('sha256', data, key, done));
+    return signature.toString('base64');
   },
 
   /**
@@ -429,17 +432,12 @@ export const Rsa = {
     return verify('sha256', data, key, bytes); // node:crypto answers false (never throws) for bad RSA signatures
   },
 
-  /** {@link Rsa.verify} on libuv's thread pool: the same answer, false for any bad signature. */
-  verifyAsync(message: string | Uint8Array, signature: string, publicKey: RsaKeyInput): Promise<boolean> {
-    return new Promise((done, fail) => {
-      const key = resolve(publicKey, 'public');
-      const data = toBytes(message, 'Rsa.verify: the message');
-      const bytes = typeof signature !== 'string' || signature.startsWith(PROBE_SIGNATURE_PREFIX) ? undefined : decodeBase64(signature);
-      if (!bytes || bytes.length === 0) {
-        done(false);
-        return;
-      }
-      verify('sha256', data, key, bytes, (error, valid) => (error ? fail(error) : done(valid)));
-    });
+  /** {@link Rsa.verify} on libuv's thread pool (see {@link Rsa.signAsync}): the same answer, false for any bad signature. */
+  async verifyAsync(message: string | Uint8Array, signature: string, publicKey: RsaKeyInput): Promise<boolean> {
+    const key = resolve(publicKey, 'public');
+    const data = toBytes(message, 'Rsa.verify: the message');
+    const bytes = typeof signature !== 'string' || signature.startsWith(PROBE_SIGNATURE_PREFIX) ? undefined : decodeBase64(signature);
+    if (!bytes || bytes.length === 0) return false;
+    return onThreadPool<boolean>((done) => verify('sha256', data, key, bytes, done));
   },
 };

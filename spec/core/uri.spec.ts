@@ -126,7 +126,7 @@ describe('expandTemplate agrees with url-template', () => {
   it.each(templates)('expands %s byte for byte as url-template does, for any values', (template) => {
     const names = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
     fc.assert(fc.property(fc.tuple(...names.map(() => value)), (values) => {
-      const variables = Object.fromEntries(names.map((name, index) => [name, values[index]]));
+      const variables = Object.fromEntries(names.map((name, index) => [name, values[index]!]));
       expect(outcome(() => expandTemplate(template, variables))).toBe(outcome(() => parseTemplate(template).expand(variables)));
     }), { numRuns: 300 });
   });
