@@ -5,6 +5,7 @@
  */
 import { verify } from 'node:crypto';
 import { ALGO_HMAC_SHA256, ALGO_MD5, Hash, type SignType } from '../crypto/hash.js';
+import { onThreadPool } from '../crypto/thread-pool.js';
 import { PlatformError, signError } from './errors.js';
 import type { Identity } from './identity.js';
 
@@ -54,8 +55,7 @@ export async function verifyV3(request: SignedRequest, identity: Identity, now =
     Buffer.from('\n'),
   ]);
   const signature = Buffer.from(auth['signature']!, 'base64');
-  const valid = await new Promise<boolean>((resolve, reject) =>
-    verify('sha256', message, identity.merchant.publicKey, signature, (error, result) => (error ? reject(error) : resolve(result))));
+  const valid = await onThreadPool<boolean>((done) => verify('sha256', message, identity.merchant.publicKey, signature, done));
   if (!valid) {
     throw signError('the signature does not verify with the merchant certificate over the request as received');
   }

@@ -5,6 +5,7 @@
  * asks for the public key, as during the platform's certificate-to-public-key migration.
  */
 import { randomBytes, sign, type KeyObject } from 'node:crypto';
+import { onThreadPool } from '../crypto/thread-pool.js';
 import { Formatter } from '../util/formatter.js';
 import type { Identity, PlatformKey } from './identity.js';
 
@@ -46,8 +47,8 @@ export async function signatureHeaders(body: Buffer, key: PlatformKey, tweak: Si
   };
 }
 
-function rsaSign(message: Buffer, key: KeyObject): Promise<string> {
-  return new Promise((resolve, reject) => sign('sha256', message, key, (error, signature) => (error ? reject(error) : resolve(signature.toString('base64')))));
+async function rsaSign(message: Buffer, key: KeyObject): Promise<string> {
+  return (await onThreadPool<Buffer>((done) => sign('sha256', message, key, done))).toString('base64');
 }
 
 /** A `Request-ID` as the platform writes one. */
