@@ -28,6 +28,20 @@ export interface Transport {
 /** How long a failed call waits for its sink to remove a temporary file. */
 const SINK_CLEAN_UP_MS = 5_000;
 
+/**
+ * Calls of every client of this process between dispatch and their end. When more than one is in flight,
+ * the RSA work goes to libuv's thread pool so the event loop keeps moving the others' bytes; a lone call
+ * signs and verifies inline (the hand-off would only add latency). See bench/throughput.ts.
+ */
+let callsInFlight = 0;
+const offLoop = (): boolean => callsInFlight > 1;
+
+/**
+ * The agents' keep-alive probe delay matches the one axios sets on every request's socket (60 s): with
+ * node's default (1 s) the two alternate, and each request paid two setsockopt calls to switch them.
+ */
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000 } as const;
+
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 
@@ -50,8 +64,8 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
   const hooks = config.hooks;
   const defaults: CreateAxiosDefaults = {
     maxRedirects: 0,
-    httpAgent: new http.Agent({ keepAlive: true }),
-    httpsAgent: new https.Agent({ keepAlive: true }),
+    httpAgent: new http.Agent(KEEP_ALIVE),
+    httpsAgent: new https.Agent(KEEP_ALIVE),
     ...config.axios,
     ...OWNED_SETTINGS,
     adapter: guardedAdapterFor(config.axios.adapter),
@@ -62,27 +76,29 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
     userAgent: userAgent(),
     defaultHeaders: config.headers,
     platformSerialFor,
-    tlsAgent: () => (tlsAgent ??= new https.Agent({ keepAlive: true, secureContext: config.tls })),
+    tlsAgent: () => (tlsAgent ??= new https.Agent({ ...KEEP_ALIVE, secureContext: config.tls })),
   };
 
   const v3 = protocolInstance(defaults, config, hooks,
-    createV3Signer(config.credentials),
+    createV3Signer(config.credentials, offLoop),
     createV3Verifier({
       keys: () => keys.current().byId,
       maxClockOffset: config.maxClockOffset,
+      offLoop,
       ...(keys.lookUp ? { lookUp: (serial: string) => keys.lookUp!(serial) } : {}),
     }));
   const announced = new AnnouncedHashes();
   let v2: AxiosInstance | undefined;
   const v2Instance = (secret: string): AxiosInstance => (v2 ??= protocolInstance(defaults, config, hooks,
     createV2Signer({ mchid: config.credentials.mchid, secret }),
-    createV2Verifier({ secret })));
+    createV2Verifier({ secret }), { synchronous: true }));
 
   return {
     async dispatch(verb, template, rawOptions, route = template, extras = {}) {
       let call: PreparedCall | undefined;
       let deadline: Deadline | undefined;
       let work: Promise<AxiosResponse> | undefined;
+      callsInFlight += 1;
       try {
         checkTemplate(template);
         const options = checkOptions(template, rawOptions);
@@ -103,6 +119,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
         if (call?.sink && work) await Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SINK_CLEAN_UP_MS).unref())]);
         throw await errorAfterHooks(deadline?.reason ?? toSdkError(error), call?.exchange as Exchange | undefined, hooks);
       } finally {
+        callsInFlight -= 1;
         call?.release?.();
         deadline?.finish();
       }
@@ -128,6 +145,7 @@ function protocolInstance(
   hooks: HookLists,
   sign: Parameters<AxiosInstance['interceptors']['request']['use']>[0],
   verify: Parameters<AxiosInstance['interceptors']['response']['use']>[0],
+  signing: { synchronous: boolean } = { synchronous: false },
 ): AxiosInstance {
   const instance = axios.create(defaults);
   // Every request carries its complete headers; axios's per-method default headers would only be deep-copied each time.
@@ -136,7 +154,7 @@ function protocolInstance(
     if (config.axios[key] === undefined) Reflect.deleteProperty(instance.defaults, key);
   }
   installBeforeRequest(instance, hooks);
-  instance.interceptors.request.use(sign, undefined, { synchronous: true });
+  instance.interceptors.request.use(sign, undefined, signing);
   instance.interceptors.response.use(verify);
   installAfterResponse(instance, hooks);
   return instance;

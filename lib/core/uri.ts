@@ -56,11 +56,51 @@ function parse(template: string): ParsedTemplate {
   if (!entry) {
     const compiled = parseTemplate(template);
     const variables = scanVariables(template);
-    entry = { variables, names: new Set([...variables.required, ...variables.optional, 'empty']), expand: (context) => compiled.expand(context) };
+    const simple = simpleExpansion(template);
+    entry = {
+      variables,
+      names: new Set([...variables.required, ...variables.optional, 'empty']),
+      expand: (context) => simple?.(context) ?? compiled.expand(context),
+    };
     if (parsed.size >= PARSED_LIMIT) parsed.clear();
     parsed.set(template, entry);
   }
   return entry;
+}
+
+/**
+ * A template made only of literals and `{name}` expressions (every endpoint of the API), expanded as url-template
+ * expands it but without re-parsing the template on each call: the literals encoded once (by url-template), each
+ * value as RFC 6570 simple string expansion encodes it. Undefined for any other template; the expander answers
+ * undefined for a value it does not handle (a list), which url-template then expands.
+ */
+function simpleExpansion(template: string): ((context: Record<string, Primitive | Primitive[]>) => string | undefined) | undefined {
+  const literals: string[] = [];
+  const names: string[] = [];
+  let end = 0;
+  for (const match of template.matchAll(EXPRESSION)) {
+    if (!/^\w+$/.test(match[1]!)) return undefined;
+    literals.push(template.slice(end, match.index));
+    names.push(match[1]!);
+    end = match.index + match[0].length;
+  }
+  literals.push(template.slice(end));
+  if (literals.some((literal) => /[{}]/.test(literal))) return undefined;
+  const encoded = literals.map((literal) => parseTemplate(literal).expand({}));
+  return (context) => {
+    let out = encoded[0]!;
+    for (let index = 0; index < names.length; index++) {
+      const value = context[names[index]!];
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+      out += encodeUnreserved(String(value)) + encoded[index + 1]!;
+    }
+    return out;
+  };
+}
+
+/** RFC 3986 unreserved characters kept, everything else percent-encoded (url-template's `{x}` encoding). */
+function encodeUnreserved(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The variables a template needs, split into the required ones and those RFC 6570 may omit. */

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
 import { CryptoError, KeyError } from '../errors.js';
+import { onThreadPool } from './thread-pool.js';
 
 /** Which half of an RSA key pair is wanted. */
 export type KeyType = 'private' | 'public';
@@ -408,6 +409,19 @@ export const Rsa = {
   },
 
   /**
+   * {@link Rsa.sign} on libuv's thread pool (node:crypto's callback form): the event loop serves other work
+   * while the private-key operation runs. Same result and the same errors, as a rejection. At most
+   * `2 * UV_THREADPOOL_SIZE` of these and {@link Rsa.verifyAsync} run or wait in the pool at once; the others
+   * wait their turn, in order.
+   */
+  async signAsync(message: string | Uint8Array, privateKey: RsaKeyInput): Promise<string> {
+    const data = toBytes(message, 'Rsa.sign: the message');
+    const key = resolve(privateKey, 'private');
+    const signature = await onThreadPool<Buffer>((done) => sign('sha256', data, key, done));
+    return signature.toString('base64');
+  },
+
+  /**
    * Whether `signature` (base64) is an RSASSA-PKCS1-v1_5 SHA-256 signature of `message`. False, never an
    * exception, for any bad signature, including the platform's `WECHATPAY/SIGNTEST/` probes; an unusable key
    * is a {@link KeyError}.
@@ -419,5 +433,14 @@ export const Rsa = {
     const bytes = decodeBase64(signature);
     if (!bytes || bytes.length === 0) return false;
     return verify('sha256', data, key, bytes); // node:crypto answers false (never throws) for bad RSA signatures
+  },
+
+  /** {@link Rsa.verify} on libuv's thread pool (see {@link Rsa.signAsync}): the same answer, false for any bad signature. */
+  async verifyAsync(message: string | Uint8Array, signature: string, publicKey: RsaKeyInput): Promise<boolean> {
+    const key = resolve(publicKey, 'public');
+    const data = toBytes(message, 'Rsa.verify: the message');
+    const bytes = typeof signature !== 'string' || signature.startsWith(PROBE_SIGNATURE_PREFIX) ? undefined : decodeBase64(signature);
+    if (!bytes || bytes.length === 0) return false;
+    return onThreadPool<boolean>((done) => verify('sha256', data, key, bytes, done));
   },
 };

@@ -66,6 +66,26 @@ export interface VerifyOptions {
  * the serial a configured platform key, the RSA-SHA256 signature over `TIMESTAMP\nNONCE\nBODY\n` valid.
  */
 export function verifySigned(message: SignedMessage, options: VerifyOptions): void {
+  const check = signatureCheck(message, options);
+  if (!Rsa.verify(check.signed, check.signature, check.key)) throw check.mismatch();
+}
+
+/** {@link verifySigned} with the RSA verification on libuv's thread pool; every other rule is checked first, inline. */
+export async function verifySignedOffLoop(message: SignedMessage, options: VerifyOptions): Promise<void> {
+  const check = signatureCheck(message, options);
+  if (!(await Rsa.verifyAsync(check.signed, check.signature, check.key))) throw check.mismatch();
+}
+
+interface SignatureCheck {
+  /** `TIMESTAMP\nNONCE\nBODY\n`. */
+  signed: Buffer;
+  signature: string;
+  key: KeyObject;
+  mismatch(): VerificationError;
+}
+
+/** Every rule but the RSA verification itself, which it prepares. */
+function signatureCheck(message: SignedMessage, options: VerifyOptions): SignatureCheck {
   const subject = options.subject ?? 'response';
   const fail = (code: VerificationErrorCode, text: string): VerificationError =>
     new VerificationError(code, text, {
@@ -110,10 +130,13 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
   }
 
   const body = options.statement ? statementBody(message, fail, options.statement === 'streamed') : message.raw;
-  const signed = Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]);
-  if (!Rsa.verify(signed, signature, key)) {
-    throw fail('EV3_RES_HEADER_SIGNATURE_DIGEST', `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`);
-  }
+  return {
+    signed: Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]),
+    signature,
+    key,
+    mismatch: () => fail('EV3_RES_HEADER_SIGNATURE_DIGEST',
+      `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`),
+  };
 }
 
 const PUBLIC_KEY_ID = /^PUB_KEY_ID_/;
@@ -153,6 +176,8 @@ export interface V3VerifierSettings {
   maxClockOffset: number;
   /** Asked when an answer names a key id that `keys()` lacks, before verifying with `keys()` again (automatic certificates). */
   lookUp?: (serial: string) => Promise<void>;
+  /** Whether other calls are in flight: the RSA verification then runs on the thread pool, else inline. */
+  offLoop?: () => boolean;
 }
 
 /**
@@ -178,11 +203,14 @@ export function createV3Verifier(settings: V3VerifierSettings) {
 
     const raw = bytesOf(response.data) ?? await readBody(response.data ?? '');
     if (ok) {
-      verifySigned({ headers: response.headers, raw, facts: () => exchangeFacts(response) }, {
+      const message: SignedMessage = { headers: response.headers, raw, facts: () => exchangeFacts(response) };
+      const options: VerifyOptions = {
         keys: await keysFor(response, raw, exchange, settings),
         maxClockOffset: settings.maxClockOffset,
         statement: exchange.rule === 'statement',
-      });
+      };
+      if (settings.offLoop?.()) await verifySignedOffLoop(message, options);
+      else verifySigned(message, options);
     } else if (!exchange.acceptStatus?.(response.status)) {
       throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
     }

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { parseTemplate } from 'url-template';
 import { TemplateError } from '../../lib/errors.js';
 import { buildQuery } from '../../lib/util/query.js';
 import { encodeSegment, expandTemplate, normalizeProperty, resolveUrl, templateVariables } from '../../lib/core/uri.js';
@@ -100,6 +102,37 @@ describe('expandTemplate (RFC 6570)', () => {
 
   it('omits absent optional query variables', () => {
     expect(expandTemplate('v3/a{?x,y}', { x: 1 })).toBe('v3/a?x=1');
+  });
+});
+
+describe('expandTemplate agrees with url-template', () => {
+  const templates = [
+    'v3/pay/transactions/native',
+    'v3/pay/transactions/id/{transaction_id}',
+    'v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes',
+    '/v3/{a}{b}/x y/%2F/[z]/订单/{c}',
+    '{value}',
+  ];
+  const value = fc.oneof(fc.string({ unit: 'binary', minLength: 1 }), fc.string({ unit: fc.constantFrom('/', '%', '2', 'F', '.', '?', '#', '!', '*', "'", '(', '~') }), fc.integer(), fc.boolean())
+    .filter((item) => item !== '' && item !== '.' && item !== '..');
+  const outcome = (run: () => string): string => {
+    try {
+      return run();
+    } catch (error) {
+      return `throws ${(error as Error).name}`;
+    }
+  };
+
+  it.each(templates)('expands %s byte for byte as url-template does, for any values', (template) => {
+    const names = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+    fc.assert(fc.property(fc.tuple(...names.map(() => value)), (values) => {
+      const variables = Object.fromEntries(names.map((name, index) => [name, values[index]!]));
+      expect(outcome(() => expandTemplate(template, variables))).toBe(outcome(() => parseTemplate(template).expand(variables)));
+    }), { numRuns: 300 });
+  });
+
+  it('expands lists as url-template does', () => {
+    expect(expandTemplate('v3/a/{ids}', { ids: ['x y', 2, true] })).toBe(parseTemplate('v3/a/{ids}').expand({ ids: ['x y', 2, true] }));
   });
 });
 

@@ -13,7 +13,7 @@ import forge from 'node-forge';
 import { CryptoError, KeyError } from '../../lib/errors.js';
 import { Rsa, type RsaKeyInput, isPkcs12 } from '../../lib/crypto/rsa.js';
 import { type KeyFixture, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
-import { expectThrown, thrown } from '../support/thrown.js';
+import { expectThrown, rejected, thrown } from '../support/thrown.js';
 
 const MESSAGE = 'POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{"amount":{"total":1}}\n';
 
@@ -228,6 +228,53 @@ describe('Rsa.sign / Rsa.verify', () => {
   it('refuses a message that is neither a string nor bytes', () => {
     expectCryptoError(() => Rsa.sign(42 as unknown as string, merchant.privateKey), 'ECRYPTO_ARGUMENT', /a value of type number/);
     expectCryptoError(() => Rsa.verify(null as unknown as string, 'AAAA', merchant.publicKey), 'ECRYPTO_ARGUMENT', /null/);
+  });
+});
+
+describe('Rsa.signAsync / Rsa.verifyAsync (on the thread pool)', () => {
+  it('signs byte for byte as Rsa.sign, strings and Buffers alike', async () => {
+    const signature = Rsa.sign(MESSAGE, merchant.privateKey);
+    await expect(Rsa.signAsync(MESSAGE, merchant.privateKey)).resolves.toBe(signature);
+    await expect(Rsa.signAsync(Buffer.from(MESSAGE), merchant.pem.pkcs8Private)).resolves.toBe(signature);
+  });
+
+  it('keeps many signatures made at once apart: each is the one of its own message', async () => {
+    const messages = Array.from({ length: 32 }, (_, index) => `${MESSAGE}${index}`);
+    const signatures = await Promise.all(messages.map((message) => Rsa.signAsync(message, merchant.privateKey)));
+    expect(signatures).toEqual(messages.map((message) => Rsa.sign(message, merchant.privateKey)));
+    const checks = await Promise.all(messages.map((message, index) => Rsa.verifyAsync(message, signatures[(index + 1) % 32]!, merchant.publicKey)));
+    expect(checks.every((valid) => !valid)).toBe(true);
+  });
+
+  it('answers as Rsa.verify does: true for the signature, false (never a rejection) for any bad one', async () => {
+    const signature = Rsa.sign(MESSAGE, merchant.privateKey);
+    const flipped = Buffer.from(signature, 'base64');
+    flipped[100] = flipped[100]! ^ 1;
+    const cases: Array<[string, string, RsaKeyInput]> = [
+      [MESSAGE, signature, merchant.publicKey],
+      [MESSAGE, signature, merchant.pem.spkiPublic],
+      [`${MESSAGE}x`, signature, merchant.publicKey],
+      [MESSAGE, signature, stranger.publicKey],
+      [MESSAGE, flipped.toString('base64'), merchant.publicKey],
+      [MESSAGE, '', merchant.publicKey],
+      [MESSAGE, '%%% not base64 %%%', merchant.publicKey],
+      [MESSAGE, `WECHATPAY/SIGNTEST/${signature}`, merchant.publicKey],
+      [MESSAGE, undefined as unknown as string, merchant.publicKey],
+    ];
+    const answers = await Promise.all(cases.map(([message, given, key]) => Rsa.verifyAsync(message, given, key)));
+    expect(answers).toEqual(cases.map(([message, given, key]) => Rsa.verify(message, given, key)));
+    expect(answers.filter(Boolean)).toHaveLength(2);
+  });
+
+  it('rejects, never throws, with the typed errors of the synchronous forms', async () => {
+    const signing = Rsa.signAsync(MESSAGE, merchant.publicKey);
+    const keyError = await rejected(signing);
+    expect(keyError).toBeInstanceOf(KeyError);
+    expect(keyError.message).toMatch(/a public key where a private key is required/);
+    expect(await rejected(Rsa.verifyAsync(MESSAGE, 'AAAA', 'garbage'))).toBeInstanceOf(KeyError);
+    const argument = await rejected(Rsa.signAsync(42 as unknown as string, merchant.privateKey));
+    expect(argument).toBeInstanceOf(CryptoError);
+    expect((argument as CryptoError).code).toBe('ECRYPTO_ARGUMENT');
   });
 });
 

@@ -1,0 +1,555 @@
+/**
+ * Concurrent throughput: calls per second, latency and event-loop delay of three clients making the same
+ * APIv3 call (POST v3/pay/transactions/native, a signed JSON body, a signed JSON answer) against one
+ * loopback server, at 1 and at 64 calls in flight.
+ *
+ *   npm run bench:throughput              15 alternating rounds (about 2.5 minutes)
+ *   npm run bench:throughput -- --quick   3 rounds (about 40 seconds), for CI-like runs
+ *   npx tsx bench/throughput.ts [--rounds N] [--seconds S] [--no-sandbox]   (after `npm run build`)
+ *
+ * The clients, each in its own process (its own heap, thread pool and event loop), idle while another runs:
+ *   ours     this SDK as built (dist/esm), `client.v3.pay.transactions.native.post({ json })`
+ *   plugin   wechatpay-axios-plugin, configured with the same mchid, serial, private key and platform key
+ *   plain    node:http with a keep-alive agent + synchronous node:crypto sign and verify (the naive floor)
+ * The server, a child process: node:http, checks every request's signature with node:crypto and signs every
+ * answer, both on its thread pool (callback forms, at most 8 at once), so its event loop only does HTTP and is
+ * never the bottleneck (its event-loop utilisation is printed). Rounds alternate the order of the clients; each
+ * figure is the median of the rounds, each ratio the median of the per-round ratios (side by side). Event-loop
+ * delay: perf_hooks.monitorEventLoopDelay at 1 ms resolution, the raw p99 of the timer's interval (the 1 ms
+ * included). Latency: per call, from the call to its verified answer.
+ *
+ * Then the same 64-in-flight run of `ours` against the embedded sandbox (wechatpay-chain/sandbox, in its own
+ * process), alternating with the minimal server, with each side's event-loop utilisation and CPU time per call.
+ *
+ * Where the SDK's RSA work runs, and why (2 CPUs, node 20; bench/offload.ts, load average ~3-4):
+ *   - libuv's thread pool (node:crypto's callback forms), not a pool of worker_threads: at 64 signatures in
+ *     flight the thread pool made 4,249/s with the event loop 13% busy, worker threads 2,594/s (17%), inline
+ *     3,376/s (100%); at 64 verifications 40,490/s (37%), 19,955/s (32%), 43,029/s (100%). A worker's round
+ *     trip (structured clone, message ports, two wake-ups) costs more than the pool's hand-off.
+ *   - Inline when the call is alone (no other call of the process in flight): a lone signature took 249 us
+ *     inline, 323 us through the pool, 451 us through a worker (p50); so one call in flight is not slower.
+ *   - Verification goes to the pool too when calls overlap: inline, it kept the loop busy ~20 us per answer
+ *     and the event-loop delay p99 above 10 ms.
+ *   - At most 2 x UV_THREADPOOL_SIZE jobs on the pool at once (lib/crypto/thread-pool.ts). Queuing all 64 at
+ *     once gave 10-20% more calls/s here but an event-loop delay p99 of 17-36 ms (the loop took dozens of
+ *     completions per turn, and fs/dns work waited behind 64 RSA jobs); with the bound it stayed under 10 ms.
+ *   - Keep-alive agents probe at axios's 60 s (node's default 1 s made every request switch the socket's
+ *     keep-alive delay twice): 10% more calls/s at 64 in flight, 15% less CPU per call.
+ *
+ * RESULTS
+ *
+ * The machine is shared: read the load average printed beside the figures, and compare ratios, not absolutes.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, sign, verify, createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const MCHID = '1230000109';
+const MERCHANT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
+const PLATFORM_SERIAL = '7132D72A03E93CDDF8C03BBD1F37EEDF843826FA';
+const PATH = '/v3/pay/transactions/native';
+const LIBS = ['ours', 'plugin', 'plain'] as const;
+type Lib = (typeof LIBS)[number];
+const CONCURRENCY = [1, 64] as const;
+
+interface Keys {
+  merchantPrivate: string;
+  merchantPublic: string;
+  platformPrivate: string;
+  platformPublic: string;
+}
+
+/** One client configuration: where it calls and with which identity. */
+interface Target {
+  baseURL: string;
+  mchid: string;
+  serial: string;
+  privateKey: string;
+  certs: Record<string, string>;
+}
+
+interface RunResult {
+  calls: number;
+  failures: number;
+  firstFailure?: string;
+  seconds: number;
+  p50: number;
+  p99: number;
+  eldP99: number;
+  elu: number;
+  cpuMs: number;
+}
+
+interface ServerStats {
+  handled: number;
+  rejected: number;
+  elu: number;
+  cpuMs: number;
+}
+
+type Message =
+  | { type: 'setup'; lib: Lib; target: Target; name: string }
+  | { type: 'run'; concurrency: number; ms: number; name: string }
+  | { type: 'mark' }
+  | { type: 'stats' }
+  | { type: 'exit' };
+
+/** The order body of every call: the documented native example, a fresh out_trade_no each time. */
+let sequence = 0;
+function orderOf(mchid: string): Record<string, unknown> {
+  sequence += 1;
+  return {
+    appid: 'wxd678efh567hg6787',
+    mchid,
+    description: 'Image形象店-深圳腾大-QQ公仔',
+    out_trade_no: `BENCH${process.pid}${sequence}`.slice(0, 32),
+    notify_url: 'https://www.weixin.qq.com/wxpay/pay.php',
+    amount: { total: 100, currency: 'CNY' },
+  };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+function percentile(values: Float64Array, count: number, p: number): number {
+  const sorted = values.slice(0, count).sort();
+  return sorted[Math.min(count - 1, Math.floor((count * p) / 100))] ?? 0;
+}
+
+/** Sends a message to a child and resolves with its answer (one question at a time per child). */
+function ask<T>(child: ChildProcess, message: Message): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`a bench process exited early (code ${code})`));
+    child.once('exit', onExit);
+    child.once('message', (answer) => {
+      child.off('exit', onExit);
+      resolve(answer as T);
+    });
+    child.send(message);
+  });
+}
+
+function reply(message: unknown): void {
+  process.send!(message);
+}
+
+/* ------------------------------------------------------------------------------------------------ server */
+
+/** Reports event-loop utilisation and CPU time since the last mark. */
+function processMeter() {
+  let elu = performance.eventLoopUtilization();
+  let cpu = process.cpuUsage();
+  return {
+    mark() {
+      elu = performance.eventLoopUtilization();
+      cpu = process.cpuUsage();
+    },
+    read() {
+      const used = process.cpuUsage(cpu);
+      return { elu: performance.eventLoopUtilization(elu).utilization, cpuMs: (used.user + used.system) / 1000 };
+    },
+  };
+}
+
+function parseAuthorization(header: string | undefined): Record<string, string> | undefined {
+  const match = /^WECHATPAY2-SHA256-RSA2048 (.+)$/.exec(header ?? '');
+  if (!match) return undefined;
+  const out: Record<string, string> = {};
+  for (const part of match[1]!.matchAll(/(\w+)="([^"]*)"/g)) out[part[1]!] = part[2]!;
+  return out;
+}
+
+async function serverRole(): Promise<void> {
+  const keys = await new Promise<Keys>((resolve) => process.once('message', (message) => resolve(message as Keys)));
+  const merchantPublic = createPublicKey(keys.merchantPublic);
+  const platformPrivate = createPrivateKey(keys.platformPrivate);
+  const lineFeed = Buffer.from('\n');
+  const meter = processMeter();
+  let handled = 0;
+  let rejected = 0;
+
+  // At most 8 RSA jobs on the thread pool at once (each thread has its next one waiting), so the server's threads
+  // do not crowd the clients' event loops more than they must on a machine they share.
+  let pooled = 0;
+  const queued: Array<() => void> = [];
+  const onPool = (start: (release: () => void) => void) => {
+    const run = () => {
+      pooled += 1;
+      start(() => {
+        pooled -= 1;
+        queued.shift()?.();
+      });
+    };
+    if (pooled < 8) run();
+    else queued.push(run);
+  };
+  const refuse = (res: http.ServerResponse, message: string) => {
+    rejected += 1;
+    res.writeHead(401, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ code: 'SIGN_ERROR', message }));
+  };
+  const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const auth = parseAuthorization(req.headers.authorization);
+      const now = Math.floor(Date.now() / 1000);
+      if (!auth || auth['mchid'] !== MCHID || auth['serial_no'] !== MERCHANT_SERIAL || !/^[0-9A-Za-z]{32}$/.test(auth['nonce_str'] ?? '')
+        || Math.abs(Number(auth['timestamp']) - now) > 300) {
+        refuse(res, 'bad Authorization fields');
+        return;
+      }
+      const signed = Buffer.concat([Buffer.from(`${req.method}\n${req.url}\n${auth['timestamp']}\n${auth['nonce_str']}\n`), body, lineFeed]);
+      onPool((release) => verify('sha256', signed, merchantPublic, Buffer.from(auth['signature'] ?? '', 'base64'), (error, ok) => {
+        release();
+        if (error || !ok) {
+          refuse(res, 'the signature does not verify');
+          return;
+        }
+        handled += 1;
+        const answer = Buffer.from(JSON.stringify({ code_url: `weixin://wxpay/bizpayurl?pr=${handled}` }));
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const nonce = randomBytes(16).toString('hex');
+        onPool((release) => sign('sha256', Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), answer, lineFeed]), platformPrivate, (signError, signature) => {
+          release();
+          if (signError) throw signError;
+          res.writeHead(200, {
+            'Content-Type': 'application/json',
+            'Content-Length': answer.length,
+            'Request-ID': nonce,
+            'Wechatpay-Timestamp': timestamp,
+            'Wechatpay-Nonce': nonce,
+            'Wechatpay-Serial': PLATFORM_SERIAL,
+            'Wechatpay-Signature': signature.toString('base64'),
+            'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
+          });
+          res.end(answer);
+        }));
+      }));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => reply({ port: (server.address() as AddressInfo).port }));
+  process.on('message', (message: Message) => {
+    if (message.type === 'mark') {
+      meter.mark();
+      handled = 0;
+      rejected = 0;
+      reply({});
+    } else if (message.type === 'stats') {
+      reply({ handled, rejected, ...meter.read() } satisfies ServerStats);
+    } else if (message.type === 'exit') {
+      server.closeAllConnections();
+      server.close();
+      process.disconnect();
+    }
+  });
+}
+
+/** The embedded sandbox, built, in its own process. */
+async function sandboxRole(): Promise<void> {
+  const entry = new URL('../dist/esm/sandbox/index.js', import.meta.url);
+  const { startSandbox } = (await import(entry.href)) as typeof import('../lib/sandbox/index.js');
+  const sandbox = await startSandbox();
+  const meter = processMeter();
+  reply(sandbox.config);
+  process.on('message', (message: Message) => {
+    if (message.type === 'mark') {
+      sandbox.reset();
+      meter.mark();
+      reply({});
+    } else if (message.type === 'stats') {
+      reply({ handled: sandbox.requests.length, rejected: sandbox.requests.filter((r) => r.status >= 300).length, ...meter.read() } satisfies ServerStats);
+    } else if (message.type === 'exit') {
+      void sandbox.close().then(() => process.disconnect());
+    }
+  });
+}
+
+/* ------------------------------------------------------------------------------------------------ clients */
+
+type Call = () => Promise<unknown>;
+
+async function oursCall(target: Target): Promise<Call> {
+  const built = new URL('../dist/esm/index.js', import.meta.url);
+  const { Builder } = (await import(built.href)) as typeof import('../lib/index.js');
+  const client = Builder.factory({ mchid: target.mchid, serial: target.serial, privateKey: target.privateKey, certs: target.certs, baseURL: target.baseURL });
+  return async () => {
+    const { data } = await client.v3.pay.transactions.native.post({ json: orderOf(target.mchid) as never });
+    if (typeof (data as { code_url?: unknown }).code_url !== 'string') throw new Error('unexpected answer');
+  };
+}
+
+async function pluginCall(target: Target): Promise<Call> {
+  const { default: Wechatpay } = (await import('wechatpay-axios-plugin')) as unknown as {
+    default: new (config: Record<string, unknown>) => { v3: any };
+  };
+  const wxpay = new Wechatpay({ mchid: target.mchid, serial: target.serial, privateKey: target.privateKey, certs: target.certs, baseURL: target.baseURL });
+  return async () => {
+    const { data } = await wxpay.v3.pay.transactions.native.post(orderOf(target.mchid));
+    if (typeof data?.code_url !== 'string') throw new Error('unexpected answer');
+  };
+}
+
+/** What a careful hand-written client does with node:http and synchronous node:crypto, nothing more. */
+function plainCall(target: Target): Call {
+  const url = new URL(PATH, target.baseURL);
+  const agent = new http.Agent({ keepAlive: true });
+  const privateKey = createPrivateKey(target.privateKey);
+  const publicKeys = new Map(Object.entries(target.certs).map(([id, pem]) => [id, createPublicKey(pem)]));
+  return () => {
+    const body = JSON.stringify(orderOf(target.mchid));
+    const timestamp = Math.floor(Date.now() / 1000);
+    const nonce = randomBytes(16).toString('hex');
+    const signature = sign('sha256', Buffer.from(`POST\n${PATH}\n${timestamp}\n${nonce}\n${body}\n`), privateKey).toString('base64');
+    const authorization = `WECHATPAY2-SHA256-RSA2048 mchid="${target.mchid}",serial_no="${target.serial}",timestamp="${timestamp}",nonce_str="${nonce}",signature="${signature}"`;
+    return new Promise((resolve, reject) => {
+      const request = http.request({
+        host: url.hostname, port: url.port, path: PATH, method: 'POST', agent,
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: authorization },
+      }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const headers = response.headers;
+          const key = publicKeys.get(String(headers['wechatpay-serial']));
+          const signed = Buffer.from(`${headers['wechatpay-timestamp']}\n${headers['wechatpay-nonce']}\n${raw.toString()}\n`);
+          if (response.statusCode !== 200 || !key || Math.abs(Number(headers['wechatpay-timestamp']) - Date.now() / 1000) > 300
+            || !verify('sha256', signed, key, Buffer.from(String(headers['wechatpay-signature']), 'base64'))) {
+            reject(new Error(`answer not verified (${response.statusCode})`));
+            return;
+          }
+          resolve(JSON.parse(raw.toString()));
+        });
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  };
+}
+
+async function clientRole(): Promise<void> {
+  const calls = new Map<string, Call>();
+  const latencies = new Float64Array(1 << 21);
+  const meter = processMeter();
+  process.on('message', (message: Message) => {
+    void (async () => {
+      if (message.type === 'setup') {
+        const make = { ours: oursCall, plugin: pluginCall, plain: plainCall }[message.lib];
+        calls.set(message.name, await make(message.target));
+        reply({});
+      } else if (message.type === 'run') {
+        const call = calls.get(message.name)!;
+        const delay = monitorEventLoopDelay({ resolution: 1 });
+        let count = 0;
+        let failures = 0;
+        let firstFailure: string | undefined;
+        meter.mark();
+        delay.enable();
+        const started = performance.now();
+        const deadline = started + message.ms;
+        await Promise.all(Array.from({ length: message.concurrency }, async () => {
+          while (performance.now() < deadline) {
+            const t0 = performance.now();
+            try {
+              await call();
+            } catch (error) {
+              failures += 1;
+              firstFailure ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+            }
+            if (count < latencies.length) latencies[count] = performance.now() - t0;
+            count += 1;
+          }
+        }));
+        const seconds = (performance.now() - started) / 1000;
+        delay.disable();
+        const { elu, cpuMs } = meter.read();
+        const measured = Math.min(count, latencies.length);
+        reply({
+          calls: count, failures, firstFailure, seconds,
+          p50: percentile(latencies, measured, 50), p99: percentile(latencies, measured, 99),
+          eldP99: delay.percentile(99) / 1e6, elu, cpuMs,
+        } satisfies RunResult);
+      } else if (message.type === 'exit') {
+        process.disconnect();
+      }
+    })();
+  });
+  reply({});
+}
+
+/* ------------------------------------------------------------------------------------------------ orchestrator */
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1] ?? '';
+}
+
+function spawnRole(role: string, ...args: string[]): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+async function started(child: ChildProcess): Promise<ChildProcess> {
+  await new Promise((resolve) => child.once('message', resolve));
+  return child;
+}
+
+function pem(key: KeyObject, type: 'pkcs8' | 'spki'): string {
+  return key.export({ type, format: 'pem' }).toString();
+}
+
+const cell = (value: string | number, width: number) => String(value).padStart(width);
+const fixed = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+async function orchestrate(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const rounds = Number(flag('--rounds') ?? (quick ? 3 : 15));
+  const ms = Number(flag('--seconds') ?? (quick ? 1 : 1.2)) * 1000;
+  const withSandbox = !process.argv.includes('--no-sandbox');
+  for (const entry of ['../dist/esm/index.js', '../dist/esm/sandbox/index.js']) {
+    if (!existsSync(new URL(entry, import.meta.url))) throw new Error('bench/throughput.ts measures the built package: run `npm run build` first');
+  }
+  const loadBefore = loadavg();
+  const begun = performance.now();
+
+  const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keys: Keys = {
+    merchantPrivate: pem(merchant.privateKey, 'pkcs8'),
+    merchantPublic: pem(merchant.publicKey, 'spki'),
+    platformPrivate: pem(platform.privateKey, 'pkcs8'),
+    platformPublic: pem(platform.publicKey, 'spki'),
+  };
+  const server = spawnRole('server');
+  server.send(keys);
+  const { port } = await new Promise<{ port: number }>((resolve) => server.once('message', (message) => resolve(message as { port: number })));
+  const target: Target = {
+    baseURL: `http://127.0.0.1:${port}/`,
+    mchid: MCHID,
+    serial: MERCHANT_SERIAL,
+    privateKey: keys.merchantPrivate,
+    certs: { [PLATFORM_SERIAL]: keys.platformPublic },
+  };
+  const clients = new Map<Lib, ChildProcess>();
+  for (const lib of LIBS) {
+    const child = await started(spawnRole('client'));
+    await ask(child, { type: 'setup', lib, target, name: 'server' });
+    clients.set(lib, child);
+  }
+
+  const measure = async (lib: Lib, concurrency: number, runMs: number, name = 'server', against: ChildProcess = server) => {
+    await ask(against, { type: 'mark' });
+    const result = await ask<RunResult>(clients.get(lib)!, { type: 'run', concurrency, ms: runMs, name });
+    const stats = await ask<ServerStats>(against, { type: 'stats' });
+    if (result.failures > 0 || stats.rejected > 0) {
+      throw new Error(`${lib} at ${concurrency} in flight: ${result.failures} failed calls, ${stats.rejected} refused by the server (${result.firstFailure ?? ''})`);
+    }
+    return { ...result, server: stats };
+  };
+
+  console.log(`Throughput: POST ${PATH}, ${rounds} rounds of ${ms / 1000} s per client and concurrency; node ${process.version}, ` +
+    `${availableParallelism()} CPUs, UV_THREADPOOL_SIZE ${process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)'}`);
+  console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  for (const lib of LIBS) { // warm-up: JIT, sockets, key caches
+    await measure(lib, 64, 1000);
+    await measure(lib, 1, 300);
+  }
+
+  type Sample = Awaited<ReturnType<typeof measure>>;
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [...LIBS] : [...LIBS].reverse();
+    for (const concurrency of CONCURRENCY) {
+      for (const lib of order) {
+        const key = `${lib}@${concurrency}`;
+        samples.set(key, [...(samples.get(key) ?? []), await measure(lib, concurrency, ms)]);
+      }
+    }
+    process.stderr.write(`  round ${round + 1}/${rounds}\r`);
+  }
+  const rate = (sample: Sample) => sample.calls / sample.seconds;
+  const of = (lib: Lib, concurrency: number) => samples.get(`${lib}@${concurrency}`)!;
+  const med = (lib: Lib, concurrency: number, pick: (sample: Sample) => number) => median(of(lib, concurrency).map(pick));
+  const ratio = (a: Lib, b: Lib, concurrency: number) =>
+    median(of(a, concurrency).map((sample, round) => rate(sample) / rate(of(b, concurrency)[round]!)));
+
+  const names: Record<Lib, string> = {
+    ours: 'ours (wechatpay-chain, dist)',
+    plugin: 'wechatpay-axios-plugin 0.9.6',
+    plain: 'plain node:http + synchronous node:crypto',
+  };
+  console.log('\n| calls/s | 1 in flight | 64 in flight | event-loop delay p99 at 64 | latency p50 / p99 at 1 | latency p50 / p99 at 64 |');
+  console.log('|---|---|---|---|---|---|');
+  const row = (lib: Lib) => `| ${names[lib]} | ${fixed(med(lib, 1, rate))} | ${fixed(med(lib, 64, rate))} | ${fixed(med(lib, 64, (s) => s.eldP99), 1)} ms ` +
+    `| ${fixed(med(lib, 1, (s) => s.p50), 2)} / ${fixed(med(lib, 1, (s) => s.p99), 2)} ms | ${fixed(med(lib, 64, (s) => s.p50), 1)} / ${fixed(med(lib, 64, (s) => s.p99), 1)} ms |`;
+  console.log(row('ours'));
+  console.log(row('plugin'));
+  console.log('| wechatpay-node-v3 2.2.1 (does not verify answers) | not measured: not a devDependency | | | | |');
+  console.log(row('plain'));
+
+  const checks = [
+    ['64 in flight, ours / wechatpay-axios-plugin', ratio('ours', 'plugin', 64), '>= 1.8', ratio('ours', 'plugin', 64) >= 1.8],
+    ['64 in flight, ours / plain node:http floor', ratio('ours', 'plain', 64), '>= 1.3', ratio('ours', 'plain', 64) >= 1.3],
+    ['event-loop delay p99 at 64, ours (ms)', med('ours', 64, (s) => s.eldP99), '<= 10', med('ours', 64, (s) => s.eldP99) <= 10],
+    ['1 in flight, ours / wechatpay-axios-plugin', ratio('ours', 'plugin', 1), '>= 1.1', ratio('ours', 'plugin', 1) >= 1.1],
+    ['1 in flight, ours / plain node:http floor', ratio('ours', 'plain', 1), '(no target)', true],
+  ] as const;
+  console.log('\nratios (median of the per-round ratios)');
+  for (const [label, value, goal, met] of checks) {
+    console.log(`  ${label.padEnd(46)} ${cell(value.toFixed(2), 7)}  target ${goal.padEnd(11)} ${goal.startsWith('(') ? '' : met ? 'met' : 'MISSED'}`);
+  }
+  console.log('\nwhere the time goes at 64 in flight (medians): client event-loop utilisation, CPU ms per call (all threads); server the same');
+  for (const lib of LIBS) {
+    console.log(`  ${lib.padEnd(7)} client ELU ${med(lib, 64, (s) => s.elu).toFixed(2)}, ${med(lib, 64, (s) => s.cpuMs / s.calls).toFixed(3)} ms/call | ` +
+      `server ELU ${med(lib, 64, (s) => s.server.elu).toFixed(2)}, ${med(lib, 64, (s) => s.server.cpuMs / s.calls).toFixed(3)} ms/call`);
+  }
+
+  if (withSandbox) {
+    const sandbox = spawnRole('sandbox');
+    const config = await new Promise<Target>((resolve) => sandbox.once('message', (message) => resolve(message as Target)));
+    await ask(clients.get('ours')!, { type: 'setup', lib: 'ours', target: config, name: 'sandbox' });
+    await measure('ours', 64, 1000, 'sandbox', sandbox);
+    const versus = { server: [] as Sample[], sandbox: [] as Sample[] };
+    for (let round = 0; round < Math.ceil(rounds / 2); round++) {
+      for (const name of round % 2 === 0 ? ['server', 'sandbox'] as const : ['sandbox', 'server'] as const) {
+        versus[name].push(await measure('ours', 64, ms, name, name === 'server' ? server : sandbox));
+      }
+    }
+    console.log(`\nours at 64 in flight, against the minimal server and against the embedded sandbox (${versus.server.length} alternating rounds, medians)`);
+    for (const name of ['server', 'sandbox'] as const) {
+      const list = versus[name];
+      console.log(`  vs ${name.padEnd(8)} ${cell(fixed(median(list.map(rate))), 6)} calls/s | client ELU ${median(list.map((s) => s.elu)).toFixed(2)}, ` +
+        `${median(list.map((s) => s.cpuMs / s.calls)).toFixed(3)} ms CPU/call | ${name} ELU ${median(list.map((s) => s.server.elu)).toFixed(2)}, ` +
+        `${median(list.map((s) => s.server.cpuMs / s.calls)).toFixed(3)} ms CPU/call`);
+    }
+    console.log(`  calls/s against the sandbox / against the minimal server: ${median(versus.sandbox.map((s, round) => rate(s) / rate(versus.server[round]!))).toFixed(2)}`);
+    const sandboxElu = median(versus.sandbox.map((s) => s.server.elu));
+    const clientElu = median(versus.sandbox.map((s) => s.elu));
+    const share = median(versus.sandbox.map((s) => s.server.cpuMs / (s.server.cpuMs + s.cpuMs)));
+    const limiter = sandboxElu >= 0.9 && sandboxElu > clientElu ? 'the sandbox (its event loop is saturated)'
+      : clientElu >= 0.9 ? 'the client (its event loop is saturated)'
+        : share > 0.5 ? 'the machine\'s CPU, mostly spent by the sandbox' : 'the machine\'s CPU, mostly spent by the client';
+    console.log(`  against the sandbox the run is limited by ${limiter}; the sandbox spends ${(share * 100).toFixed(0)}% of the CPU of the run, ` +
+      `its event loop is busy ${(sandboxElu * 100).toFixed(0)}% of the time`);
+    sandbox.send({ type: 'exit' } satisfies Message);
+  }
+
+  for (const child of [...clients.values(), server]) child.send({ type: 'exit' } satisfies Message);
+  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((performance.now() - begun) / 1000).toFixed(0)} s in all`);
+}
+
+const role = process.argv[2];
+if (role === 'server') await serverRole();
+else if (role === 'sandbox') await sandboxRole();
+else if (role === 'client') await clientRole();
+else await orchestrate();
