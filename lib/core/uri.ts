@@ -138,6 +138,10 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
   const effective = EMPTY_LAST_SEGMENT.test(template) && variables['empty'] === undefined
     ? template.replace(EMPTY_LAST_SEGMENT, '/')
     : template;
+  // Checked before parsing: the parsed form encodes the template's literals, which a lone surrogate cannot be.
+  if (LONE_SURROGATE.test(effective)) {
+    throw new TemplateError('EURI_INVALID', template, 'The URI template is not well-formed Unicode (it holds half of a surrogate pair)');
+  }
   const { variables: { required, optional }, expand } = parse(effective);
   const context: Record<string, Primitive | Primitive[]> = Object.create(null) as Record<string, Primitive>;
 
@@ -153,9 +157,6 @@ export function expandTemplate(template: string, variables: Readonly<Record<stri
     context[name] = checkedValue(template, name, value);
   }
 
-  if (LONE_SURROGATE.test(effective)) {
-    throw new TemplateError('EURI_INVALID', template, 'The URI template is not well-formed Unicode (it holds half of a surrogate pair)');
-  }
   const expanded = expand(context);
   if (/[{}]/.test(expanded)) {
     throw new TemplateError('EURI_UNEXPANDED', template, `URI template ${template} has an expression that cannot be expanded`);
