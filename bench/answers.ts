@@ -14,13 +14,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { writePieces } from '../spec/support/answer-server.js';
 
 const MiB = 1024 * 1024;
 const MCHID = '1230000109';
@@ -104,7 +105,7 @@ async function serve(): Promise<void> {
     const path = request.url ?? '';
     if (path.startsWith('/v3/big')) {
       response.writeHead(200, signed(() => json(200 * MiB)));
-      void write(response, json(200 * MiB));
+      void writePieces(response, json(200 * MiB));
     } else if (path.startsWith('/v3/bomb')) {
       response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
       createReadStream(bomb).pipe(response);
@@ -138,21 +139,6 @@ function* json(size: number): Generator<Buffer> {
   yield Buffer.from('"}');
 }
 
-async function write(response: ServerResponse, pieces: Iterable<Buffer>): Promise<void> {
-  for (const piece of pieces) {
-    if (response.destroyed) return;
-    if (!response.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          response.off('drain', done).off('close', done);
-          resolve();
-        };
-        response.on('drain', done).on('close', done);
-      });
-    }
-  }
-  response.end();
-}
 
 /** 1 GiB of JSON text as gzip (about 1 MB), made once and kept in the temporary folder. */
 async function gzipBomb(): Promise<string> {
