@@ -116,7 +116,7 @@ export class Deliveries {
     const headers = {
       'Content-Type': 'application/json',
       'User-Agent': 'Mozilla/4.0',
-      ...signatureHeaders(Buffer.from(delivery.body), signingKey(this.identity, this.settings.signWith), tweak),
+      ...await signatureHeaders(Buffer.from(delivery.body), signingKey(this.identity, this.settings.signWith), tweak),
     };
     const started = Date.now();
     const controller = new AbortController();

@@ -111,7 +111,7 @@ export class Pipeline {
       }
       signed = parts.find((p) => p.name === 'meta')?.data ?? Buffer.alloc(0);
     }
-    notes.verdict = verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
+    notes.verdict = await verifyV3({ method: incoming.method, target: incoming.target, body: signed, authorization: header(incoming.headers, 'authorization') }, identity);
 
     const serial = header(incoming.headers, 'wechatpay-serial');
     if (serial !== undefined && !platformCertificates(identity).keyFor(serial)) {

@@ -120,7 +120,7 @@ export function tweakOf(fault: Fault | undefined): SigningTweak {
 }
 
 /** The reply as bytes and headers: APIv3 signed with the platform key, APIv2 signed with the merchant's APIv2 secret. */
-export function render(runtime: Runtime, reply: Reply, requestSerial: string | undefined, fault: Fault | undefined): Written {
+export async function render(runtime: Runtime, reply: Reply, requestSerial: string | undefined, fault: Fault | undefined): Promise<Written> {
   const headers: Record<string, string> = { 'Request-ID': requestId() };
   if (reply.kind === 'raw') return { status: reply.status, headers: { ...headers, ...reply.headers }, body: reply.body };
   if (reply.kind === 'v2') {
@@ -142,7 +142,7 @@ export function render(runtime: Runtime, reply: Reply, requestSerial: string | u
       headers['Wechatpay-Statement-Sha1'] = sha1;
       signed = Buffer.from(JSON.stringify({ sha1 }));
     }
-    Object.assign(headers, signatureHeaders(signed, signingKey(runtime.identity, runtime.settings.signWith, requestSerial), tweakOf(fault)));
+    Object.assign(headers, await signatureHeaders(signed, signingKey(runtime.identity, runtime.settings.signWith, requestSerial), tweakOf(fault)));
   }
   return { status: reply.status, headers, body: reply.body };
 }
@@ -214,7 +214,7 @@ export function createSandboxServer(parts: ServerParts): Server {
         code = handled.code;
         check = handled.verdict;
         const serial = req.headers['wechatpay-serial'];
-        written = render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
+        written = await render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
         // What the call changed is on disk (with --dir) before the caller hears of it.
         runtime.state.flush();
       }

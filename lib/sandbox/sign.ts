@@ -31,14 +31,17 @@ export function signingKey(identity: Identity, mode: SignWith, requestSerial?: s
   return certificates.signing();
 }
 
-/** `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`. */
-export function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningTweak = {}): Record<string, string> {
+/**
+ * `Wechatpay-Timestamp`, `-Nonce`, `-Serial`, `-Signature`, `-Signature-Type` for `body`. The RSA work runs on
+ * libuv's thread pool (node:crypto's callback form), so the sandbox's event loop keeps serving while it signs.
+ */
+export async function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningTweak = {}): Promise<Record<string, string>> {
   const timestamp = String(tweak.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = newNonce();
   const signed = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), tweak.wrong ? Buffer.concat([body, Buffer.from(' ')]) : body, Buffer.from('\n')]);
   const signature = tweak.probe
     ? `WECHATPAY/SIGNTEST/${randomBytes(192).toString('base64')}`
-    : rsaSign(signed, key.privateKey);
+    : await rsaSign(signed, key.privateKey);
   return {
     'Wechatpay-Timestamp': timestamp,
     'Wechatpay-Nonce': nonce,
@@ -48,8 +51,10 @@ export function signatureHeaders(body: Buffer, key: PlatformKey, tweak: SigningT
   };
 }
 
-function rsaSign(message: Buffer, key: KeyObject): string {
-  return sign('sha256', message, key).toString('base64');
+function rsaSign(message: Buffer, key: KeyObject): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', message, key, (error, signature) => (error ? reject(error) : resolve(signature.toString('base64'))));
+  });
 }
 
 /** A `Request-ID` as the platform writes one. */
