@@ -56,23 +56,28 @@ const REMEMBERED = 256;
 export class AnnouncedHashes {
   readonly #byKey = new Map<string, AnnouncedHash>();
 
+  /** The answer itself and the entries of its top-level lists (a fund-flow bill's `download_bill_list`). */
   remember(data: unknown): void {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
-    const candidates = [data, ...Object.values(data).flatMap((value: unknown) => (Array.isArray(value) ? value : []))];
-    for (const entry of candidates) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      const { download_url: url, hash_type: type, hash_value: value, encrypt_key: encrypted } = entry as Record<string, unknown>;
-      if (typeof url !== 'string' || value === undefined || encrypted !== undefined) continue;
-      const key = downloadKey(url);
-      if (key === undefined) continue;
-      try {
-        this.#byKey.delete(key);
-        this.#byKey.set(key, announcedHash(type, value));
-      } catch {
-        // a hash this runtime cannot check (an unknown type) is not remembered
-      }
-      if (this.#byKey.size > REMEMBERED) this.#byKey.delete(this.#byKey.keys().next().value!);
+    this.#rememberEntry(data);
+    for (const value of Object.values(data)) {
+      if (Array.isArray(value)) for (const entry of value) this.#rememberEntry(entry);
     }
+  }
+
+  #rememberEntry(entry: unknown): void {
+    if (typeof entry !== 'object' || entry === null) return;
+    const { download_url: url, hash_type: type, hash_value: value, encrypt_key: encrypted } = entry as Record<string, unknown>;
+    if (typeof url !== 'string' || value === undefined || encrypted !== undefined) return;
+    const key = downloadKey(url);
+    if (key === undefined) return;
+    try {
+      this.#byKey.delete(key);
+      this.#byKey.set(key, announcedHash(type, value));
+    } catch {
+      // a hash this runtime cannot check (an unknown type) is not remembered
+    }
+    if (this.#byKey.size > REMEMBERED) this.#byKey.delete(this.#byKey.keys().next().value!);
   }
 
   lookup(url: string | undefined): AnnouncedHash | undefined {
