@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { VERSION } from '../lib/version.js';
 
 const root = join(__dirname, '..');
@@ -63,6 +63,20 @@ describe('the built package', () => {
       }));
     `], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ globals: 0, symbols: 0, listeners: true, env: true, timers: [] });
+  });
+
+  it('ships no source map that names a source it does not carry', () => {
+    const maps = (readdirSync(join(root, 'dist'), { recursive: true }) as string[]).filter((file) => file.endsWith('.map'));
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(root, 'dist', map), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+      // the package ships dist/ only: a source outside it (../../lib/...) is not there for the user
+      const shipped = (source: string) => {
+        const path = resolve(root, 'dist', dirname(map), source);
+        return path.startsWith(join(root, 'dist') + sep) && existsSync(path);
+      };
+      const missing = sources.filter((source, index) => typeof sourcesContent?.[index] !== 'string' && !shipped(source));
+      expect({ map, missing }).toEqual({ map, missing: [] });
+    }
   });
 
   it('points every exports entry at a file that exists', () => {
