@@ -38,31 +38,32 @@
  *   - Keep-alive agents probe at axios's 60 s (node's default 1 s made every request switch the socket's
  *     keep-alive delay twice): 10% more calls/s at 64 in flight, 15% less CPU per call.
  *
- * RESULTS (2026-11-29, two runs of 15 alternating rounds, 2 cores shared with other work, load 1.0 -> 2.8)
+ * RESULTS (2026-11-29, three runs of 15 alternating rounds, 2 cores shared with other work, load 1.0 -> 2.8)
  *
  *   calls/s                         1 in flight   64 in flight   event-loop delay p99 at 64
- *   ours                                651-710    1,313-1,344   8.6-9.2 ms
- *   wechatpay-axios-plugin 0.9.6        591-602    1,086-1,151   78 ms
- *   plain node:http + sync crypto       778-854    1,949-2,061   39-40 ms
+ *   ours                                602-710    1,230-1,344   8.6-9.2 ms
+ *   wechatpay-axios-plugin 0.9.6        544-602    1,086-1,154   78 ms
+ *   wechatpay-node-v3 2.2.1                 379            625   61 ms   (one run; it does not verify answers)
+ *   plain node:http + sync crypto       738-854    1,777-2,061   39-41 ms
  *
- *   64 in flight: ours/plugin 1.22-1.23 (target 1.8, missed by a third), ours/plain 0.64-0.67 (target 1.3, missed
- *   by half); event-loop delay p99 8.6-9.2 ms (target 10, met); 1 in flight: ours/plugin 1.11-1.14 (target 1.1,
- *   met). Why the throughput targets are out of reach here: client and server share the 2 CPUs, and at 64 in
- *   flight no core is idle, so calls/s follow the CPU both spend per call (client + server, medians):
- *   plain 0.40 + 0.45 ms, ours 0.72-0.77 + 0.52 ms, plugin 0.91-0.95 + 0.48 ms; 2 CPUs / 1.25 ms is a ceiling of
- *   1,600 calls/s for ours, and we reach 1,313-1,344. Taking RSA off the event loop buys the loop back (delay p99
- *   9 ms against 39-78 ms), not CPU. Beating the plain floor by 1.3x would need the client to spend 0.22 ms of
- *   CPU per call, less than the one RSA-2048 signature it must make; 1.8x the plugin would need 0.24 ms. Where
- *   cores are idle (a server with more cores than busy event loops), the thread pool's 1.3x more signatures per
- *   second than inline (bench/offload.ts) turns into calls/s.
+ *   64 in flight: ours/plugin 1.19-1.23 (target 1.8, missed by a third), ours/plain 0.64-0.69 (target 1.3, missed
+ *   by half), ours/node-v3 2.10; event-loop delay p99 8.6-9.2 ms (target 10, met); 1 in flight: ours/plugin
+ *   1.11-1.14 (target 1.1, met). Why the throughput targets are out of reach here: client and server share the
+ *   2 CPUs, and at 64 in flight no core is idle, so calls/s follow the CPU both spend per call (client + server,
+ *   medians): plain 0.42-0.45 + 0.45-0.48 ms, ours 0.72-0.80 + 0.52-0.55 ms, plugin 0.90-0.95 + 0.48-0.50 ms;
+ *   2 CPUs / 1.3 ms is a ceiling of about 1,550 calls/s for ours, and we reach 1,230-1,344. Taking RSA off the
+ *   event loop buys the loop back (delay p99 9 ms against 39-78 ms), not CPU. Beating the plain floor by 1.3x
+ *   would need the client to spend about 0.22 ms of CPU per call, less than the one RSA-2048 signature it must
+ *   make; 1.8x the plugin about 0.24 ms. Where cores are idle (a server with more cores than busy event loops),
+ *   the thread pool's 1.3x more signatures per second than inline (bench/offload.ts) turns into calls/s.
  *   The remaining client cost beyond the crypto, in a CPU profile of calls through an in-process adapter: axios's
  *   own per-request work (config merge, header objects) about as much as all of ours, and ours spread thin over
  *   the per-call guards (the whole-call deadline and its abort signal, the send guard, the bounded answer
  *   stream), none above 3% of the call.
  *
  *   The embedded sandbox keeps up: ours at 64 in flight against it makes 0.90-0.95 of the calls/s it makes
- *   against the minimal server (1,122-1,327 against 1,300-1,429); the sandbox's event loop is busy 77-79% of the
- *   time, the client's 91%, and the client spends 52% of the CPU both share: the client limits, not the sandbox
+ *   against the minimal server (1,122-1,433 against 1,300-1,553); the sandbox's event loop is busy 76-79% of the
+ *   time, the client's 91-92%, and the client spends 52% of the CPU both share: the client limits, not the sandbox
  *   (which checks each request against the API description, keeps state and signs off its event loop too).
  *
  * The machine is shared: read the load average printed beside the figures, and compare ratios, not absolutes.
