@@ -39,8 +39,12 @@ const offLoop = (): boolean => callsInFlight > 1;
 /**
  * The agents' keep-alive probe delay matches the one axios sets on every request's socket (60 s): with
  * node's default (1 s) the two alternate, and each request paid two setsockopt calls to switch them.
+ * `timeout` closes a connection left idle for 30 s, or a second before the server's `Keep-Alive: timeout=N`
+ * says it would (node reads that hint only when the agent has a timeout of its own): a request is not sent on a
+ * connection the server is closing (an ECONNRESET the caller cannot safely retry). It is an idle timeout only:
+ * node destroys a socket for it only while the socket is free, never under a request.
  */
-const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000 } as const;
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 30_000 } as const;
 
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
