@@ -5,8 +5,8 @@
  *
  * It measures the built package (what users run): `npm run bench:client` builds first.
  *
- * Measured 2026-11-29 (2 shared cores, load 2-3): 297-325 us raw against 387-391 us through the client, ratios
- * 1.20-1.30 (target missed). At the project's start it was 1.12-1.13 (229 against 257 us); the 40-60 us added
+ * Measured 2026-11-29 (2 shared cores, six runs, load 0.8-3): 289-408 us raw against 378-585 us through the
+ * client, ratios 1.20-1.47 (target missed; the slower the machine at the moment, the larger the ratio). At the project's start it was 1.12-1.13 (229 against 257 us); the 40-60 us added
  * since are the per-call guards of the hardening (a whole-call deadline with its AbortSignal and timer, the send
  * guard that compares the request leaving with the one signed, the answer read as a bounded stream), spread
  * thin: in a CPU profile none of our functions takes more than 3% of a call, and axios's own per-request work
