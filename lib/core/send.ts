@@ -84,7 +84,7 @@ function hasCredentials(url: string | undefined): boolean {
   // userinfo needs an '@' in the URL as written: without one there is nothing to parse for.
   if (url === undefined || !url.includes('@')) return false;
   try {
-    const parsed = new URL(url ?? '');
+    const parsed = new URL(url);
     return parsed.username !== '' || parsed.password !== '';
   } catch {
     return false;

@@ -7,7 +7,8 @@
  * Each check gives a verdict for the request log: accepted, or the rule that failed, why, and (when the
  * header could be read) the string the sandbox expected to be signed.
  */
-import { verify, type KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
+import { promisify } from 'node:util';
 import { PlatformError } from './errors.js';
 import type { Identity } from './identity.js';
 import { SECRET_PLACEHOLDER, V2_SIGN_TYPES, v2SignMatches, v2SignedPairs, type V2SignType } from './v2.js';
@@ -56,6 +57,9 @@ export interface SignedRequest {
   authorization: string | undefined;
 }
 
+/** node:crypto's verify in its callback form, on libuv's thread pool. */
+const verifyOnPool = promisify(verify);
+
 /** How much of a signed body the log shows in the expected string. */
 const SHOWN_BODY = 16 * 1024;
 
@@ -87,16 +91,10 @@ export async function verifyV3(request: SignedRequest, identity: Identity, now =
   if (Math.abs(offset) > MAX_CLOCK_OFFSET) fail('timestamp', `the timestamp is ${offset} s away from the platform's clock (allowed: ${MAX_CLOCK_OFFSET} s)`, expected);
   const message = Buffer.concat([Buffer.from(head), request.body, Buffer.from('\n')]);
   const signature = Buffer.from(auth['signature']!, 'base64');
-  if (!(await rsaVerify(message, identity.merchant.publicKey, signature))) {
+  if (!(await verifyOnPool('sha256', message, identity.merchant.publicKey, signature))) {
     fail('signature', 'the signature does not verify with the merchant certificate over the request as received', expected);
   }
   return { api: 'v3', ok: true };
-}
-
-function rsaVerify(message: Buffer, key: KeyObject, signature: Buffer): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    verify('sha256', message, key, signature, (error, valid) => (error ? reject(error) : resolve(valid)));
-  });
 }
 
 /** The APIv2 merchant fields, in the order they are looked for. */

@@ -5,6 +5,7 @@
  * asks for the public key, as during the platform's certificate-to-public-key migration.
  */
 import { createCipheriv, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Identity, PlatformKey } from './identity.js';
 import { nonce as newNonce } from './ids.js';
 import { platformCertificates } from './platform-certificates.js';
@@ -51,10 +52,10 @@ export async function signatureHeaders(body: Buffer, key: PlatformKey, tweak: Si
   };
 }
 
-function rsaSign(message: Buffer, key: KeyObject): Promise<string> {
-  return new Promise((resolve, reject) => {
-    sign('sha256', message, key, (error, signature) => (error ? reject(error) : resolve(signature.toString('base64'))));
-  });
+const signOnPool = promisify(sign);
+
+async function rsaSign(message: Buffer, key: KeyObject): Promise<string> {
+  return (await signOnPool('sha256', message, key)).toString('base64');
 }
 
 /** A `Request-ID` as the platform writes one. */
