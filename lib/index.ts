@@ -12,7 +12,7 @@ export type { NotificationRequest, NotificationOptions, NotificationEnvelope, No
 export type { NotificationResources, KnownEventType, RefundNotificationResource } from './helpers/notification-types.js';
 export type { NotificationRouter, RoutedNotification, RoutableClient } from './helpers/notification-router.js';
 export type {
-  NotificationV2Request, NotificationV2Options, NotificationV2Reply, V2Notification, V2PaymentNotification, V2RefundNotification, V2RefundInfo,
+  NotificationV2Request, NotificationV2Options, NotificationV2Reply, V2Notification, V2NotificationEnvelope, V2PaymentNotification, V2RefundNotification, V2RefundInfo,
 } from './helpers/notification-v2.js';
 export { PayParams } from './helpers/pay-params.js';
 export type { JsapiPayParams, AppPayParams, PayParamsOptions } from './helpers/pay-params.js';

@@ -24,16 +24,20 @@ export interface NotificationV2Options {
   mchid?: string;
 }
 
-/** The payment result (支付结果通知), its `sign` verified. Every value is a string, as XML carries it. */
-export interface V2PaymentNotification {
+/** What every APIv2 notification carries around its content. */
+export interface V2NotificationEnvelope {
   return_code: string;
   return_msg?: string;
   appid: string;
   mch_id: string;
   sub_appid?: string;
   sub_mch_id?: string;
-  device_info?: string;
   nonce_str: string;
+}
+
+/** The payment result (支付结果通知), its `sign` verified. Every value is a string, as XML carries it. */
+export interface V2PaymentNotification extends V2NotificationEnvelope {
+  device_info?: string;
   sign: string;
   sign_type?: string;
   result_code: 'SUCCESS' | 'FAIL' | (string & {});
@@ -88,14 +92,7 @@ export interface V2RefundInfo {
 }
 
 /** The refund result: the envelope, `req_info` decrypted and parsed in place of its ciphertext. */
-export interface V2RefundNotification {
-  return_code: string;
-  return_msg?: string;
-  appid: string;
-  mch_id: string;
-  sub_appid?: string;
-  sub_mch_id?: string;
-  nonce_str: string;
+export interface V2RefundNotification extends V2NotificationEnvelope {
   req_info: V2RefundInfo;
 }
 
