@@ -2,20 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Builder } from '../../lib/core/builder.js';
-import { Platform } from '../support/platform.js';
+import { usePlatform } from '../support/platform.js';
 
 /** The client with its generated types set aside: these specs exercise the runtime chain itself. */
 type AnyClient = any;
 
-const platform = new Platform();
+const platform = usePlatform('{"ok":true}');
 let client: AnyClient;
 
-beforeAll(async () => {
-  await platform.start();
-  platform.respond = () => ({ body: '{"ok":true}' });
+beforeAll(() => {
   client = Builder.factory(platform.config());
 });
-afterAll(() => platform.stop());
 
 const seedTemplate = 'v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes';
 const seedOptions = () => ({

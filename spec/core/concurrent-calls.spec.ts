@@ -4,14 +4,11 @@
  */
 import { Builder } from '../../lib/core/builder.js';
 import { VerificationError } from '../../lib/errors.js';
-import { MCHID, MERCHANT_SERIAL, Platform, type CapturedRequest } from '../support/platform.js';
+import { type CapturedRequest, MCHID, MERCHANT_SERIAL, usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
+const platform = usePlatform();
 const CALLS = 24;
-
-beforeAll(() => platform.start());
-afterAll(() => platform.stop());
 
 /** Answers only once all `count` requests have arrived: every call is in flight before any is answered. */
 function answerTogether(count: number, answer: (request: CapturedRequest, order: string) => object): void {

@@ -8,7 +8,7 @@ import { Builder } from '../../lib/core/builder.js';
 import { RequestError } from '../../lib/errors.js';
 import { MediaUtil } from '../../lib/util/media.js';
 import { AnswerServer, signedHeaders } from '../support/answer-server.js';
-import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL } from '../support/platform.js';
+import { MCHID } from '../support/platform.js';
 import { rejected } from '../support/thrown.js';
 
 type AnyClient = any;
@@ -21,14 +21,7 @@ beforeEach(() => {
   server.handle = (_request, response) => response.writeHead(200, signedHeaders([Buffer.from('{}')])).end('{}');
 });
 
-const client = (extra: Record<string, unknown> = {}): AnyClient => Builder.factory({
-  mchid: MCHID,
-  serial: MERCHANT_SERIAL,
-  privateKey: keyPair('merchant').privatePem,
-  certs: { [PLATFORM_SERIAL]: keyPair('platform').publicPem },
-  baseURL: server.baseURL,
-  ...extra,
-});
+const client = (extra: Record<string, unknown> = {}): AnyClient => Builder.factory(server.config(extra));
 
 /** A signed answer whose body comes one byte at a time, every `every` ms. */
 function drip(body: string, every: number): void {

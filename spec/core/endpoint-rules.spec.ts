@@ -4,15 +4,12 @@
  * per-request `base_uri`/`baseURL` with a path prefix, or a client-wide base URL with a prefix.
  */
 import { Builder } from '../../lib/core/builder.js';
-import { Platform, type Answer } from '../support/platform.js';
+import { type Answer, usePlatform } from '../support/platform.js';
 import { rejected } from '../support/thrown.js';
 
 type AnyClient = any;
-const platform = new Platform();
+const platform = usePlatform();
 const CSV = 'date,amount\n2024-06-01,100\n';
-
-beforeAll(() => platform.start());
-afterAll(() => platform.stop());
 
 function answering(answer: Answer): void {
   platform.respond = () => answer;

@@ -6,16 +6,10 @@ import { Builder } from '../../lib/core/builder.js';
 import type { HookRequest } from '../../lib/core/hooks.js';
 import { ApiError, ConfigError, RequestError, VerificationError, WechatpayError } from '../../lib/errors.js';
 import { rejected } from '../support/thrown.js';
-import { Platform } from '../support/platform.js';
+import { usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
-
-beforeAll(() => platform.start());
-beforeEach(() => {
-  platform.respond = () => ({ body: '{"ok":true}' });
-});
-afterAll(() => platform.stop());
+const platform = usePlatform('{"ok":true}');
 
 function clientWith(hooks: Record<string, unknown>, extra: Record<string, unknown> = {}): AnyClient {
   return Builder.factory(platform.config({ hooks, ...extra }));

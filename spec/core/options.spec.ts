@@ -4,19 +4,16 @@
  */
 import { Builder } from '../../lib/core/builder.js';
 import { ConfigError, RequestError, TemplateError, WechatpayError } from '../../lib/errors.js';
-import { MCHID, Platform } from '../support/platform.js';
+import { MCHID, usePlatform } from '../support/platform.js';
 import { rejected, thrown } from '../support/thrown.js';
 
 type AnyClient = any;
-const platform = new Platform();
+const platform = usePlatform('{"ok":true}');
 let client: AnyClient;
 
-beforeAll(async () => {
-  await platform.start();
-  platform.respond = () => ({ body: '{"ok":true}' });
+beforeAll(() => {
   client = Builder.factory(platform.config());
 });
-afterAll(() => platform.stop());
 
 async function refusedBeforeSending(call: () => Promise<unknown>, expected: Record<string, unknown> = { code: 'EREQUEST_OPTIONS' }): Promise<WechatpayError> {
   const before = platform.requests.length;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Builder } from '../../lib/core/builder.js';
 import { ApiError, RequestError, VerificationError } from '../../lib/errors.js';
 import { AnswerServer, jsonPieces, peakRssGrowth, signedHeaders, writePieces } from '../support/answer-server.js';
-import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL } from '../support/platform.js';
+import { MCHID } from '../support/platform.js';
 import { rejected } from '../support/thrown.js';
 
 type AnyClient = any;
@@ -21,14 +21,7 @@ afterEach(() => {
   written = undefined;
 });
 
-const client = (extra: Record<string, unknown> = {}): AnyClient => Builder.factory({
-  mchid: MCHID,
-  serial: MERCHANT_SERIAL,
-  privateKey: keyPair('merchant').privatePem,
-  certs: { [PLATFORM_SERIAL]: keyPair('platform').publicPem },
-  baseURL: server.baseURL,
-  ...extra,
-});
+const client = (extra: Record<string, unknown> = {}): AnyClient => Builder.factory(server.config(extra));
 
 /** Answers every request with a signed JSON body of `size` bytes, streamed in pieces. */
 function answerJson(size: number, signed = true): void {

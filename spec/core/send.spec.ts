@@ -8,17 +8,11 @@ import { Builder } from '../../lib/core/builder.js';
 import { sendAsSigned } from '../../lib/core/send.js';
 import { attachExchange, type Exchange } from '../../lib/util/exchange.js';
 import { ConfigError, RequestError } from '../../lib/errors.js';
-import { Platform } from '../support/platform.js';
+import { usePlatform } from '../support/platform.js';
 import { rejected, thrown } from '../support/thrown.js';
 
 type AnyClient = any;
-const platform = new Platform();
-
-beforeAll(() => platform.start());
-beforeEach(() => {
-  platform.respond = () => ({ body: '{"ok":true}' });
-});
-afterAll(() => platform.stop());
+const platform = usePlatform('{"ok":true}');
 
 async function refusedWithoutSending(call: () => Promise<unknown>): Promise<RequestError> {
   const before = platform.requests.length;

@@ -2,20 +2,15 @@
 import type { Socket } from 'node:net';
 import { Builder } from '../../lib/core/builder.js';
 import { RequestError } from '../../lib/errors.js';
-import { Platform } from '../support/platform.js';
+import { usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
+const platform = usePlatform('{"ok":true}');
 let client: AnyClient;
 
-beforeAll(async () => {
-  await platform.start();
+beforeAll(() => {
   client = Builder.factory(platform.config());
 });
-beforeEach(() => {
-  platform.respond = () => ({ body: '{"ok":true}' });
-});
-afterAll(() => platform.stop());
 
 
 describe('transport', () => {

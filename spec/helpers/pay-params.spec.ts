@@ -2,12 +2,10 @@
 import { verify } from 'node:crypto';
 import { Builder } from '../../lib/core/builder.js';
 import { PayParams } from '../../lib/helpers/pay-params.js';
-import { keyPair, Platform } from '../support/platform.js';
+import { keyPair, usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
-beforeAll(() => platform.start());
-afterAll(() => platform.stop());
+const platform = usePlatform();
 
 describe('front-end payment parameters (docs/protocol.md#front-end-payment-parameters)', () => {
   const merchant = keyPair('merchant');

@@ -1,12 +1,10 @@
 import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { Builder } from '../../lib/core/builder.js';
 import { createCertificate } from '../../lib/sandbox/self-signed.js';
-import { keyPair, Platform, PLATFORM_SERIAL, PUBLIC_KEY_ID } from '../support/platform.js';
+import { keyPair, PLATFORM_SERIAL, PUBLIC_KEY_ID, usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
-beforeAll(() => platform.start());
-afterAll(() => platform.stop());
+const platform = usePlatform();
 
 /** Independent OAEP-SHA1 decryption: what the platform does with a sensitive field. */
 function platformDecrypt(ciphertext: string, key: import('node:crypto').KeyObject): string {

@@ -6,7 +6,7 @@
 import { createSign, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { keyPair, PLATFORM_SERIAL } from './platform.js';
+import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL } from './platform.js';
 
 export type Handler = (request: IncomingMessage, response: ServerResponse, body: Buffer) => unknown;
 
@@ -59,6 +59,18 @@ export class AnswerServer {
   server: Server | undefined;
   baseURL = '';
   requests = 0;
+
+  /** A client configuration for this server: the merchant of the Platform stand-in, trusting its certificate. */
+  config(extra: Record<string, unknown> = {}) {
+    return {
+      mchid: MCHID,
+      serial: MERCHANT_SERIAL,
+      privateKey: keyPair('merchant').privatePem,
+      certs: { [PLATFORM_SERIAL]: keyPair('platform').publicPem },
+      baseURL: this.baseURL,
+      ...extra,
+    };
+  }
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {

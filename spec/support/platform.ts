@@ -197,3 +197,19 @@ export class Platform {
     return { status: answer.status ?? 200, headers, payload: answer.tamperBody ? answer.tamperBody(payload) : payload };
   }
 }
+
+/**
+ * A Platform for the spec file that calls this at its top level: started before its tests and stopped after
+ * them. With `body`, it answers that body afresh before each test (a test's own `respond` lasts for that test).
+ */
+export function usePlatform(body?: string): Platform {
+  const platform = new Platform();
+  beforeAll(() => platform.start());
+  if (body !== undefined) {
+    beforeEach(() => {
+      platform.respond = () => ({ body });
+    });
+  }
+  afterAll(() => platform.stop());
+  return platform;
+}

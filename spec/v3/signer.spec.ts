@@ -2,20 +2,15 @@ import { Readable } from 'node:stream';
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import { Builder } from '../../lib/core/builder.js';
 import { ACCEPT } from '../../lib/v3/signer.js';
-import { MCHID, MERCHANT_SERIAL, parseAuthorization, Platform } from '../support/platform.js';
+import { MCHID, MERCHANT_SERIAL, parseAuthorization, usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
+const platform = usePlatform('{"ok":true}');
 let client: AnyClient;
 
-beforeAll(async () => {
-  await platform.start();
+beforeAll(() => {
   client = Builder.factory(platform.config());
 });
-beforeEach(() => {
-  platform.respond = () => ({ body: '{"ok":true}' });
-});
-afterAll(() => platform.stop());
 
 async function sent(call: () => Promise<unknown>) {
   const before = platform.requests.length;

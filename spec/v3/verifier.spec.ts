@@ -1,18 +1,16 @@
 import { Builder } from '../../lib/core/builder.js';
 import { ApiError, VerificationError } from '../../lib/errors.js';
 import { verifySigned } from '../../lib/v3/verifier.js';
-import { keyPair, Platform, PLATFORM_SERIAL, PUBLIC_KEY_ID, signWith, type Answer } from '../support/platform.js';
+import { type Answer, keyPair, PLATFORM_SERIAL, PUBLIC_KEY_ID, signWith, usePlatform } from '../support/platform.js';
 
 type AnyClient = any;
-const platform = new Platform();
+const platform = usePlatform();
 let client: AnyClient;
 const now = () => Math.floor(Date.now() / 1000);
 
-beforeAll(async () => {
-  await platform.start();
+beforeAll(() => {
   client = Builder.factory(platform.config());
 });
-afterAll(() => platform.stop());
 
 function answering(answer: Answer) {
   platform.respond = () => answer;
