@@ -202,21 +202,8 @@ const fileRef = (path: string): string => `file://${path}`;
 
 /** The `Builder.factory` settings for this identity, written to `<dir>/sandbox.json`. */
 export function writeConfig(identity: Identity, baseURL: string): SandboxConfig {
-  const at = files(identity.dir);
-  const config: SandboxConfig = {
-    baseURL,
-    mchid: identity.mchid,
-    serial: identity.merchant.id,
-    privateKey: fileRef(at.merchantKey),
-    certs: {
-      [identity.platformCertificate.id]: fileRef(at.platformCert(identity.platformCertificate.id)),
-      [identity.platformPublicKey.id]: fileRef(at.publicKey),
-    },
-    apiv3Key: identity.apiv3Key,
-    secret: identity.secret,
-    merchant: { cert: fileRef(at.merchantCert) },
-  };
-  writeSecret(at.config, `${JSON.stringify(config, null, 2)}\n`);
+  const config = configWith(identity, baseURL, fileRef);
+  writeSecret(files(identity.dir).config, `${JSON.stringify(config, null, 2)}\n`);
   return config;
 }
 
@@ -234,19 +221,23 @@ export function merchantFiles(identity: Identity): Record<string, string> {
 
 /** `sandbox.json` with the keys written in (PEM text instead of `file://` paths): usable on another machine. */
 export function inlineConfig(identity: Identity, baseURL: string): SandboxConfig {
+  return configWith(identity, baseURL, (path) => readFileSync(path, 'utf8'));
+}
+
+/** The settings for this identity, each key file given as `keyFile(path)` makes it. */
+function configWith(identity: Identity, baseURL: string, keyFile: (path: string) => string): SandboxConfig {
   const at = files(identity.dir);
-  const pem = (path: string) => readFileSync(path, 'utf8');
   return {
     baseURL,
     mchid: identity.mchid,
     serial: identity.merchant.id,
-    privateKey: pem(at.merchantKey),
+    privateKey: keyFile(at.merchantKey),
     certs: {
-      [identity.platformCertificate.id]: pem(at.platformCert(identity.platformCertificate.id)),
-      [identity.platformPublicKey.id]: pem(at.publicKey),
+      [identity.platformCertificate.id]: keyFile(at.platformCert(identity.platformCertificate.id)),
+      [identity.platformPublicKey.id]: keyFile(at.publicKey),
     },
     apiv3Key: identity.apiv3Key,
     secret: identity.secret,
-    merchant: { cert: pem(at.merchantCert) },
+    merchant: { cert: keyFile(at.merchantCert) },
   };
 }
