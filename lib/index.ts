@@ -8,6 +8,8 @@ export type { Hooks, HookRequest, HookHeaders, BeforeRequestHook, AfterResponseH
 export { PlatformKeys } from './core/platform-keys.js';
 export type { PlatformKeyInfo } from './core/platform-keys.js';
 export { Notification } from './helpers/notification.js';
+export { MemoryNotificationStore, MIN_NOTIFICATION_TTL_MS } from './helpers/notification-store.js';
+export type { NotificationStore, NotificationClaim, NotificationState, MemoryNotificationStoreOptions } from './helpers/notification-store.js';
 export type { NotificationRequest, NotificationOptions, NotificationEnvelope, NotificationReply, NotificationParser, EncryptedResource } from './helpers/notification.js';
 export type { NotificationResources, KnownEventType, RefundNotificationResource } from './helpers/notification-types.js';
 export type { NotificationRouter, RoutedNotification, RoutableClient } from './helpers/notification-router.js';
