@@ -389,7 +389,9 @@ export type SinkErrorCode =
   /** The answer's body broke off before its end (the connection was lost). */
   | 'ESINK_STREAM'
   /** The caller's AbortSignal stopped the download. */
-  | 'ESINK_ABORTED';
+  | 'ESINK_ABORTED'
+  /** A read-only file is at the sink's path: refused before sending, unless the sink says `overwrite: true`. */
+  | 'ESINK_READ_ONLY';
 
 /**
  * A download given a `sink` (a file path or a Writable) did not complete: nothing is left at the path

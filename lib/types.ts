@@ -21,6 +21,7 @@ export type {
   DynamicSegment,
   V2Media,
   Sink,
+  SinkFile,
   SinkCall,
   SinkData,
 } from './core/endpoint-types.js';

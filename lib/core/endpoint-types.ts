@@ -37,8 +37,16 @@ export type V2Media = MediaUtil;
 /**
  * Where a download goes instead of `data` (wechatpay-php's Guzzle `sink`): a file path (or `file:` URL),
  * written under a temporary name and renamed once complete and checked; or a Writable, streamed into.
+ * `{ path, overwrite: true }` also replaces a read-only file, which a plain path refuses (`ESINK_READ_ONLY`).
  */
-export type Sink = string | URL | Writable;
+export type Sink = string | URL | Writable | SinkFile;
+
+/** A sink's file with its settings. */
+export interface SinkFile {
+  path: string | URL;
+  /** Replace a read-only file at the path (default: refuse it with `ESINK_READ_ONLY`, before sending). */
+  overwrite?: boolean;
+}
 
 /**
  * Transport settings: any axios request setting, except the ones the SDK owns (`url`, `method`, `data`, and

@@ -8,7 +8,7 @@
  * (APIv2 `return_code` FAIL answers are ApiErrors before any file is opened).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,15 +22,71 @@ import { bytesOf } from '../util/body.js';
 /** Where a download goes. */
 export type SinkTarget = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'stream'; readonly stream: Writable };
 
-/** The `sink` option checked: a non-empty path, a `file:` URL (or `file://` string), or a Writable. */
+/**
+ * The `sink` option checked: a non-empty path, a `file:` URL (or `file://` string), a Writable, or
+ * `{ path, overwrite }`. A read-only file at the path is refused before anything is sent (as Guzzle's sink
+ * fails to open it), unless `overwrite: true` says to replace it.
+ */
 export function sinkTarget(template: string, value: unknown): SinkTarget | undefined {
   if (value === undefined) return undefined;
   if (value instanceof Writable) return { kind: 'stream', stream: value };
-  if (value instanceof URL && value.protocol === 'file:') return { kind: 'path', path: fileURLToPath(value) };
-  if (typeof value === 'string' && value !== '') {
-    return { kind: 'path', path: /^file:\/\//i.test(value) ? fileURLToPath(value) : value };
+  const { path, overwrite } = sinkFile(value) ?? {};
+  if (path === undefined) {
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: sink must be a file path, a file: URL, { path, overwrite } or a Writable`);
   }
-  throw new RequestError('EREQUEST_OPTIONS', `${template}: sink must be a file path, a file: URL or a Writable`);
+  if (overwrite !== true && isReadOnlyFile(path)) {
+    throw new SinkError('ESINK_READ_ONLY', `${template}: the sink's file is read-only: it is not replaced (give sink: { path, overwrite: true } to replace it)`,
+      resolve(path));
+  }
+  return { kind: 'path', path };
+}
+
+function sinkFile(value: unknown): { path: string | undefined; overwrite: unknown } | undefined {
+  const pathOf = (given: unknown): string | undefined => {
+    if (given instanceof URL && given.protocol === 'file:') return fileURLToPath(given);
+    if (typeof given === 'string' && given !== '') return /^file:\/\//i.test(given) ? fileURLToPath(given) : given;
+    return undefined;
+  };
+  if (typeof value === 'object' && value !== null && !(value instanceof URL)) {
+    const { path, overwrite, ...rest } = value as Record<string, unknown>;
+    if (Object.keys(rest).length > 0 || (overwrite !== undefined && typeof overwrite !== 'boolean')) return undefined;
+    return { path: pathOf(path), overwrite };
+  }
+  return { path: pathOf(value), overwrite: false };
+}
+
+/** A file exists at `path` and no one may write it (mode bits: root may write anything, and would replace it). */
+function isReadOnlyFile(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && stat.isFile() && (stat.mode & 0o222) === 0;
+}
+
+/** A temporary file of a sink (`.<name>.<12 hex>.partial`). */
+const PARTIAL = /^\..+\.[0-9a-f]{12}\.partial$/;
+/**
+ * How long a temporary file may go unwritten before a later sink into its folder removes it: a download in
+ * progress writes at least every `timeout` (30 s by default), so one silent for an hour was left by a process
+ * that died mid-way.
+ */
+export const STALE_PARTIAL_MS = 3600_000;
+
+/** Removes the temporary files of sinks that died mid-way in `folder` (best effort: a failure is ignored). */
+async function removeStalePartials(folder: string, now = Date.now()): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(folder);
+  } catch {
+    return;
+  }
+  await Promise.all(names.filter((name) => PARTIAL.test(name)).map(async (name) => {
+    const file = join(folder, name);
+    try {
+      const stat = await fsp.lstat(file);
+      if (stat.isFile() && now - stat.mtimeMs > STALE_PARTIAL_MS) await fsp.rm(file, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }));
 }
 
 /** The SHA-1 the signed headers of an overseas statement announce for its body. */
@@ -205,6 +261,8 @@ export async function sinkAnswer(response: AxiosResponse, target: SinkTarget, ch
   }
 
   const path = resolve(target.path);
+  // Beside the download (awaited at its end): the body's stream must reach the pipeline at once.
+  const cleaning = removeStalePartials(dirname(path));
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     const out = createWriteStream(temporary, { flags: 'wx', mode: 0o600 });
@@ -220,9 +278,10 @@ export async function sinkAnswer(response: AxiosResponse, target: SinkTarget, ch
     }
     await fsp.rename(temporary, path);
   } catch (error) {
-    await fsp.rm(temporary, { force: true });
+    await Promise.all([fsp.rm(temporary, { force: true }), cleaning]);
     throw sinkError(error, where, signal, path);
   }
+  await cleaning;
   response.data = path;
   return response;
 }

@@ -5,7 +5,7 @@
  * check (a bill's announced hash, a statement's SHA-1, an APIv2 FAIL answer), nothing left on failure.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
@@ -238,11 +238,46 @@ describe('what a sink guarantees', () => {
 
   it('refuses a sink that is neither a path, a file: URL nor a Writable, and sink with responseType, before sending', async () => {
     sandbox.clearRequests();
-    for (const sink of ['', 42, new URL('https://example.com/x'), {}]) {
+    for (const sink of ['', 42, new URL('https://example.com/x'), {}, { path: join(dir, 'x'), overwrite: 'yes' }, { path: join(dir, 'x'), mode: 1 }]) {
       await expect(client.v3.transferdownload.signfile.get({ sink: sink as never, query: { token: 't' } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
     }
     await expect(client.v3.transferdownload.signfile.get({ sink: join(dir, 'x'), responseType: 'stream', query: { token: 't' } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS' });
     expect(sandbox.requests).toEqual([]);
+  });
+});
+
+describe('a sink among files it did not write', () => {
+  it('refuses a read-only file at its path before sending (ESINK_READ_ONLY), and replaces it given overwrite: true', async () => {
+    const folder = fresh();
+    const sink = join(folder, 'order.json');
+    writeFileSync(sink, 'kept');
+    chmodSync(sink, 0o444);
+    const call = (given: unknown) => client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'S1', query: { mchid: sandbox.config.mchid }, sink: given } as never);
+    sandbox.clearRequests();
+    const refused = await rejected(call(sink));
+    expect(refused).toBeInstanceOf(SinkError);
+    expect(refused).toMatchObject({ code: 'ESINK_READ_ONLY', path: sink });
+    expect(await rejected(call(pathToFileURL(sink)))).toMatchObject({ code: 'ESINK_READ_ONLY' });
+    expect(await rejected(call({ path: sink }))).toMatchObject({ code: 'ESINK_READ_ONLY' });
+    expect([sandbox.requests, readFileSync(sink, 'utf8')]).toEqual([[], 'kept']);
+    const { data } = await call({ path: sink, overwrite: true }) as unknown as { data: string };
+    expect(data).toBe(sink);
+    expect(JSON.parse(readFileSync(sink, 'utf8'))).toMatchObject({ out_trade_no: 'S1' });
+    // a writable file is replaced as before, without asking
+    chmodSync(sink, 0o644);
+    await call(sink);
+    expect(files(folder)).toEqual(['order.json']);
+  });
+
+  it('removes temporary files of downloads that died mid-way, once stale; keeps fresh ones and files not of its naming', async () => {
+    const folder = fresh();
+    const hourAgo = (Date.now() - 3700_000) / 1000;
+    const stale = ['.bill.csv.0123456789ab.partial', '.other.gz.abcdefabcdef.partial'];
+    const kept = ['.bill.csv.aaaaaaaaaaaa.partial', '.bill.csv.partial', 'bill.0123456789ab.partial', '.x.0123456789AB.partial'];
+    for (const name of [...stale, ...kept]) writeFileSync(join(folder, name), 'half a file');
+    for (const name of [...stale, ...kept.slice(1)]) utimesSync(join(folder, name), hourAgo, hourAgo);
+    await client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'S1', query: { mchid: sandbox.config.mchid }, sink: join(folder, 'order.json') } as never);
+    expect(files(folder)).toEqual([...kept, 'order.json'].sort());
   });
 });
 
