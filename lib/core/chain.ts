@@ -22,8 +22,10 @@ interface NodeState {
   describedTemplate: string;
   /** Set when this node was reached through a verb name: calling the node sends that verb to the parent. */
   verbOf?: { verb: HttpVerb; template: string; route: string };
-  /** Child nodes by property, bounded by {@link CHILDREN_LIMIT}. */
+  /** Child nodes by property, bounded by {@link CHILDREN_LIMIT}; never made below {@link CACHED_DEPTH}. */
   children?: Map<string, unknown>;
+  /** Properties from the root to this node. */
+  depth: number;
 }
 
 const STATE = Symbol('state');
@@ -42,6 +44,12 @@ export function taggedTemplate(strings: TemplateStringsArray, values: readonly u
 
 /** Children kept per node for reuse; a bound, so dynamic segments (order ids) cannot grow it. */
 const CHILDREN_LIMIT = 256;
+/**
+ * How deep nodes are kept for reuse. Each node holds its whole template, so a cache without this bound would
+ * keep memory growing with the square of a chain's depth; no documented endpoint is deeper than about 12
+ * segments, and a deeper chain is made afresh on each access and left to the collector.
+ */
+export const CACHED_DEPTH = 32;
 
 /**
  * Makes chain nodes: Proxies whose every property is a further segment, and whose `get` ... `delete`
@@ -70,16 +78,18 @@ export function createChain(dispatch: Dispatch): Chain {
   }
 
   function child(state: NodeState, property: string): unknown {
-    return cached(state.children ??= new Map(), property, () => {
+    const make = () => {
       const segment = normalizeProperty(property);
       const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.describedTemplate);
       // Where the API has one variable child, a plain property is that variable's value: verbatim, encoded.
       const template = joinTemplate(state.template, variable ? encodeSegment(property) : segment);
       const describedTemplate = joinTemplate(state.describedTemplate, variable ?? segment);
+      const depth = state.depth + 1;
       return makeNode(VERBS.has(property)
-        ? { template, describedTemplate, verbOf: { verb: property as HttpVerb, template: state.template, route: state.describedTemplate } }
-        : { template, describedTemplate });
-    });
+        ? { template, describedTemplate, depth, verbOf: { verb: property as HttpVerb, template: state.template, route: state.describedTemplate } }
+        : { template, describedTemplate, depth });
+    };
+    return state.depth < CACHED_DEPTH ? cached(state.children ??= new Map(), property, make) : make();
   }
 
   const handler: ProxyHandler<NodeTarget> = {
@@ -119,7 +129,7 @@ export function createChain(dispatch: Dispatch): Chain {
     return new Proxy(target, handler);
   }
 
-  const template = (text: string) => cached(roots, text, () => makeNode({ template: text, describedTemplate: text }));
+  const template = (text: string) => cached(roots, text, () => makeNode({ template: text, describedTemplate: text, depth: 1 }));
   return {
     template,
     property: (property) => cached(rootProperties, property, () => template(normalizeProperty(property))),
