@@ -2,7 +2,8 @@
  * Automatic platform certificates, per client (never shared between clients): a downloader (`GET
  * v3/certificates` through the client's own transport, checked by v3/certificates.ts), a store (shared
  * by a fleet if the caller wants), and a refresher that loads them before the first call, again on a
- * timer, and at once when an answer or a notification names a serial it does not know (rate-limited).
+ * timer, and at once when an answer or a notification names a serial it does not know (rate-limited per
+ * serial, with a bound on all look-ups together).
  */
 import { ApiError, CertificateError, ConfigError, WechatpayError } from '../errors.js';
 import { isStored, MemoryCertificateStore, type CertificateStore } from '../helpers/certificate-store.js';
@@ -19,15 +20,17 @@ const RETRY_AFTER_FAILURE = 5 * 60 * 1000;
 /** setTimeout's largest delay. */
 const MAX_DELAY = 2 ** 31 - 1;
 const MIN_SETTING = 1000;
+/** The most look-ups of unknown serials in one `minInterval` window, whatever the serials: what a forged-serial flood can cost. */
+export const LOOK_UPS_PER_WINDOW = 3;
 
 /** `Builder.factory({ autoCertificates: { ... } })`. */
 export interface AutoCertificatesOptions {
   /** Milliseconds between scheduled refreshes (default 12 h, each one ±10 % at random); at least 1000. */
   refreshInterval?: number;
   /**
-   * The shortest time, in milliseconds, between two downloads asked for by answers or notifications signed
-   * with a serial the client does not know (default 60 s; at least 1000): a forged serial cannot make it
-   * download in a loop.
+   * The window, in milliseconds, of the look-ups asked for by answers or notifications signed with a serial
+   * the client does not know (default 60 s; at least 1000): each serial is looked up at most once per window,
+   * and at most {@link LOOK_UPS_PER_WINDOW} serials altogether, so forged serials cannot make it download in a loop.
    */
   minInterval?: number;
   /** Where downloads are kept and shared (default: in this client's memory). See `FileCertificateStore`. */
@@ -176,10 +179,11 @@ export class AutoCertificates implements PlatformKeySource {
   #loaded = false;
   /** The last first load that failed (calls without any key rethrow it until `minInterval` has passed). */
   #failure: { error: unknown; at: number } | undefined;
-  #lastLookUp = -Infinity;
+  readonly #lookUps: LookUpLimit;
   /** The `downloadedAt` of what was loaded last. */
   #loadedAt = -Infinity;
-  #timer: NodeJS.Timeout | undefined;
+  /** The scheduled refresh; cleared by {@link DROPPED} once this refresher is collected. */
+  readonly #timer: { pending: NodeJS.Timeout | undefined } = { pending: undefined };
   #stopped = false;
 
   constructor(
@@ -187,7 +191,10 @@ export class AutoCertificates implements PlatformKeySource {
     private readonly settings: AutoCertificatesSettings,
     private readonly mchid: string,
     private readonly download: () => Promise<Downloaded>,
-  ) {}
+  ) {
+    this.#lookUps = new LookUpLimit(settings.minInterval, LOOK_UPS_PER_WINDOW);
+    DROPPED.register(this, this.#timer);
+  }
 
   current(): PlatformKeys {
     return this.trusted.current();
@@ -210,12 +217,11 @@ export class AutoCertificates implements PlatformKeySource {
 
   async lookUp(serial: string): Promise<void> {
     try {
-      if (this.#inFlight) await this.#inFlight.catch(() => undefined);
+      // One download at a time; the one under way may bring this serial too.
+      while (this.#inFlight) await this.#inFlight.catch(() => undefined);
       if (this.trusted.current().byId.has(serial)) return;
       if (!this.#loaded && !this.#failure) return await this.ready();
-      const now = Date.now();
-      if (now - this.#lastLookUp < this.settings.minInterval) return;
-      this.#lastLookUp = now;
+      if (!this.#lookUps.admit(serial, Date.now())) return;
       await this.#run('unknown-serial', serial);
     } catch {
       // reported through onError; the answer is refused by the verifier
@@ -230,7 +236,7 @@ export class AutoCertificates implements PlatformKeySource {
   /** Ends the scheduled refreshes (answers with an unknown serial are still looked up). */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    clearTimeout(this.#timer.pending);
   }
 
   #hasKeys(): boolean {
@@ -304,9 +310,9 @@ export class AutoCertificates implements PlatformKeySource {
   }
 
   #schedule(delay: number): void {
-    clearTimeout(this.#timer);
+    clearTimeout(this.#timer.pending);
     if (this.#stopped) return;
-    this.#timer = scheduleRefresh(new WeakRef(this), Math.min(MAX_DELAY, Math.round(delay * (0.9 + Math.random() * 0.2))));
+    this.#timer.pending = scheduleRefresh(new WeakRef(this), Math.min(MAX_DELAY, Math.round(delay * (0.9 + Math.random() * 0.2))));
   }
 
   /** The timer's run (a method, so that the timer holds the refresher only weakly). @internal */
@@ -330,11 +336,38 @@ export class AutoCertificates implements PlatformKeySource {
   }
 }
 
-/** The timer holds only a weak reference: a client nobody uses any more is collected, and its timer ends. */
+/**
+ * The timer holds only a weak reference: a client nobody uses any more is collected, and {@link DROPPED}
+ * then clears its timer.
+ */
 function scheduleRefresh(refresher: WeakRef<AutoCertificates>, delay: number): NodeJS.Timeout {
   const timer = setTimeout(() => refresher.deref()?.tick(), delay);
   timer.unref();
   return timer;
+}
+
+/** Clears the pending refresh of a refresher that was collected (the timer would otherwise wait out its delay). */
+const DROPPED = new FinalizationRegistry<{ pending: NodeJS.Timeout | undefined }>((timer) => clearTimeout(timer.pending));
+
+/**
+ * Which look-ups of unknown serials may download: a serial at most once per window, and at most `bound`
+ * serials per window altogether. It remembers only the serials admitted within the window (at most `bound`).
+ */
+export class LookUpLimit {
+  /** Serial -> when it was admitted, oldest first. */
+  readonly #admitted = new Map<string, number>();
+
+  constructor(private readonly window: number, private readonly bound: number) {}
+
+  admit(serial: string, now: number): boolean {
+    for (const [seen, at] of this.#admitted) {
+      if (now - at < this.window) break;
+      this.#admitted.delete(seen);
+    }
+    if (this.#admitted.has(serial) || this.#admitted.size >= this.bound) return false;
+    this.#admitted.set(serial, now);
+    return true;
+  }
 }
 
 function storeError(what: string, cause: unknown): CertificateError {

@@ -5,7 +5,7 @@ import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
 import { TrustedPlatformKeys, type PlatformKeyInfo, type PlatformKeySource } from './platform-keys.js';
 import { AutoCertificates, downloadCertificates, type CertificateDownload } from './auto-certificates.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
-import { ConfigError, RequestError } from '../errors.js';
+import { ConfigError, RequestError, VerificationError } from '../errors.js';
 import { Notification, openWith, type NotificationEnvelope, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
 import { ROUTING, type RoutingTarget } from '../helpers/notification-router.js';
 import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
@@ -46,7 +46,8 @@ export interface ClientNotificationParser extends NotificationParser {
   /**
    * As `parse`, after loading the platform certificates if they are not loaded yet and, when the
    * notification names a serial the client does not know, after looking for it (rate-limited): the way to
-   * parse with `autoCertificates`. (`parse` refuses an unknown serial at once and starts the look-up.)
+   * parse with `autoCertificates`. (`parse` refuses an unknown serial at once, starts the look-up, and its
+   * error says to use `parseAsync`.)
    */
   parseAsync<Resource = Record<string, unknown>>(request: NotificationRequest): Promise<NotificationEnvelope<Resource>>;
 }
@@ -171,8 +172,15 @@ function notificationParser(apiv3Key: string | undefined, maxClockOffset: number
     parse(request) {
       const verify = parser();
       const serial = keys.lookUp && unknownSerial(request);
-      if (serial) void keys.lookUp!(serial);
-      return verify.parse(request);
+      if (!serial) return verify.parse(request);
+      void keys.lookUp!(serial);
+      try {
+        return verify.parse(request);
+      } catch (error) {
+        if (!(error instanceof VerificationError) || error.code !== 'EV3_RES_HEADER_PLATFORM_SERIAL') throw error;
+        throw new VerificationError(error.code, `${error.message} (autoCertificates: ${serial} is being looked up now; ` +
+          '`await client.notification.parseAsync(request)` waits for the look-up and verifies with what it finds)', error, { cause: error });
+      }
     },
     async parseAsync(request) {
       parser();

@@ -1,6 +1,7 @@
 /**
  * The refresh timer holds its client only weakly: the refresher of a client nobody uses any more is collected
- * although its timer is scheduled (a child process with --expose-gc; no network: the certificates come from a store).
+ * although its timer is scheduled, and its timer is then cleared, not left pending for hours (a child process
+ * with --expose-gc; no network: the certificates come from a store; timers seen through async_hooks).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,9 +10,21 @@ import { promisify } from 'node:util';
 const root = join(__dirname, '..', '..');
 
 const script = `
+import { createHook } from 'node:async_hooks';
 import { generateKeyPairSync } from 'node:crypto';
 import { Builder, MemoryCertificateStore } from './lib/index.ts';
 import { createCertificate } from './lib/sandbox/self-signed.ts';
+
+// The refresh timers pending (an hour's refresh interval, less 10 %): a timer that is cleared, or fires, is destroyed.
+const pending = new Set();
+createHook({
+  init(id, type, _trigger, resource) {
+    if (type === 'Timeout' && resource._idleTimeout >= 3000000) pending.add(id);
+  },
+  destroy(id) {
+    pending.delete(id);
+  },
+}).enable();
 
 const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 const platform = pair();
@@ -31,18 +44,24 @@ async function dropped() {
   return new WeakRef(onRefresh);
 }
 const refs = [await dropped(), await dropped(), await dropped()];
+const scheduled = pending.size;
 const kept = Builder.factory({ ...settings, autoCertificates: { store, refreshInterval: 3600000 } });
 await kept.certificates.ready();
 for (let round = 0; round < 5; round += 1) {
   await new Promise((resolve) => setTimeout(resolve, 10));
   globalThis.gc();
 }
-console.log(JSON.stringify({ collected: refs.filter((ref) => ref.deref() === undefined).length, kept: kept.certificates.list().length }));
+console.log(JSON.stringify({
+  scheduled,
+  collected: refs.filter((ref) => ref.deref() === undefined).length,
+  kept: kept.certificates.list().length,
+  pending: pending.size,
+}));
 `;
 
 describe('a client with a scheduled refresh', () => {
-  it('is collected once nothing uses it', async () => {
+  it('is collected once nothing uses it, and its timer is cleared', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
-    expect(JSON.parse(stdout)).toEqual({ collected: 3, kept: 1 });
+    expect(JSON.parse(stdout)).toEqual({ scheduled: 3, collected: 3, kept: 1, pending: 1 });
   }, 60_000);
 });

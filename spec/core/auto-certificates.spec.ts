@@ -1,14 +1,18 @@
 /**
  * `autoCertificates` against the sandbox, which rotates its platform certificate on request: one download
  * for the first calls however many start at once, calls that keep working across rotations, a forged serial
- * that cannot make the client download in a loop, a timer that picks up announced certificates, failures
+ * (or a flood of them) that cannot make the client download in a loop, a timer that picks up announced certificates, failures
  * that keep the keys, a store shared by clients, notifications verified with the refreshed keys, and
  * certificates trusted until they expire.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, Builder, CertificateError, ConfigError, FileCertificateStore, VerificationError, type CertificateRefresh, type Client, type WechatpayError } from '../../lib/index.js';
+import { LOOK_UPS_PER_WINDOW } from '../../lib/core/auto-certificates.js';
 import { certificatePlatform, eventually, sleep, type CertificatePlatform } from '../support/certificates.js';
 import { rejected, thrown } from '../support/thrown.js';
 
@@ -24,11 +28,12 @@ afterAll(async () => {
 });
 
 /** A client with autoCertificates, recording its refreshes and errors. */
-function autoClient(options: { refreshInterval?: number; minInterval?: number; store?: FileCertificateStore } = {}) {
+function autoClient(options: { refreshInterval?: number; minInterval?: number; store?: FileCertificateStore } = {}, baseURL = platform.settings.baseURL) {
   const refreshes: CertificateRefresh[] = [];
   const errors: WechatpayError[] = [];
   const client = Builder.factory({
     ...platform.settings,
+    baseURL,
     autoCertificates: { minInterval: 1000, ...options, onRefresh: (event) => refreshes.push(event), onError: (error) => errors.push(error) },
   });
   return { client, refreshes, errors };
@@ -63,26 +68,21 @@ describe('the first calls', () => {
 
 describe('rotations', () => {
   it('1,000 calls across two rotations: no call fails, and each rotation costs one download', async () => {
-    const { client, refreshes, errors } = autoClient();
+    const { client, refreshes, errors } = autoClient({ minInterval: 60_000 });
     const before = platform.downloads();
     const original = platform.sandbox.certificates.view().signing;
     const seen = new Map<string, number>();
     const failures: unknown[] = [];
     let second: string | undefined;
-    let firstSwitchSeen = 0;
     for (let batch = 0; batch < 40; batch += 1) {
       if (batch === 8) await platform.sandbox.certificates.rotate({ at: Date.now() + 300 });
-      if (batch === 24) {
-        // The second rotation comes a rate-limit window after the first look-up.
-        await sleep(Math.max(0, firstSwitchSeen + 1200 - Date.now()));
-        second = (await platform.sandbox.certificates.rotate()).serial;
-      }
+      // The second rotation comes within the rate-limit window of the first look-up: a new serial is looked up all the same.
+      if (batch === 24) second = (await platform.sandbox.certificates.rotate()).serial;
       const results = await Promise.allSettled(Array.from({ length: 25 }, () => platform.query(client)));
       for (const result of results) {
         if (result.status === 'rejected') failures.push(result.reason);
         else seen.set(serialOf(result.value), (seen.get(serialOf(result.value)) ?? 0) + 1);
       }
-      if (!firstSwitchSeen && seen.size === 2) firstSwitchSeen = Date.now();
     }
     expect(failures).toEqual([]);
     expect([...seen.values()].reduce((a, b) => a + b, 0)).toBe(1000);
@@ -96,6 +96,22 @@ describe('rotations', () => {
     // Every certificate is still trusted (none has expired).
     expect(client.certificates.list().map((key) => key.id)).toEqual(expect.arrayContaining([...seen.keys()]));
   }, 120_000);
+
+  it('two rotations within one rate-limit window: the second new serial is learned too, not refused', async () => {
+    const { client, refreshes, errors } = autoClient({ minInterval: 60_000 });
+    await platform.query(client);
+    const before = platform.downloads();
+    const first = await platform.sandbox.certificates.rotate();
+    expect(serialOf(await platform.query(client))).toBe(first.serial);
+    const second = await platform.sandbox.certificates.rotate();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => platform.query(client)));
+    expect(answers.map(serialOf)).toEqual(Array(20).fill(second.serial));
+    expect(platform.downloads() - before).toBe(2);
+    expect(refreshes.map((event) => [event.reason, event.added])).toEqual([
+      ['first-use', expect.any(Array)], ['unknown-serial', [first.serial]], ['unknown-serial', [second.serial]],
+    ]);
+    expect(errors).toEqual([]);
+  });
 
   it('a timer picks up a certificate announced ahead, before answers switch to it', async () => {
     const { client, refreshes } = autoClient({ refreshInterval: 1000 });
@@ -145,6 +161,65 @@ describe('a forged serial', () => {
     expect((await platform.query(client)).status).toBe(200);
   }, 30_000);
 });
+
+describe('a flood of forged serials', () => {
+  it(`costs at most ${LOOK_UPS_PER_WINDOW} downloads per rate-limit window, each forged answer is refused, genuine ones verify`, async () => {
+    const forger = await forgingProxy(platform.settings.baseURL);
+    try {
+      const { client, errors } = autoClient({ minInterval: 60_000 }, forger.url);
+      expect((await platform.query(client)).status).toBe(200);
+      const before = platform.downloads();
+      const codes = (results: PromiseSettledResult<unknown>[]) => results.map((result) => (result.status === 'rejected' ? (result.reason as WechatpayError).code : 'accepted'));
+      forger.forge(30);
+      expect(codes(await Promise.allSettled(Array.from({ length: 30 }, () => platform.query(client))))).toEqual(Array(30).fill('EV3_RES_HEADER_PLATFORM_SERIAL'));
+      expect(forger.forged()).toBe(30);
+      expect(platform.downloads() - before).toBe(LOOK_UPS_PER_WINDOW);
+      forger.forge(10);
+      for (let call = 0; call < 10; call += 1) expect(await rejected(platform.query(client))).toMatchObject({ code: 'EV3_RES_HEADER_PLATFORM_SERIAL' });
+      expect(platform.downloads() - before).toBe(LOOK_UPS_PER_WINDOW);
+      expect((await platform.query(client)).status).toBe(200);
+      expect(errors).toEqual([]);
+    } finally {
+      await forger.close();
+    }
+  });
+});
+
+/**
+ * A man in the middle before the sandbox: answers of `v3/pay/` pass through, except the next `forge(n)` ones,
+ * whose `Wechatpay-Serial` it replaces with a fresh random serial each (all else as signed).
+ */
+async function forgingProxy(target: string): Promise<{ url: string; forge(count: number): void; forged(): number; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  let toForge = 0;
+  let forged = 0;
+  const server: Server = createServer((req, res) => {
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const headers = { ...answer.headers };
+      if (toForge > 0 && req.url?.startsWith('/v3/pay/')) {
+        toForge -= 1;
+        forged += 1;
+        headers['wechatpay-serial'] = randomBytes(20).toString('hex').toUpperCase();
+      }
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    forge: (count) => {
+      toForge += count;
+    },
+    forged: () => forged,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
 
 describe('failures', () => {
   it('a failed scheduled refresh keeps the keys and reports through onError; calls go on', async () => {
@@ -211,14 +286,17 @@ describe('a store', () => {
 });
 
 describe('notifications through the client', () => {
-  it('are verified with the refreshed keys: parse refuses an unknown serial and looks it up, parseAsync waits for it', async () => {
+  it('are verified with the refreshed keys: parse refuses an unknown serial, looks it up and says to use parseAsync, which waits for it', async () => {
     const { client } = autoClient();
     await platform.query(client);
     const before = platform.downloads();
     const { serial } = await platform.sandbox.certificates.rotate();
     const notification = await platform.notification();
     expect(notification.headers['wechatpay-serial']).toBe(serial);
-    expect(thrown(() => client.notification.parse(notification))).toMatchObject({ code: 'EV3_RES_HEADER_PLATFORM_SERIAL' });
+    const refused = thrown(() => client.notification.parse(notification));
+    expect(refused).toBeInstanceOf(VerificationError);
+    expect(refused).toMatchObject({ code: 'EV3_RES_HEADER_PLATFORM_SERIAL', message: expect.stringContaining(`${serial} is being looked up now`) });
+    expect(refused.message).toContain('await client.notification.parseAsync(request)');
     const envelope = await client.notification.parseAsync(notification);
     expect(envelope.resource).toEqual({ out_trade_no: 'KEYS-0001' });
     expect(client.notification.parse(notification).resource).toEqual({ out_trade_no: 'KEYS-0001' });
