@@ -6,6 +6,8 @@ import { TypeEmitter } from './emit-types.js';
 import { emitRoutes } from './emit-routes.js';
 import { emitDocs } from './emit-docs.js';
 import { emitSandbox } from './emit-sandbox.js';
+import { emitNotifications } from './emit-notifications.js';
+import { emitIdempotency, emitIdempotencyDoc } from './emit-idempotency.js';
 
 export interface GeneratedFile {
   /** Output root, relative to the repository: `lib/generated` or `docs/api`. */
@@ -32,13 +34,17 @@ export interface Generated {
 }
 
 export function generate(dataRoot: string): Generated {
-  const model = buildModel(loadSource(dataRoot));
+  const source = loadSource(dataRoot);
+  const model = buildModel(source);
   const tree = buildTree(model.endpoints);
   const types = new TypeEmitter(tree);
   const files: GeneratedFile[] = [];
   for (const f of types.emit(TS_HEADER)) files.push({ root: 'lib/generated', ...f });
+  files.push({ root: 'lib/generated', path: 'notifications.ts', content: emitNotifications(source, model, types, TS_HEADER) });
   files.push({ root: 'lib/generated', path: 'routes.ts', content: emitRoutes(model, tree, TS_HEADER) });
   files.push({ root: 'lib/generated', path: 'sandbox.json', content: emitSandbox(model, HEADER_LINES) });
+  files.push({ root: 'lib/generated', path: 'idempotency.ts', content: emitIdempotency(model, TS_HEADER) });
+  files.push({ root: 'docs/api', path: 'idempotency.md', content: emitIdempotencyDoc(model, MD_HEADER) });
   for (const f of emitDocs(model, tree, MD_HEADER, types.unreachable)) files.push({ root: 'docs/api', ...f });
   files.sort((a, b) => (`${a.root}/${a.path}` < `${b.root}/${b.path}` ? -1 : 1));
   const unreachable = types.unreachable.map((n) => n.key);
