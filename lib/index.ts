@@ -11,7 +11,15 @@ export { Notification } from './helpers/notification.js';
 export { MemoryNotificationStore, MIN_NOTIFICATION_TTL_MS } from './helpers/notification-store.js';
 export type { NotificationStore, NotificationClaim, NotificationState, MemoryNotificationStoreOptions } from './helpers/notification-store.js';
 export type { NotificationRequest, NotificationOptions, NotificationEnvelope, NotificationReply, NotificationParser, EncryptedResource } from './helpers/notification.js';
-export type { NotificationResources, KnownEventType, RefundNotificationResource } from './helpers/notification-types.js';
+export type { NotificationResources, KnownEventType, RefundNotificationResource, NotificationEventType, NotificationResourceOf } from './helpers/notification-types.js';
+export type { NotificationEvent, NotificationHandlers, EventHandler } from './helpers/notification-dispatch.js';
+export type {
+  NotificationHandler, NotificationHandlerOptions, NotificationHandlerReply, NotificationErrorStage, IncomingNotification,
+} from './helpers/notification-handler.js';
+export type {
+  NotificationAdapters, ExpressLikeMiddleware, ExpressLikeRequest, KoaLikeMiddleware, KoaLikeContext, FastifyLikePlugin, FastifyLikeInstance, FastifyLikeReply,
+} from './helpers/notification-adapters.js';
+export type { NotificationV2Handlers, ClientNotificationHandlers } from './helpers/notification-receivers.js';
 export type { NotificationRouter, RoutedNotification, RoutableClient } from './helpers/notification-router.js';
 export type {
   NotificationV2Request, NotificationV2Options, NotificationV2Reply, V2Notification, V2NotificationEnvelope, V2PaymentNotification, V2RefundNotification, V2RefundInfo,

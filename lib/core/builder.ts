@@ -9,8 +9,9 @@ import { ConfigError, RequestError, VerificationError } from '../errors.js';
 import { Notification, openWith, type NotificationEnvelope, type NotificationParser, type NotificationRequest } from '../helpers/notification.js';
 import { ROUTING, type RoutingTarget } from '../helpers/notification-router.js';
 import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
+import { withHandlers, type ClientNotificationHandlers } from '../helpers/notification-receivers.js';
 import { headerOf } from '../util/headers.js';
-import { WECHATPAY_SERIAL } from '../v3/verifier.js';
+import { isPublicKeyId, WECHATPAY_SERIAL } from '../v3/verifier.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
 import type { WechatpayClient } from '../types.js';
 
@@ -29,7 +30,7 @@ export interface ClientMembers {
    * Callback notifications verified with this client's platform keys and decrypted with its `apiv3Key`;
    * `parseV2` for APIv2 (XML) ones, checked and decrypted with its APIv2 `secret`, for this merchant.
    */
-  readonly notification: ClientNotificationParser & { parseV2(request: NotificationV2Request): V2Notification };
+  readonly notification: ClientNotificationParser & { parseV2(request: NotificationV2Request): V2Notification } & ClientNotificationHandlers;
   /** The platform keys this client trusts, and (with `autoCertificates`) their download. */
   readonly certificates: ClientCertificates;
   /** Front-end payment parameters signed with the merchant key. */
@@ -81,7 +82,7 @@ export const Builder = {
       mchid: credentials.mchid,
       merchantSerial: credentials.serial,
       apiv3Key: loaded.apiv3Key!,
-      publicKeyIds: () => [...keys.current().byId.keys()].filter((id) => id.startsWith('PUB_KEY_ID_')),
+      publicKeyIds: () => [...keys.current().byId.keys()].filter(isPublicKeyId),
     })) : undefined;
     const source: PlatformKeySource = auto ?? keys;
     const sensitive = new SensitiveFields(() => keys.current(), credentials.privateKey);
@@ -99,7 +100,7 @@ export const Builder = {
       setCerts: (certs: CertsInput) => keys.replace(certs),
       encrypt: (plaintext: string) => sensitive.encrypt(plaintext),
       decrypt: (ciphertext: string) => sensitive.decrypt(ciphertext),
-      notification: Object.defineProperty({
+      notification: Object.defineProperty(withHandlers({
         ...notificationParser(loaded.apiv3Key, loaded.maxClockOffset, source),
         parseV2: (request: NotificationV2Request) => {
           if (loaded.secret === undefined) {
@@ -107,7 +108,7 @@ export const Builder = {
           }
           return Notification.parseV2(request, { secret: loaded.secret, mchid: credentials.mchid });
         },
-      } satisfies ClientMembers['notification'], ROUTING, {
+      }, { apiv3Key: loaded.apiv3Key !== undefined, secret: loaded.secret !== undefined }) satisfies ClientMembers['notification'], ROUTING, {
         value: {
           mchid: credentials.mchid,
           maxClockOffset: loaded.maxClockOffset,

@@ -10,6 +10,9 @@ import { ConfigError, VerificationError } from '../errors.js';
 import { headerOf, plainHeaders } from '../util/headers.js';
 import { verifySigned, WECHATPAY_SERIAL } from '../v3/verifier.js';
 import { openWith, rawBody, type NotificationEnvelope, type NotificationRequest } from './notification.js';
+import type { NotificationEvent, NotificationHandlers } from './notification-dispatch.js';
+import type { NotificationHandler, NotificationHandlerOptions } from './notification-handler.js';
+import { v3Handler } from './notification-receivers.js';
 
 /**
  * What a router needs of one client, under a symbol on `client.notification` (not enumerable, so not
@@ -44,6 +47,8 @@ export interface NotificationRouter {
   readonly merchants: readonly string[];
   /** Verifies and decrypts a notification for whichever merchant it is for. */
   parse<Resource = Record<string, unknown>>(request: NotificationRequest): RoutedNotification<Resource>;
+  /** `client.notification.handler` for every merchant of the router: each event also says its `mchid`. */
+  handler(handlers: NotificationHandlers<{ mchid: string }>, options?: NotificationHandlerOptions<NotificationEvent<string, { mchid: string }>>): NotificationHandler;
 }
 
 function targetOf(client: RoutableClient, index: number): RoutingTarget {
@@ -61,8 +66,9 @@ export function createRouter(clients: readonly RoutableClient[]): NotificationRo
   const twice = merchants.find((mchid, index) => merchants.indexOf(mchid) !== index);
   if (twice !== undefined) throw new ConfigError('clients', `holds merchant ${twice} twice: which one a notification is for could not be told`);
 
-  return {
+  const router: NotificationRouter = {
     merchants,
+    handler: (handlers, options) => v3Handler<{ mchid: string }>((request) => router.parse(request), handlers, options),
     parse<Resource>(request: NotificationRequest): RoutedNotification<Resource> {
       const raw = rawBody(request);
       const serial = headerOf(request.headers, WECHATPAY_SERIAL) ?? '';
@@ -91,4 +97,5 @@ export function createRouter(clients: readonly RoutableClient[]): NotificationRo
         { headers: plainHeaders(request.headers), body: raw.toString('utf8') });
     },
   };
+  return router;
 }

@@ -158,6 +158,11 @@ export class TypeEmitter {
     return this.names.get(node)!;
   }
 
+  /** The answer type of an endpoint (after `emit`). */
+  dataTypeOf(endpoint: Endpoint): string | undefined {
+    return this.opNames.get(endpoint)?.data;
+  }
+
   /** The operation types (options + data) of one endpoint. */
   private emitOperation(endpoint: Endpoint, node: TreeNode): OperationNames {
     const prefix = `${this.nameOf(node)}${VERB_NAME[endpoint.method]}`;

@@ -6,6 +6,7 @@ import { TypeEmitter } from './emit-types.js';
 import { emitRoutes } from './emit-routes.js';
 import { emitDocs } from './emit-docs.js';
 import { emitSandbox } from './emit-sandbox.js';
+import { emitNotifications } from './emit-notifications.js';
 import { emitIdempotency, emitIdempotencyDoc } from './emit-idempotency.js';
 
 export interface GeneratedFile {
@@ -33,11 +34,13 @@ export interface Generated {
 }
 
 export function generate(dataRoot: string): Generated {
-  const model = buildModel(loadSource(dataRoot));
+  const source = loadSource(dataRoot);
+  const model = buildModel(source);
   const tree = buildTree(model.endpoints);
   const types = new TypeEmitter(tree);
   const files: GeneratedFile[] = [];
   for (const f of types.emit(TS_HEADER)) files.push({ root: 'lib/generated', ...f });
+  files.push({ root: 'lib/generated', path: 'notifications.ts', content: emitNotifications(source, model, types, TS_HEADER) });
   files.push({ root: 'lib/generated', path: 'routes.ts', content: emitRoutes(model, tree, TS_HEADER) });
   files.push({ root: 'lib/generated', path: 'sandbox.json', content: emitSandbox(model, HEADER_LINES) });
   files.push({ root: 'lib/generated', path: 'idempotency.ts', content: emitIdempotency(model, TS_HEADER) });

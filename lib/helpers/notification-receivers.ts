@@ -1,0 +1,120 @@
+/**
+ * The two kinds of notification a handler receives: APIv3 (JSON, keyed by `event_type`, replies empty or
+ * `{"code":"FAIL","message":...}`) and APIv2 (XML payment and refund results, replies
+ * `<xml><return_code>...`). Each says how it is parsed, which id runs once, and how it is answered.
+ */
+import { ConfigError, VerificationError } from '../errors.js';
+import { plainHeaders } from '../util/headers.js';
+import { dispatcher, type NotificationEvent, type NotificationHandlers } from './notification-dispatch.js';
+import { createNotificationHandler, type IncomingNotification, type NotificationHandler, type NotificationHandlerOptions, type NotificationHandlerReply } from './notification-handler.js';
+import type { NotificationEnvelope } from './notification.js';
+import {
+  failureV2, successV2, type NotificationV2Request, type V2Notification, type V2PaymentNotification, type V2RefundNotification,
+} from './notification-v2.js';
+
+/** `handlerV2`'s handlers: the payment result and the refund result. */
+export interface NotificationV2Handlers {
+  payment?(notification: V2PaymentNotification): unknown;
+  refund?(notification: V2RefundNotification): unknown;
+}
+
+/** `client.notification.handler` and `handlerV2`. */
+export interface ClientNotificationHandlers {
+  /**
+   * One object for the receiving side (docs/notifications.md): verifies, decrypts, runs the most specific
+   * handler once per notification id, answers as the platform expects; mount it with an adapter
+   * (`.node`, `.express()`, `.koa()`, `.fastify({ path })`, `.fetch`).
+   */
+  handler(handlers: NotificationHandlers, options?: NotificationHandlerOptions<NotificationEvent>): NotificationHandler;
+  /** The same for APIv2 (XML) notifications: `{ payment, refund }`, XML replies. */
+  handlerV2(handlers: NotificationV2Handlers, options?: NotificationHandlerOptions<V2Notification>): NotificationHandler;
+}
+
+const success = (): NotificationHandlerReply => ({ status: 204, headers: {}, body: '' });
+const failure = (message: string, status: number): NotificationHandlerReply => ({
+  status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'FAIL', message }),
+});
+
+/** An APIv3 handler over `parse` (a client's, or a router's, which adds `mchid`). */
+export function v3Handler<Extra extends object>(
+  parse: (request: IncomingNotification) => (NotificationEnvelope & Extra) | Promise<NotificationEnvelope & Extra>,
+  handlers: NotificationHandlers<Extra>,
+  options?: NotificationHandlerOptions<NotificationEvent<string, Extra>>,
+): NotificationHandler {
+  type Event = NotificationEvent<string, Extra>;
+  const dispatch = dispatcher<Event>(handlers);
+  return createNotificationHandler<Event>({
+    async parse(request) {
+      const event = await parse(request) as Event;
+      if (typeof event.id !== 'string' || event.id === '' || typeof event.event_type !== 'string') {
+        throw new VerificationError('EV3_NOTIFY_RESOURCE', 'The notification has no `id` or `event_type` (strings)', { headers: plainHeaders(request.headers) });
+      }
+      return event;
+    },
+    key: (event) => `v3:${event.id}`,
+    route: (event) => dispatch(event.event_type),
+    success,
+    failure,
+  }, options);
+}
+
+/** An APIv2 handler over a client's `parseV2`. */
+export function v2Handler(
+  parse: (request: NotificationV2Request) => V2Notification,
+  handlers: NotificationV2Handlers,
+  options?: NotificationHandlerOptions<V2Notification>,
+): NotificationHandler {
+  if (typeof handlers !== 'object' || handlers === null) throw new ConfigError('handlers', 'must be { payment, refund } (functions)');
+  for (const [key, value] of Object.entries(handlers)) {
+    if (key !== 'payment' && key !== 'refund') throw new ConfigError(`handlers.${key}`, 'is not a kind of APIv2 notification: handlerV2 takes { payment, refund }');
+    if (value !== undefined && typeof value !== 'function') throw new ConfigError(`handlers.${key}`, `must be a function, got ${typeof value}`);
+  }
+  return createNotificationHandler<V2Notification>({
+    parse: (request) => parse(request),
+    key: (event) => ('req_info' in event
+      ? `v2:refund:${event.req_info.refund_id}:${event.req_info.refund_status}`
+      : `v2:pay:${event.transaction_id}`),
+    route: (event) => {
+      if ('req_info' in event) {
+        const refund = handlers.refund;
+        return refund && ((notification) => refund(notification as V2RefundNotification));
+      }
+      const payment = handlers.payment;
+      return payment && ((notification) => payment(notification as V2PaymentNotification));
+    },
+    success: () => {
+      const reply = successV2();
+      return { status: 200, headers: reply.headers, body: reply.body };
+    },
+    failure: (message, status) => {
+      const reply = failureV2(message);
+      return { status, headers: reply.headers, body: reply.body };
+    },
+  }, options);
+}
+
+/** What a client adds to `client.notification`. */
+export function clientHandlers(
+  parseAsync: (request: IncomingNotification) => Promise<NotificationEnvelope>,
+  parseV2: (request: NotificationV2Request) => V2Notification,
+  configured: { apiv3Key: boolean; secret: boolean },
+): ClientNotificationHandlers {
+  return {
+    handler(handlers, options) {
+      if (!configured.apiv3Key) throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
+      return v3Handler<Record<never, never>>(parseAsync, handlers, options);
+    },
+    handlerV2(handlers, options) {
+      if (!configured.secret) throw new ConfigError('secret', 'is not configured: Builder.factory({ ..., secret }) is needed to check APIv2 notifications');
+      return v2Handler(parseV2, handlers, options);
+    },
+  };
+}
+
+/** A client's notification parsers, with `handler` and `handlerV2` over them. */
+export function withHandlers<Parsers extends {
+  parseAsync(request: IncomingNotification): Promise<NotificationEnvelope>;
+  parseV2(request: NotificationV2Request): V2Notification;
+}>(parsers: Parsers, configured: { apiv3Key: boolean; secret: boolean }): Parsers & ClientNotificationHandlers {
+  return { ...parsers, ...clientHandlers((request) => parsers.parseAsync(request), (request) => parsers.parseV2(request), configured) };
+}
