@@ -83,7 +83,7 @@ export const Builder = {
       merchantSerial: credentials.serial,
       apiv3Key: loaded.apiv3Key!,
       publicKeyIds: () => [...keys.current().byId.keys()].filter(isPublicKeyId),
-    })) : undefined;
+    }), { apiv3Key: loaded.apiv3Key!, merchantSerial: credentials.serial }) : undefined;
     const source: PlatformKeySource = auto ?? keys;
     const sensitive = new SensitiveFields(() => keys.current(), credentials.privateKey);
     const transport = createTransport(loaded, source, (body) => sensitive.serialFor(body));
