@@ -11,7 +11,7 @@ import { ROUTING, type RoutingTarget } from '../helpers/notification-router.js';
 import type { NotificationV2Request, V2Notification } from '../helpers/notification-v2.js';
 import { withHandlers, type ClientNotificationHandlers } from '../helpers/notification-receivers.js';
 import { headerOf } from '../util/headers.js';
-import { WECHATPAY_SERIAL } from '../v3/verifier.js';
+import { isPublicKeyId, WECHATPAY_SERIAL } from '../v3/verifier.js';
 import { PayParams, type AppPayParams, type JsapiPayParams, type PayParamsOptions } from '../helpers/pay-params.js';
 import type { WechatpayClient } from '../types.js';
 
@@ -82,7 +82,7 @@ export const Builder = {
       mchid: credentials.mchid,
       merchantSerial: credentials.serial,
       apiv3Key: loaded.apiv3Key!,
-      publicKeyIds: () => [...keys.current().byId.keys()].filter((id) => id.startsWith('PUB_KEY_ID_')),
+      publicKeyIds: () => [...keys.current().byId.keys()].filter(isPublicKeyId),
     }), { apiv3Key: loaded.apiv3Key!, merchantSerial: credentials.serial }) : undefined;
     const source: PlatformKeySource = auto ?? keys;
     const sensitive = new SensitiveFields(() => keys.current(), credentials.privateKey);

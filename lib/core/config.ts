@@ -11,6 +11,7 @@ import { checkMaxClockOffset } from '../v3/verifier.js';
 import { loadHooks, type HookLists, type Hooks } from './hooks.js';
 import { loadAutoCertificates, type AutoCertificatesOptions, type AutoCertificatesSettings } from './auto-certificates.js';
 import { checkBaseURL, checkHeaders, checkMaxContentLength, checkTimeout, describe, type Refuse } from './options.js';
+import { redirectProblem, TRANSFORM_REQUEST_PROBLEM } from './request-rules.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
@@ -111,7 +112,7 @@ const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCerti
 const REFUSED_SETTINGS: Readonly<Record<string, string>> = {
   auth: 'is not supported: Basic authentication would replace the request signature (Authorization is the SDK\'s)',
   params: 'is not supported: axios would add them to the URL after signing (the platform answers SIGN_ERROR); give query parameters per call as `query`',
-  transformRequest: 'is not supported: the SDK signs the exact bytes it serialises, and a transform would change those bytes after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`',
+  transformRequest: TRANSFORM_REQUEST_PROBLEM,
 };
 
 /** Validates `Builder.factory`'s config without changing it; every error names the field at fault. */
@@ -149,11 +150,8 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
   for (const [field, problem] of Object.entries(REFUSED_SETTINGS)) {
     if ((config as unknown as Record<string, unknown>)[field] !== undefined) throw new ConfigError(field, problem);
   }
-  const { maxRedirects } = config;
-  if (maxRedirects !== undefined && maxRedirects !== 0) {
-    throw new ConfigError('maxRedirects', `must be 0, got ${describe(maxRedirects)}: a redirect would carry the signature to a URL it was not made for ` +
-      '(the platform does not redirect API calls)');
-  }
+  const redirects = redirectProblem(config.maxRedirects);
+  if (redirects) throw new ConfigError('maxRedirects', `${redirects}; got ${describe(config.maxRedirects)}`);
 
   const axios: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {

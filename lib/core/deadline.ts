@@ -138,7 +138,7 @@ export class Deadline {
  * `source`, failing with `stalled()` when it has nothing for `ms` milliseconds while its reader waits for
  * data (a reader that takes its time does not count). 0: no bound.
  */
-export function withIdleTimeout(source: Readable, ms: number, stalled: () => Error): Readable {
+function withIdleTimeout(source: Readable, ms: number, stalled: () => Error): Readable {
   if (ms <= 0) return source;
   const chunks = source[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,7 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
 import { ConfigError, RequestError, WechatpayError } from '../errors.js';
 import type { WechatpayResponse } from '../types.js';
 import { exchangeOf, type Exchange } from '../util/exchange.js';
-import { FRAMING_HEADERS } from '../util/headers.js';
+import { headerOwner } from './request-rules.js';
 
 /** A request as a hook sees it: after signing, before it leaves. */
 export interface HookRequest {
@@ -53,9 +53,6 @@ interface HookLists {
   beforeError: readonly BeforeErrorHook[];
 }
 
-/** Headers that belong to the protocol and the transport; a hook cannot set them. */
-const OWNED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'content-type', 'wechatpay-serial', 'accept', 'user-agent', ...FRAMING_HEADERS]);
-
 /** The hook lists of a configuration, each checked to be functions. */
 export function loadHooks(hooks: Hooks | undefined): HookLists {
   if (hooks === undefined) return { beforeRequest: [], afterResponse: [], beforeError: [] };
@@ -94,7 +91,8 @@ export function hookRequestOf(config: InternalAxiosRequestConfig): HookRequest {
         return value === undefined || value === null || value === false ? undefined : String(value);
       },
       set: (name, value) => {
-        if (OWNED_HEADERS.has(name.toLowerCase())) {
+        // After signing, every header the SDK owns is out of reach, the protocol ones included (core/request-rules.ts).
+        if (headerOwner(name.toLowerCase()) !== undefined) {
           throw new RequestError('EREQUEST_HOOK', `A hook cannot set ${name}: it is the SDK's (signed or framing the signed body)`);
         }
         headers.set(name, String(value));

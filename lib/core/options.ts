@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { RequestError, type WechatpayError } from '../errors.js';
 import type { MultipartLike } from '../types.js';
-import { FRAMING_HEADERS } from '../util/headers.js';
+import { CREDENTIALS_PROBLEM, hasCredentials, headerOwner, TRANSFORM_REQUEST_PROBLEM } from './request-rules.js';
 import { isTemplateVariable, templateVariables } from './uri.js';
 
 /**
@@ -60,9 +60,7 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
   }
   const options = raw as RequestOptions;
   if (options['transformRequest'] !== undefined) {
-    throw new RequestError('EREQUEST_OPTIONS',
-      `${template}: transformRequest is not supported: the SDK signs the exact bytes it serialises, and a transform would change ` +
-      'those bytes after signing (the platform would answer SIGN_ERROR); shape `json`, or send your own bytes with `body`');
+    throw new RequestError('EREQUEST_OPTIONS', `${template}: transformRequest ${TRANSFORM_REQUEST_PROBLEM}`);
   }
   let unknown: string[] | undefined;
   for (const key in options) {
@@ -136,16 +134,14 @@ export function checkBaseURL(value: unknown, refuse: Refuse): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw refuse(`must be an http(s) URL, not ${url.protocol.length <= 12 ? url.protocol : 'another scheme'}`);
   }
-  if (url.username !== '' || url.password !== '') {
-    throw refuse('must not carry credentials (user:password@): they would replace the request signature with Basic authentication');
-  }
+  if (hasCredentials(url)) throw refuse(`must be a URL without credentials: this one ${CREDENTIALS_PROBLEM}`);
   return value;
 }
 
 /**
  * Headers as strings, each checked: a valid name, a value HTTP can carry (no CR or LF, nothing beyond Latin-1),
- * none of the headers the SDK owns (Authorization, and the framing ones the transport writes). A refused value is
- * never repeated in the message: it may be a token.
+ * none of the headers only the SDK sets (core/request-rules.ts: the signature, the framing; the protocol headers a
+ * call may choose). A refused value is never repeated in the message: it may be a token.
  */
 export function checkHeaders(headers: unknown, refuse: Refuse): Record<string, string> {
   const out: Record<string, string> = {};
@@ -159,10 +155,10 @@ export function checkHeaders(headers: unknown, refuse: Refuse): Record<string, s
     } catch {
       throw refuse(`has ${label === 'a header' ? 'a header name that is not an HTTP token' : label}`);
     }
-    const lower = name.toLowerCase();
+    const owner = headerOwner(name.toLowerCase());
     if (UNCARRIED_NAMES.has(name)) throw refuse(`has a header named ${name}, which axios drops (it guards objects against prototype pollution)`);
-    if (lower === 'authorization') throw refuse(`cannot set ${name}: the SDK signs every request and writes Authorization itself`);
-    if (FRAMING_HEADERS.has(lower)) {
+    if (owner === 'signature') throw refuse(`cannot set ${name}: the SDK signs every request and writes Authorization itself`);
+    if (owner === 'framing') {
       throw refuse(`cannot set ${name}: it frames the signed bytes on the wire, so the SDK's transport writes it for exactly what it sends`);
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
@@ -184,11 +180,6 @@ export function stringOption(options: RequestOptions, key: string): string | und
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new RequestError('EREQUEST_OPTIONS', `The option ${key} must be a string URL`);
   return value;
-}
-
-export function asArray<T>(value: T | T[] | undefined): T[] | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value : [value];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -4,11 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Rsa, type RsaKeyInput } from '../crypto/rsa.js';
 import { CertificateError, ConfigError } from '../errors.js';
 import type { PlatformCertificate } from '../v3/certificates.js';
+import { isPublicKeyId } from '../v3/verifier.js';
 
 /** Platform certificate serials and/or public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
 export type CertsInput = Readonly<Record<string, RsaKeyInput>> | ReadonlyMap<string, RsaKeyInput>;
-
-const PUBLIC_KEY_ID = /^PUB_KEY_ID_/;
 
 /** What `client.certificates.list()` tells of one trusted key (no key material). */
 export interface PlatformKeyInfo {
@@ -81,7 +80,7 @@ export class PlatformKeys {
   describe(): PlatformKeyInfo[] {
     return [...this.entries].map(([id, entry]) => ({
       id,
-      kind: PUBLIC_KEY_ID.test(id) ? 'public-key' : 'certificate',
+      kind: isPublicKeyId(id) ? 'public-key' : 'certificate',
       source: entry.downloaded ? 'downloaded' : 'configured',
       ...(entry.validFrom ? { validFrom: entry.validFrom } : {}),
       ...(entry.validTo ? { validTo: entry.validTo } : {}),
@@ -95,7 +94,7 @@ export class PlatformKeys {
       throw new CertificateError('ECERT_NOT_READY', 'No platform certificate or public key is trusted yet: with autoCertificates, ' +
         '`await client.certificates.ready()` (or make any APIv3 call) before encrypting');
     }
-    const publicKey = all.find(([id]) => PUBLIC_KEY_ID.test(id));
+    const publicKey = all.find(([id]) => isPublicKeyId(id));
     if (publicKey) return { id: publicKey[0], key: publicKey[1].key };
     const valid = all
       .filter(([, entry]) => !entry.validFrom || (entry.validFrom <= now && (!entry.validTo || now <= entry.validTo)))

@@ -17,6 +17,7 @@ import { AXIOS_OPTIONS, checkHeaders, stringOption, type RequestOptions } from '
 import { endpointBaseURI, responseRule, v2Traits } from './routes.js';
 import { guardedAdapterFor } from './send.js';
 import { sinkTarget, type SinkTarget } from './sink.js';
+import { CREDENTIALS_PROBLEM, hasCredentials } from './request-rules.js';
 import { expandTemplate, resolveUrl } from './uri.js';
 
 /** What preparing a call needs from its client. */
@@ -237,9 +238,7 @@ function baseRequest(
 
 /** The URL a call goes to, when it is one the SDK sends: http(s), no credentials (a template may be a whole URL). */
 function sendable(template: string, url: URL): URL {
-  if (url.username !== '' || url.password !== '') {
-    throw new RequestError('EREQUEST_OPTIONS', 'The URL of the call carries credentials (user:password@), which would replace the signature');
-  }
+  if (hasCredentials(url)) throw new RequestError('EREQUEST_OPTIONS', `The URL of the call ${CREDENTIALS_PROBLEM}`);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new RequestError('EREQUEST_OPTIONS', `${template}: the request would go to a ${url.protocol.length <= 12 ? url.protocol : 'non-http'} URL; the SDK sends http(s) only`);
   }

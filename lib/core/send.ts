@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import axios, { type AxiosAdapter, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { RequestError, WechatpayError } from '../errors.js';
 import { exchangeOf, headerText, type Exchange } from '../util/exchange.js';
-import { FRAMING_HEADERS } from '../util/headers.js';
 import { receive } from './receive.js';
+import { headerOwner, redirectProblem, withoutCredentials } from './request-rules.js';
 
 /**
  * The last step before the adapter: the request leaves only if its method, URL, body, `Authorization` and
  * framing are exactly what the signer signed, and nothing the adapter would still apply (axios `params`, `auth`,
- * a `baseURL`, credentials in the URL, a redirect) can change them on the wire. Whatever ran after the signer
+ * a `baseURL`, a redirect) can change them on the wire (the signed URL has no credentials: core/prepare.ts). Whatever ran after the signer
  * (a hook, an interceptor, a default) cannot make an unsigned request go out. The answer comes back through
  * {@link receive}: bounded, or streamed.
  */
@@ -48,7 +48,7 @@ function refusalOf(config: InternalAxiosRequestConfig, exchange: Exchange): stri
   for (const [name, value] of Object.entries(config.headers.toJSON())) {
     const lower = name.toLowerCase();
     if (lower === 'content-length') contentLength = headerText(value);
-    else if (FRAMING_HEADERS.has(lower)) return `it carries a ${name} header, which only the transport writes (for the bytes it sends)`;
+    else if (headerOwner(lower) === 'framing') return `it carries a ${name} header, which only the transport writes (for the bytes it sends)`;
   }
   if (contentLength !== signed.contentLength) return 'its Content-Length is not the one of the signed body';
   if (config.params !== undefined && config.params !== null && Object.keys(config.params as object).length > 0) {
@@ -56,11 +56,8 @@ function refusalOf(config: InternalAxiosRequestConfig, exchange: Exchange): stri
   }
   if (config.auth !== undefined && config.auth !== null) return 'the `auth` option would replace the signature with Basic authentication';
   if (config.baseURL) return 'a `baseURL` would be applied after signing';
-  if (hasCredentials(config.url)) return 'the URL carries credentials (user:password@), which would replace the signature';
-  if (config.maxRedirects !== undefined && config.maxRedirects !== 0) {
-    return 'maxRedirects must be 0: a redirect would carry the signature to a URL it was not made for';
-  }
-  return undefined;
+  const redirects = redirectProblem(config.maxRedirects);
+  return redirects && `maxRedirects ${redirects}`;
 }
 
 /** The first error of a stream body while it is sent: the call fails with it, typed, rather than as a transport error. */
@@ -78,24 +75,4 @@ function watchBody(data: unknown): { error: WechatpayError | undefined } {
 /** The adapter a configuration names (the caller's, or axios's http adapter), guarded by {@link sendAsSigned}. */
 export function guardedAdapterFor(adapter: AxiosRequestConfig['adapter']): AxiosAdapter {
   return sendAsSigned(axios.getAdapter(adapter ?? 'http'));
-}
-
-function hasCredentials(url: string | undefined): boolean {
-  // userinfo needs an '@' in the URL as written: without one there is nothing to parse for.
-  if (url === undefined || !url.includes('@')) return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.username !== '' || parsed.password !== '';
-  } catch {
-    return false;
-  }
-}
-
-/** A URL fit for an error message: credentials removed. */
-export function withoutCredentials(url: string | undefined): string | undefined {
-  if (!hasCredentials(url)) return url;
-  const parsed = new URL(url!);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.href;
 }

@@ -18,6 +18,7 @@ import type { AxiosResponse } from 'axios';
 import { BillError, RequestError, SinkError, VerificationError, WechatpayError } from '../errors.js';
 import { announcedHash, HashCheck, type AnnouncedHash } from '../helpers/bill.js';
 import { bytesOf } from '../util/body.js';
+import { WECHATPAY_STATEMENT_SHA1 } from '../v3/verifier.js';
 
 /** Where a download goes. */
 export type SinkTarget = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'stream'; readonly stream: Writable };
@@ -88,9 +89,6 @@ async function removeStalePartials(folder: string, now = Date.now()): Promise<vo
     }
   }));
 }
-
-/** The SHA-1 the signed headers of an overseas statement announce for its body. */
-export const STATEMENT_SHA1 = 'Wechatpay-Statement-Sha1';
 
 /** The checks a download passes before it is kept. */
 export interface SinkChecks {
@@ -233,7 +231,7 @@ function bodyStream(data: unknown): Readable {
 /** The statement check: the SHA-1 of the body is the one its signed headers announce. */
 function statementCheck(expected: string): HashCheck {
   return new HashCheck({ hashType: 'SHA1', algorithm: 'sha1', expected: expected.toLowerCase() }, undefined, undefined,
-    () => new VerificationError('EV3_RES_STATEMENT_SHA1', `The statement's body does not hash to its ${STATEMENT_SHA1} header: it is not kept`));
+    () => new VerificationError('EV3_RES_STATEMENT_SHA1', `The statement's body does not hash to its ${WECHATPAY_STATEMENT_SHA1} header: it is not kept`));
 }
 
 /**

@@ -7,7 +7,7 @@ import { headerOf } from '../util/headers.js';
 import { createV2Signer } from '../v2/signer.js';
 import { createV2Verifier } from '../v2/verifier.js';
 import { createV3Signer } from '../v3/signer.js';
-import { createV3Verifier } from '../v3/verifier.js';
+import { createV3Verifier, WECHATPAY_STATEMENT_SHA1 } from '../v3/verifier.js';
 import type { LoadedConfig } from './config.js';
 import { Deadline } from './deadline.js';
 import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
@@ -15,8 +15,9 @@ import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
 import type { PlatformKeySource } from './platform-keys.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext, type PreparedCall } from './prepare.js';
+import { MAX_REDIRECTS } from './request-rules.js';
 import { guardedAdapterFor } from './send.js';
-import { AnnouncedHashes, sinkAnswer, STATEMENT_SHA1 } from './sink.js';
+import { AnnouncedHashes, sinkAnswer } from './sink.js';
 import { userAgent } from './user-agent.js';
 
 /** One merchant's HTTP side: a call in, a verified answer out. */
@@ -67,7 +68,7 @@ const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderNam
 export function createTransport(config: LoadedConfig, keys: PlatformKeySource, platformSerialFor: (body: string) => string | undefined): Transport {
   const hooks = config.hooks;
   const defaults: CreateAxiosDefaults = {
-    maxRedirects: 0,
+    maxRedirects: MAX_REDIRECTS,
     httpAgent: new http.Agent(KEEP_ALIVE),
     httpsAgent: new https.Agent(KEEP_ALIVE),
     ...config.axios,
@@ -175,7 +176,7 @@ async function finish(response: AxiosResponse, call: PreparedCall, announced: An
   if (call.sink && ok) {
     const statement = exchange.protocol === 'v3' && exchange.rule === 'statement';
     return sinkAnswer(response, call.sink, {
-      ...(statement ? { statementSha1: headerOf(response.headers, STATEMENT_SHA1) ?? '' } : {}),
+      ...(statement ? { statementSha1: headerOf(response.headers, WECHATPAY_STATEMENT_SHA1) ?? '' } : {}),
       ...(exchange.protocol === 'v3' ? { announced: announced.lookup(response.config.url) } : {}),
     }, call.request.signal as AbortSignal | undefined);
   }

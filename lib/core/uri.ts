@@ -1,5 +1,6 @@
 import { parseTemplate } from 'url-template';
 import { TemplateError } from '../errors.js';
+import { CREDENTIALS_PROBLEM, hasCredentials } from './request-rules.js';
 
 /** `{name}` placeholder of the WeChat Pay docs for "this template ends with a slash". */
 const EMPTY_LAST_SEGMENT = /\/\{empty\}$/;
@@ -7,16 +8,14 @@ const EXPRESSION = /\{([^{}]*)\}/g;
 const OPERATORS = '+#./;?&';
 /** Operators whose variables may be absent (RFC 6570 omits them); every other variable is required. */
 const OPTIONAL_OPERATORS = '?&';
-/** A template written as a whole URL with credentials in it (`https://user:pass@host/...`). */
-const CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
 
 /**
  * A template fit to be repeated in messages: one written as a whole URL with credentials is refused here,
  * first, without repeating it (every later message names the template).
  */
 export function checkTemplate(template: string): void {
-  if (CREDENTIALS.test(template)) {
-    throw new TemplateError('EURI_INVALID', '(a URL with credentials)', 'The URI template is a URL with credentials (user:password@), which would replace the signature');
+  if (hasCredentials(template)) {
+    throw new TemplateError('EURI_INVALID', '(a URL with credentials)', `The URI template is a URL that ${CREDENTIALS_PROBLEM}`);
   }
 }
 

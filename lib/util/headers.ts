@@ -4,14 +4,6 @@
  */
 export type HeaderBag = object;
 
-/**
- * Headers that frame a message on the wire: the transport writes them for the bytes it sends, so a caller's
- * value could only contradict it (a desync, a request smuggled behind the signed one, a hang).
- */
-export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
-  'content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection',
-]);
-
 interface ReadableHeaders {
   get(name: string): unknown;
   forEach(callback: (value: unknown, name: string) => void): void;

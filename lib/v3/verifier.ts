@@ -117,7 +117,7 @@ function signatureCheck(message: SignedMessage, options: VerifyOptions): Signatu
 
   const key = options.keys.get(serial);
   if (!key) {
-    const hint = serial.startsWith('PUB_KEY_ID_')
+    const hint = isPublicKeyId(serial)
       ? `The platform signs with its public key; add it to certs: { '${serial}': 'file:///path/to/pub_key.pem' }`
       : KEY_KIND_HINT;
     throw fail('EV3_RES_HEADER_PLATFORM_SERIAL', `The ${subject} is signed by ${keyKind(serial)} ${serial}, which is not configured; ` +
@@ -139,18 +139,22 @@ function signatureCheck(message: SignedMessage, options: VerifyOptions): Signatu
   };
 }
 
-const PUBLIC_KEY_ID = /^PUB_KEY_ID_/;
+/** Whether a platform key id is a WeChat Pay public key's (`PUB_KEY_ID_...`) rather than a certificate serial. */
+export function isPublicKeyId(id: string): boolean {
+  return id.startsWith('PUB_KEY_ID_');
+}
+
 const KEY_KIND_HINT = 'A platform public key is configured as certs: { "PUB_KEY_ID_...": publicKey }, a platform certificate as ' +
   'certs: { "<certificate serial>": certificate } (the platform signs with the kind the merchant is set up for; during a migration, configure both)';
 
 function keyKind(id: string): string {
-  return PUBLIC_KEY_ID.test(id) ? 'the platform public key' : 'the platform certificate';
+  return isPublicKeyId(id) ? 'the platform public key' : 'the platform certificate';
 }
 
 /** The configured keys by kind: `platform certificates A, B; platform public keys PUB_KEY_ID_...`. */
 function describeKeys(ids: readonly string[]): string {
-  const publicKeys = ids.filter((id) => PUBLIC_KEY_ID.test(id));
-  const certificates = ids.filter((id) => !PUBLIC_KEY_ID.test(id));
+  const publicKeys = ids.filter(isPublicKeyId);
+  const certificates = ids.filter((id) => !isPublicKeyId(id));
   const parts = [
     certificates.length ? `platform certificate${certificates.length > 1 ? 's' : ''} ${certificates.join(', ')}` : 'no platform certificate',
     publicKeys.length ? `platform public key${publicKeys.length > 1 ? 's' : ''} ${publicKeys.join(', ')}` : 'no platform public key',
