@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { renderSVG } from 'uqr';
 import { here } from './data.js';
 import type { Identity } from './identity.js';
-import type { Sandbox, SandboxEvent } from './index.js';
+import type { Sandbox, SandboxEvent } from './types.js';
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',

@@ -12,7 +12,13 @@
  *
  * Faults that spoil a signature have no effect on answers that carry none (file downloads, APIv2
  * downloads); they are used up all the same.
+ *
+ * Control API: `GET /__sandbox/faults` (pending), `POST /__sandbox/faults` {"fault":...,"count":2,"match":"/v3/pay/"},
+ * `DELETE /__sandbox/faults` (clear).
  */
+import { countOf, InputError, optionalText } from './checks.js';
+import { reply, type ControlRoute } from './control.js';
+
 export type Fault =
   | 'bad-signature'
   | 'stale-timestamp'
@@ -39,7 +45,7 @@ export function parseFault(value: unknown): Fault {
     const delay = Number((value as { delay: unknown }).delay);
     if (Number.isFinite(delay) && delay >= 0 && delay <= 600_000) return { delay };
   }
-  throw new Error(`a fault is one of ${FAULT_NAMES.join(', ')} or { delay: ms } (up to 600000)`);
+  throw new InputError(`a fault is one of ${FAULT_NAMES.join(', ')} or { delay: ms } (up to 600000)`);
 }
 
 export class Faults {
@@ -50,7 +56,7 @@ export class Faults {
   /** Answers the next `count` requests (matching `match`, if given) with `fault`. */
   inject(fault: Fault, count = 1, match?: string | RegExp): void {
     const checked = parseFault(fault);
-    if (!Number.isSafeInteger(count) || count < 1) throw new Error('a fault is injected for a count of 1 or more requests');
+    countOf(count);
     this.#queue.push({ fault: checked, remaining: count, ...(match === undefined ? {} : { match }) });
     this.onChange?.();
   }
@@ -78,3 +84,22 @@ export class Faults {
     return entry.fault;
   }
 }
+
+export const faultRoutes: readonly ControlRoute[] = [
+  { method: 'GET', path: 'faults', summary: 'pending faults', handle: ({ parts }) => parts.faults.pending },
+  {
+    method: 'POST', path: 'faults', summary: '{"fault":"bad-signature","count":2,"match":"/v3/pay/"}',
+    handle: ({ parts, input }) => {
+      const { fault, count = 1, match } = input();
+      parts.faults.inject(parseFault(fault), countOf(count), optionalText(match));
+      return reply(201, parts.faults.pending);
+    },
+  },
+  {
+    method: 'DELETE', path: 'faults', summary: 'clear the pending faults',
+    handle: ({ parts }) => {
+      parts.faults.clear();
+      return [];
+    },
+  },
+];

@@ -11,7 +11,9 @@
  * The call is idempotent per `out_request_no`: the same request again gets the same answer; the same
  * `out_request_no` with another body is refused.
  */
-import type { Handler } from '../call.js';
+import type { Handler, Runtime } from '../call.js';
+import type { ControlRoute } from '../control.js';
+import type { CouponStockView } from '../types.js';
 import { json } from '../answers.js';
 import { invalidRequest, paramError } from '../errors.js';
 
@@ -60,3 +62,15 @@ const upload: Handler = (call) => {
 export const couponBehaviours: Record<string, Handler> = {
   'post v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes': upload,
 };
+
+/** The coupon stocks and their codes (`GET /__sandbox/coupons`). */
+export function couponsView(runtime: Runtime): CouponStockView[] {
+  return [...runtime.state.coupons].map(([key, stock]) => {
+    const [product, stockId] = key.split('|');
+    return { product_coupon_id: product!, stock_id: stockId!, codes: [...stock.codes], uploads: stock.requests.size };
+  });
+}
+
+export const couponRoutes: readonly ControlRoute[] = [
+  { method: 'GET', path: 'coupons', summary: 'coupon stocks and their codes', handle: ({ sandbox }) => sandbox.coupons() },
+];

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { extname } from 'node:path';
 import type { Call, Handler } from '../call.js';
+import { bytes, notFound, type ControlRoute } from '../control.js';
 import { exampleValue, file, json, v2Answer } from '../answers.js';
 import { notExists, paramError } from '../errors.js';
 import { ids } from '../ids.js';
@@ -85,3 +86,14 @@ export const mediaBehaviours: Record<string, Handler> = {
   'get v3/merchant-service/images/{media_id}': downloadImage,
   'get v3/global/merchant-service/images/{media_id}': downloadImage,
 };
+
+export const mediaRoutes: readonly ControlRoute[] = [
+  {
+    method: 'GET', path: 'media/{media_id}', summary: 'an uploaded file (the `media_url` of image uploads)',
+    handle: ({ sandbox, params }) => {
+      const media = sandbox.media(params['media_id']!);
+      if (!media) throw notFound(`No media ${params['media_id']}`);
+      return bytes({ 'Content-Type': media.contentType }, media.bytes);
+    },
+  },
+];
