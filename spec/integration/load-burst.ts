@@ -1,5 +1,5 @@
 /**
- * The load burst of load.spec.ts, run in a process of its own so that its memory figure is the burst's alone
+ * The load burst of load.slow.spec.ts, run in a process of its own so that its memory figure is the burst's alone
  * and not what earlier suites left in a shared jest worker. Prints one JSON line of what it saw.
  */
 import { Builder } from '../../lib/core/builder.js';

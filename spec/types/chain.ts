@@ -1,6 +1,6 @@
 /**
  * Type tests for the chain itself: the untyped escape hatch, dynamic segments, prefixes, and what must
- * not compile. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
+ * not compile. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.slow.spec.ts.
  */
 import type { LooseNode, Paths, WechatpayResponse } from '../../lib/types.js';
 

@@ -1,6 +1,6 @@
 /**
  * Type tests for the overseas hosts: `hk/v3/...` and `global/v3/...` (kept as the data writes them), and
- * the `v3/global/...` family. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
+ * the `v3/global/...` family. `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.slow.spec.ts.
  */
 
 import type { Builder } from '../../lib/core/builder.js';

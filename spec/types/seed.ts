@@ -1,7 +1,7 @@
 /**
  * Type tests for the seed endpoint (wechatpay-php's docs page upload-coupon-codes.md), compiled by
  * `npm run typecheck`. Each `@ts-expect-error` names the error code(s) it stands for; the spec
- * spec/codegen/type-tests.spec.ts checks that the line fails with exactly those codes.
+ * spec/codegen/type-tests.slow.spec.ts checks that the line fails with exactly those codes.
  */
 
 import type { Builder } from '../../lib/core/builder.js';

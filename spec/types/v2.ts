@@ -1,7 +1,7 @@
 /**
  * Type tests for APIv2 (XML) endpoints: `v2/` templates, `xml` payloads (nonce_str and sign filled in by
  * the SDK), answers parsed from XML (string values). `@ts-expect-error TSnnnn`: see
- * spec/codegen/type-tests.spec.ts.
+ * spec/codegen/type-tests.slow.spec.ts.
  */
 import type { MultipartLike, V2Media } from '../../lib/types.js';
 

@@ -1,7 +1,7 @@
 /**
  * Type tests for a sample of mainland APIv3 endpoints: each accepts its documented options in the six
  * styles (chain / chain() / bracket, each with await and .then()) and rejects what the data rules out.
- * `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.spec.ts.
+ * `@ts-expect-error TSnnnn`: see spec/codegen/type-tests.slow.spec.ts.
  */
 import type { Writable } from 'node:stream';
 import type { MultipartLike, Sink } from '../../lib/types.js';
