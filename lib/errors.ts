@@ -27,9 +27,30 @@ export function excerptOf(body: string | Uint8Array | undefined): string | undef
  */
 const ERROR_CLASSES = Symbol.for('wechatpay-chain.errorClasses');
 
+/**
+ * One attempt of a call (docs/resilience.md): where it went, what came back, how long it took. Responses and the
+ * errors a call ends with carry one per attempt, so a log line can say "succeeded on attempt 3 via api2".
+ */
+export interface Attempt {
+  /** The URL as sent (primary or backup host). */
+  readonly url: string;
+  /** The answer's HTTP status, when one came. */
+  readonly status?: number | undefined;
+  /** The platform's error code (`SYSTEM_ERROR`), or the transport's (`ECONNRESET`), when the attempt failed. */
+  readonly code?: string | undefined;
+  /** The platform's `Request-ID`, when it answered. */
+  readonly requestId?: string | undefined;
+  /** Milliseconds from sending to the answer (or the failure). */
+  readonly ms: number;
+}
+
 /** The base class: `err instanceof WechatpayError` catches everything the SDK throws on purpose. */
 export class WechatpayError extends Error {
   readonly code: string;
+  /** The attempts of the call that ended with this error (set on the error a call ends with, once it was sent). */
+  declare attempts?: readonly Attempt[];
+  /** Why the call was not tried again, when its failure might have been transient (docs/resilience.md). */
+  declare notRetried?: string;
 
   static override [Symbol.hasInstance]<T extends abstract new (...args: never[]) => unknown>(this: T, value: unknown): value is InstanceType<T> {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
@@ -52,7 +73,11 @@ export class WechatpayError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message };
+    return {
+      name: this.name, code: this.code, message: this.message,
+      ...(this.attempts ? { attempts: this.attempts } : {}),
+      ...(this.notRetried ? { notRetried: this.notRetried } : {}),
+    };
   }
 }
 
