@@ -3,7 +3,8 @@
  * for the first calls however many start at once, calls that keep working across rotations, a forged serial
  * (or a flood of them) that cannot make the client download in a loop, a timer that picks up announced certificates, failures
  * that keep the keys, a store shared by clients, notifications verified with the refreshed keys, and
- * certificates trusted until they expire.
+ * certificates trusted until they expire. Waits for a time to come (a key switch, a rate-limit window, an expiry)
+ * move the wall clock ahead (spec/support/clock.ts) instead of sleeping.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, Builder, CertificateError, ConfigError, FileCertificateStore, VerificationError, type CertificateRefresh, type Client, type WechatpayError } from '../../lib/index.js';
 import { LOOK_UPS_PER_WINDOW } from '../../lib/core/auto-certificates.js';
-import { certificatePlatform, eventually, sleep, type CertificatePlatform } from '../support/certificates.js';
+import { certificatePlatform, eventually, type CertificatePlatform } from '../support/certificates.js';
+import { clockAhead, realClock } from '../support/clock.js';
 import { rejected, thrown } from '../support/thrown.js';
 
 let platform: CertificatePlatform;
@@ -22,6 +24,7 @@ const folders: string[] = [];
 beforeAll(async () => {
   platform = await certificatePlatform();
 }, 30_000);
+afterEach(realClock);
 afterAll(async () => {
   await platform.close();
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
@@ -118,13 +121,13 @@ describe('rotations', () => {
     try {
       await platform.query(client);
       const before = platform.downloads();
-      const switchAt = Date.now() + 7000;
+      const switchAt = Date.now() + 60_000;
       const { serial } = await platform.sandbox.certificates.rotate({ at: switchAt });
       await eventually(() => refreshes.some((event) => event.reason === 'timer' && event.added.includes(serial)));
       expect(Date.now()).toBeLessThan(switchAt);
       expect(client.certificates.list().map((key) => key.id)).toContain(serial);
       expect(platform.downloads() - before).toBeGreaterThanOrEqual(1);
-      await sleep(switchAt + 50 - Date.now());
+      clockAhead(switchAt + 50 - Date.now());
       // Signed by the new key, known already: no look-up.
       expect(serialOf(await platform.query(client))).toBe(serial);
       expect(refreshes.map((event) => event.reason)).not.toContain('unknown-serial');
@@ -136,7 +139,7 @@ describe('rotations', () => {
 
 describe('a forged serial', () => {
   it('causes at most one download per rate-limit window, and is refused', async () => {
-    const { client } = autoClient({ minInterval: 4000 });
+    const { client } = autoClient({ minInterval: 60_000 });
     await platform.query(client);
     const before = platform.downloads();
     const start = Date.now();
@@ -149,8 +152,8 @@ describe('a forged serial', () => {
     expect(platform.downloads() - before).toBe(1);
     for (let round = 0; round < 3; round += 1) expect(await forged(2)).toEqual(['EV3_RES_HEADER_PLATFORM_SERIAL', 'EV3_RES_HEADER_PLATFORM_SERIAL']);
     expect(platform.downloads() - before).toBe(1);
-    expect(Date.now() - start).toBeLessThan(4000);
-    await sleep(start + 4100 - Date.now());
+    expect(Date.now() - start).toBeLessThan(60_000);
+    clockAhead(start + 60_100 - Date.now());
     expect(await forged(3)).toEqual(Array(3).fill('EV3_RES_HEADER_PLATFORM_SERIAL'));
     expect(platform.downloads() - before).toBe(2);
     platform.sandbox.faults.inject('unknown-serial', 1, '/v3/pay/');
@@ -264,7 +267,7 @@ describe('failures', () => {
     const { client } = autoClient();
     platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
     expect(await rejected(platform.query(client))).toMatchObject({ code: 'SYSTEM_ERROR', url: expect.stringContaining('/v3/certificates') });
-    await sleep(1100);
+    clockAhead(1100);
     expect((await platform.query(client)).status).toBe(200);
   });
 });
@@ -313,7 +316,7 @@ describe('notifications through the client', () => {
 describe('old certificates', () => {
   it('stay trusted after the platform stops listing them, until they expire', async () => {
     const { client } = autoClient();
-    const notAfter = new Date(Math.ceil(Date.now() / 1000) * 1000 + 8000);
+    const notAfter = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60_000);
     const shortLived = await platform.sandbox.certificates.rotate({ notBefore: new Date(Date.now() - 60_000), notAfter });
     expect(serialOf(await platform.query(client))).toBe(shortLived.serial);
     const next = await platform.sandbox.certificates.rotate();
@@ -321,7 +324,7 @@ describe('old certificates', () => {
     expect(serialOf(await platform.query(client))).toBe(next.serial);
     const ids = () => client.certificates.list().map((key) => key.id);
     expect(ids()).toEqual(expect.arrayContaining([shortLived.serial, next.serial]));
-    await sleep(notAfter.getTime() + 200 - Date.now());
+    clockAhead(notAfter.getTime() + 200 - Date.now());
     expect(ids()).not.toContain(shortLived.serial);
     expect(ids()).toContain(next.serial);
   }, 30_000);
