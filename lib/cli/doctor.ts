@@ -11,40 +11,16 @@
  * Exit code 1 when a check fails (`--strict`: also when one warns).
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Builder } from '../core/builder.js';
 import { Rsa } from '../crypto/rsa.js';
 import { ApiError, CertificateError, RequestError, VerificationError } from '../errors.js';
 import { PemUtil } from '../util/pem.js';
+import { addSettingsOptions, settingsOf, type Settings, type SettingsFlags } from './settings.js';
 
-interface DoctorFlags {
-  config?: string;
-  mchid?: string;
-  serial?: string;
-  privateKey?: string;
-  merchantCert?: string;
-  certs?: string;
-  publicKeyId?: string;
-  publicKey?: string;
-  baseUrl?: string;
+interface DoctorFlags extends SettingsFlags {
   json?: boolean;
   strict?: boolean;
-}
-
-/** The settings to check, each a string as configured (PEM, `file://...` or a path for keys). */
-interface Settings {
-  mchid?: string;
-  serial?: string;
-  privateKey?: string;
-  merchantCert?: string;
-  certs: Record<string, string>;
-  apiv3Key?: string;
-  secret?: string;
-  baseURL?: string;
-  /** Where they came from, for the report. */
-  from: string;
 }
 
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
@@ -69,75 +45,6 @@ const DAY = 24 * 3600 * 1000;
 const SOON_DAYS = 30;
 const PUBLIC_KEY_ID = /^PUB_KEY_ID_\d{10,64}$/;
 const SERIAL = /^[0-9A-Fa-f]{1,64}$/;
-
-/** A key or certificate reference as `Rsa.from` takes it: PEM as is, `file://` as is, a path made absolute. */
-function reference(value: string, base: string): string {
-  if (value.includes('-----BEGIN') || /^[a-z0-9.]+:\/\//i.test(value)) return value;
-  return `file://${isAbsolute(value) ? value : resolve(base, value)}`;
-}
-
-/** `ID=/path,ID2=/path2`, as WECHATPAY_CERTS and --certs give them. */
-function pairs(list: string | undefined, base: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of (list ?? '').split(',').map((item) => item.trim()).filter(Boolean)) {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new Error(`${pair} is not ID=file`);
-    out[pair.slice(0, at)] = reference(pair.slice(at + 1), base);
-  }
-  return out;
-}
-
-function settingsOf(flags: DoctorFlags, env: NodeJS.ProcessEnv): Settings {
-  const cwd = process.cwd();
-  const fromEnv: Partial<Settings> = {
-    mchid: env['WECHATPAY_MCHID'],
-    serial: env['WECHATPAY_SERIAL'],
-    privateKey: env['WECHATPAY_PRIVATE_KEY'] && reference(env['WECHATPAY_PRIVATE_KEY'], cwd),
-    merchantCert: env['WECHATPAY_MERCHANT_CERT'] && reference(env['WECHATPAY_MERCHANT_CERT'], cwd),
-    certs: {
-      ...pairs(env['WECHATPAY_CERTS'], cwd),
-      ...(env['WECHATPAY_PUBLIC_KEY_ID'] && env['WECHATPAY_PUBLIC_KEY'] ? { [env['WECHATPAY_PUBLIC_KEY_ID']]: reference(env['WECHATPAY_PUBLIC_KEY'], cwd) } : {}),
-    },
-    apiv3Key: env['WECHATPAY_APIV3_KEY'],
-    secret: env['WECHATPAY_SECRET'],
-    baseURL: env['WECHATPAY_BASE_URL'],
-  };
-  let fromFile: Partial<Settings> = {};
-  if (flags.config) {
-    const path = resolve(flags.config);
-    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    const base = dirname(path);
-    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-    const certs = typeof file['certs'] === 'object' && file['certs'] !== null ? file['certs'] as Record<string, unknown> : {};
-    const merchant = file['merchant'] as { cert?: unknown } | undefined;
-    fromFile = {
-      mchid: text(file['mchid']),
-      serial: text(file['serial']),
-      privateKey: text(file['privateKey']) && reference(text(file['privateKey'])!, base),
-      merchantCert: text(merchant?.cert) && reference(text(merchant?.cert)!, base),
-      certs: Object.fromEntries(Object.entries(certs).filter(([, value]) => typeof value === 'string').map(([id, value]) => [id, reference(value as string, base)])),
-      apiv3Key: text(file['apiv3Key']),
-      secret: text(file['secret']),
-      baseURL: text(file['baseURL']) ?? text(file['base_uri']),
-    };
-  }
-  const fromFlags: Partial<Settings> = {
-    mchid: flags.mchid,
-    serial: flags.serial,
-    privateKey: flags.privateKey && reference(flags.privateKey, cwd),
-    merchantCert: flags.merchantCert && reference(flags.merchantCert, cwd),
-    baseURL: flags.baseUrl,
-  };
-  const flagCerts = { ...pairs(flags.certs, cwd), ...(flags.publicKeyId && flags.publicKey ? { [flags.publicKeyId]: reference(flags.publicKey, cwd) } : {}) };
-  const pick = <K extends keyof Settings>(key: K): Settings[K] | undefined => fromFlags[key] ?? fromFile[key] ?? fromEnv[key];
-  const certs = Object.keys(flagCerts).length ? flagCerts : Object.keys(fromFile.certs ?? {}).length ? fromFile.certs! : fromEnv.certs!;
-  const settings: Settings = { certs, from: flags.config ? resolve(flags.config) : Object.values(fromFlags).some(Boolean) ? 'flags' : 'WECHATPAY_* variables' };
-  for (const key of ['mchid', 'serial', 'privateKey', 'merchantCert', 'apiv3Key', 'secret', 'baseURL'] as const) {
-    const value = pick(key);
-    if (value) settings[key] = value;
-  }
-  return settings;
-}
 
 const days = (until: Date, now: number): number => Math.floor((until.getTime() - now) / DAY);
 const dateOf = (date: Date): string => date.toISOString().slice(0, 10);
@@ -328,17 +235,9 @@ async function doctor(flags: DoctorFlags): Promise<void> {
 
 /** Adds `doctor` to the CLI. */
 export function registerDoctor(cli: Command): void {
-  cli.command('doctor')
-    .description("check a merchant's keys, certificates and secrets (and, with a base URL, one signed call)")
-    .option('-c, --config <file>', 'settings as Builder.factory takes them (sandbox.json)')
-    .option('-m, --mchid <mchid>', 'the merchant id')
-    .option('-s, --serial <serial>', "the merchant's API certificate serial")
-    .option('-f, --private-key <file>', "the merchant's API private key (apiclient_key.pem)")
-    .option('--merchant-cert <file>', "the merchant's API certificate (apiclient_cert.pem)")
-    .option('--certs <list>', 'platform keys: SERIAL=cert.pem,PUB_KEY_ID_...=pub_key.pem')
-    .option('--public-key-id <id>', 'the platform public key id (with --public-key)')
-    .option('--public-key <file>', 'the platform public key file')
-    .option('-u, --base-url <url>', 'make one signed call (GET v3/certificates) to this host')
+  const command = cli.command('doctor')
+    .description("check a merchant's keys, certificates and secrets (and, with a base URL, one signed call)");
+  addSettingsOptions(command, { mchid: '-m, --mchid <mchid>', baseUrl: 'make one signed call (GET v3/certificates) to this host' })
     .option('--json', 'print the report as JSON')
     .option('--strict', 'exit 1 on warnings too (a certificate expiring within 30 days)')
     .action((flags: DoctorFlags) => doctor(flags));

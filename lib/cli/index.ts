@@ -1,5 +1,7 @@
 /**
- * `npx wechatpay-chain <command>` (also `npx wechatpay`). One command for now:
+ * `npx wechatpay-chain <command>` (also `npx wechatpay`): `request` (any endpoint, lib/cli/request.ts),
+ * `sandbox` (below; `sandbox trigger`: lib/cli/trigger.ts), `certificates download`, `doctor`, `completion`.
+ * A failure prints its code and message on stderr and exits with the code of its kind (lib/cli/exit.ts).
  *
  *     wechatpay-chain sandbox [--port 8080] [--host 127.0.0.1] [--dir ./.sandbox] [--mchid 1230000109]
  *                             [--sign-with certificate|public-key] [--refunds succeed|manual]
@@ -13,29 +15,16 @@
  * (`npm run sandbox`, `npx ...`) and npm goes away: npm passes a signal to its shell only, which does not
  * pass it on, so the sandbox watches for its parent changing instead.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
+import { milliseconds, port, scale } from './arguments.js';
 import { registerCertificates } from './certificates.js';
+import { registerCompletion } from './completion.js';
 import { registerDoctor } from './doctor.js';
-
-function port(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('a port is 0 to 65535 (0: any free port)');
-  return number;
-}
-
-function scale(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0 || number > 1) throw new InvalidArgumentError('the time scale is a number above 0, at most 1 (0.001: a thousand times faster)');
-  return number;
-}
-
-function milliseconds(value: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1) throw new InvalidArgumentError('a timeout is a whole number of milliseconds, 1 or more');
-  return number;
-}
+import { describeError, exitCodeOf } from './exit.js';
+import { registerRequest } from './request.js';
+import { registerTrigger } from './trigger.js';
 
 interface SandboxFlags {
   port: number;
@@ -105,8 +94,13 @@ async function sandbox(flags: SandboxFlags, command: Command): Promise<void> {
 function program(): Command {
   const cli = new Command('wechatpay-chain')
     .description('WeChat Pay SDK tools')
-    .version(VERSION);
-  cli.command('sandbox')
+    .version(VERSION)
+    // Commander's own exits become errors, so that every failure leaves through one place (the end of this file).
+    .exitOverride()
+    // A command's options come before its subcommand (`sandbox [options]` vs `sandbox trigger [options]`: both have --dir).
+    .enablePositionalOptions();
+  registerRequest(cli);
+  const sandboxCommand = cli.command('sandbox')
     .description('start the local WeChat Pay platform simulator, with its console at its base URL')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', port, 8080)
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
@@ -118,12 +112,16 @@ function program(): Command {
     .option('--notify-timeout <ms>', 'how long the merchant has to answer a notification', milliseconds, 5000)
     .option('-q, --quiet', 'do not log requests')
     .action((flags: SandboxFlags, command: Command) => sandbox(flags, command));
+  registerTrigger(sandboxCommand);
   registerCertificates(cli);
   registerDoctor(cli);
+  registerCompletion(cli);
   return cli;
 }
 
 program().parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  const code = exitCodeOf(error);
+  // Commander has printed its own message (usage, help, version) already.
+  if (!(error instanceof Error && error.name === 'CommanderError')) console.error(`wechatpay-chain: ${describeError(error)}`);
+  process.exitCode = code;
 });
