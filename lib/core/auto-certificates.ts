@@ -5,11 +5,15 @@
  * timer, and at once when an answer or a notification names a serial it does not know (rate-limited per
  * serial, with a bound on all look-ups together).
  */
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { ApiError, CertificateError, ConfigError, WechatpayError } from '../errors.js';
-import { isStored, MemoryCertificateStore, type CertificateStore } from '../helpers/certificate-store.js';
+import {
+  isStored, MemoryCertificateStore, openRecord, recordOf, type CertificateLock, type CertificateStore, type OpenedRecord, type StoredCertificates,
+} from '../helpers/certificate-store.js';
 import { headerOf } from '../util/headers.js';
-import { openCertificates, platformCertificate, type PlatformCertificate } from '../v3/certificates.js';
-import { WECHATPAY_SERIAL } from '../v3/verifier.js';
+import { openCertificates, type PlatformCertificate } from '../v3/certificates.js';
+import { MAX_CLOCK_OFFSET, WECHATPAY_SERIAL, WECHATPAY_TIMESTAMP } from '../v3/verifier.js';
 import type { PlatformKeySource, PlatformKeys, TrustedPlatformKeys } from './platform-keys.js';
 import type { Transport } from './transport.js';
 
@@ -20,6 +24,15 @@ const RETRY_AFTER_FAILURE = 5 * 60 * 1000;
 /** setTimeout's largest delay. */
 const MAX_DELAY = 2 ** 31 - 1;
 const MIN_SETTING = 1000;
+/**
+ * How long a fleet's download lock lasts (a store with `lock`): the longest its holder may take to download
+ * and store, and the longest the others wait for its record before downloading themselves.
+ */
+export const DOWNLOAD_LOCK_MS = 5000;
+/** How often a process waiting for the lock holder's record reads the store. */
+const LOCK_POLL_MS = 100;
+/** The largest certificate download kept (a few certificates are a few KiB). */
+const MAX_DOWNLOAD_BYTES = 1024 * 1024;
 /** The most look-ups of unknown serials in one `minInterval` window, whatever the serials: what a forged-serial flood can cost. */
 export const LOOK_UPS_PER_WINDOW = 3;
 
@@ -33,7 +46,11 @@ export interface AutoCertificatesOptions {
    * and at most {@link LOOK_UPS_PER_WINDOW} serials altogether, so forged serials cannot make it download in a loop.
    */
   minInterval?: number;
-  /** Where downloads are kept and shared (default: in this client's memory). See `FileCertificateStore`. */
+  /**
+   * Where downloads are kept and shared (default: in this client's memory). See `FileCertificateStore`, and
+   * `RedisCertificateStore` (`wechatpay-chain/redis`) for a fleet. A stored record is the signed download
+   * itself: it is verified and decrypted as a download is, and one that fails is reported and replaced.
+   */
   store?: CertificateStore;
   /** Called after each refresh that succeeded. */
   onRefresh?: (event: CertificateRefresh) => void;
@@ -118,6 +135,8 @@ function callback(options: Record<string, unknown>, name: string): unknown {
 export interface Downloaded {
   certificates: PlatformCertificate[];
   signedBy: string | undefined;
+  /** The answer as received, for the store (undefined when it could not be kept byte for byte). */
+  record?: StoredCertificates | undefined;
 }
 
 /** What the downloader needs of its client. */
@@ -142,11 +161,26 @@ export async function downloadCertificates(context: DownloaderContext): Promise<
     opened = openCertificates(parseJson(raw), checks);
     return new Map(opened.map((certificate) => [certificate.serial, certificate.key]));
   };
+  // The verified body as received, for the store: a sink gets the answer's bytes once they verified.
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      chunks.push(chunk);
+      done(size > MAX_DOWNLOAD_BYTES ? new CertificateError('ECERT_ANSWER', `The platform certificate download is larger than ${MAX_DOWNLOAD_BYTES} bytes`) : null);
+    },
+  });
   try {
     // The caller's instance-wide status check and transforms are not for this call: a 2xx answer, as sent.
-    const options = { validateStatus: (status: number) => status >= 200 && status < 300, transformResponse: [] };
+    const options = { validateStatus: (status: number) => status >= 200 && status < 300, transformResponse: [], sink };
     const response = await context.dispatch('get', 'v3/certificates', options, 'v3/certificates', { answerKeys });
-    return { certificates: opened ?? openCertificates(response.data, checks), signedBy: headerOf(response.headers, WECHATPAY_SERIAL) };
+    const raw = Buffer.concat(chunks);
+    return {
+      certificates: opened ?? openCertificates(parseJson(raw), checks),
+      signedBy: headerOf(response.headers, WECHATPAY_SERIAL),
+      record: recordOf(response.headers, raw, Date.now()),
+    };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404 && error.code === 'RESOURCE_NOT_EXISTS') throw noCertificates(context, error);
     throw error;
@@ -173,6 +207,18 @@ function parseJson(raw: Buffer): unknown {
 
 const info = ({ serial, pem, validFrom, validTo }: PlatformCertificate): PlatformCertificateInfo => ({ serial, pem, validFrom, validTo });
 
+/** What one load brought: what `onRefresh` is told, the certificates, and when the platform signed them (ms). */
+interface Loaded {
+  result: CertificateDownload;
+  certificates: PlatformCertificate[];
+  signedAt: number;
+}
+
+/** A record of the store that verified, with its digest (which tells one record from the next). */
+interface StoreRecord extends OpenedRecord {
+  id: string;
+}
+
 /** The refresher of one client: the key source its transport verifies with. */
 export class AutoCertificates implements PlatformKeySource {
   #inFlight: Promise<CertificateDownload> | undefined;
@@ -180,17 +226,21 @@ export class AutoCertificates implements PlatformKeySource {
   /** The last first load that failed (calls without any key rethrow it until `minInterval` has passed). */
   #failure: { error: unknown; at: number } | undefined;
   readonly #lookUps: LookUpLimit;
-  /** The `downloadedAt` of what was loaded last. */
+  /** When the platform signed what was loaded last (ms). */
   #loadedAt = -Infinity;
   /** The scheduled refresh; cleared by {@link DROPPED} once this refresher is collected. */
   readonly #timer: { pending: NodeJS.Timeout | undefined } = { pending: undefined };
   #stopped = false;
+  /** The last record read from the store, by digest, with what checking it gave (undefined: refused). */
+  #lastRead: { digest: string; opened: OpenedRecord | undefined } | undefined;
 
   constructor(
     private readonly trusted: TrustedPlatformKeys,
     private readonly settings: AutoCertificatesSettings,
     private readonly mchid: string,
     private readonly download: () => Promise<Downloaded>,
+    /** What a stored record is checked with (as a download is). */
+    private readonly opening: { apiv3Key: string; merchantSerial: string },
   ) {
     this.#lookUps = new LookUpLimit(settings.minInterval, LOOK_UPS_PER_WINDOW);
     DROPPED.register(this, this.#timer);
@@ -251,9 +301,9 @@ export class AutoCertificates implements PlatformKeySource {
   }
 
   async #load(reason: CertificateRefresh['reason'], serial: string | undefined): Promise<CertificateDownload> {
-    let loaded: { result: CertificateDownload; certificates: PlatformCertificate[] };
+    let loaded: Loaded;
     try {
-      loaded = await this.#fromStore(reason, serial) ?? await this.#fromPlatform();
+      loaded = reason === 'manual' ? await this.#fromPlatform() : await this.#shared(reason, serial);
     } catch (error) {
       if (!this.#loaded) this.#failure = { error, at: Date.now() };
       const none = error instanceof CertificateError && error.code === 'ECERT_NONE';
@@ -265,48 +315,118 @@ export class AutoCertificates implements PlatformKeySource {
     const added = this.trusted.adopt(loaded.certificates);
     this.#loaded = true;
     this.#failure = undefined;
-    this.#loadedAt = loaded.result.downloadedAt.getTime();
+    this.#loadedAt = loaded.signedAt;
     this.#schedule(this.settings.refreshInterval);
     const { onRefresh } = this.settings;
     if (onRefresh) this.#safely(() => onRefresh({ reason, ...loaded.result, added }));
     return loaded.result;
   }
 
-  async #fromPlatform(): Promise<{ result: CertificateDownload; certificates: PlatformCertificate[] }> {
-    const { certificates, signedBy } = await this.download();
-    const downloadedAt = new Date();
-    try {
-      await this.settings.store.set(this.mchid, { downloadedAt: downloadedAt.getTime(), certificates: certificates.map(({ serial, pem }) => ({ serial, pem })) });
-    } catch (error) {
-      this.#report(storeError('cannot be written', error));
+  /**
+   * The store's record when it serves this reason; else one download for the fleet when the store has a
+   * lock: the process that takes it reads the store again (another may just have written) and downloads; the
+   * others read the store until a new record is there, at most until the lock expires, then download themselves.
+   * A store that fails is reported and left out: the download happens without it.
+   */
+  async #shared(reason: CertificateRefresh['reason'], serial: string | undefined): Promise<Loaded> {
+    const first = await this.#readStore();
+    if (first === 'unavailable') return this.#fromPlatform();
+    if (first && this.#serves(first, reason, serial)) return this.#fromRecord(first);
+    const { store } = this.settings;
+    if (!store.lock) return this.#fromPlatform();
+    const seen = first?.id;
+    const giveUpAt = Date.now() + DOWNLOAD_LOCK_MS;
+    for (;;) {
+      let lock: CertificateLock;
+      try {
+        lock = await store.lock(this.mchid, DOWNLOAD_LOCK_MS);
+      } catch (error) {
+        this.#report(storeError('cannot take the download lock', error));
+        return this.#fromPlatform();
+      }
+      if (lock.taken) {
+        try {
+          const fresh = await this.#readStore();
+          if (fresh !== 'unavailable' && fresh && (fresh.id !== seen || this.#serves(fresh, reason, serial))) return this.#fromRecord(fresh);
+          return await this.#fromPlatform();
+        } finally {
+          lock.release().catch((error: unknown) => this.#report(storeError('cannot release the download lock', error)));
+        }
+      }
+      const waitUntil = Math.min(giveUpAt, Date.now() + lock.expiresIn);
+      if (Date.now() >= waitUntil) return this.#fromPlatform();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(LOCK_POLL_MS, waitUntil - Date.now())));
+      const stored = await this.#readStore();
+      if (stored === 'unavailable') return this.#fromPlatform();
+      if (stored && stored.id !== seen) return this.#fromRecord(stored);
     }
+  }
+
+  async #fromPlatform(): Promise<Loaded> {
+    const { certificates, signedBy, record } = await this.download();
+    const downloadedAt = new Date();
+    if (record) {
+      try {
+        await this.settings.store.set(this.mchid, record);
+      } catch (error) {
+        this.#report(storeError('cannot be written', error));
+      }
+    }
+    const signed = Number(record ? headerOf(record.headers, WECHATPAY_TIMESTAMP) : undefined) * 1000;
     return {
       result: { source: 'download', downloadedAt, ...(signedBy ? { signedBy } : {}), certificates: certificates.map(info) },
       certificates,
+      signedAt: Number.isFinite(signed) ? signed : downloadedAt.getTime(),
     };
   }
 
-  /** A fresh record of the store, when it is of use for this reason. */
-  async #fromStore(reason: CertificateRefresh['reason'], serial: string | undefined): Promise<{ result: CertificateDownload; certificates: PlatformCertificate[] } | undefined> {
-    if (reason === 'manual') return undefined;
-    let certificates: PlatformCertificate[];
-    let downloadedAt: number;
+  #fromRecord(record: StoreRecord): Loaded {
+    return {
+      result: { source: 'store', downloadedAt: new Date(record.signedAt), signedBy: record.signedBy, certificates: record.certificates.map(info) },
+      certificates: record.certificates,
+      signedAt: record.signedAt,
+    };
+  }
+
+  /** Whether a record (fresh, verified) does for this reason: for the timer, newer than what is loaded; for a serial, holding it. */
+  #serves(record: StoreRecord, reason: CertificateRefresh['reason'], serial: string | undefined): boolean {
+    if (reason === 'timer') return record.signedAt > this.#loadedAt;
+    if (reason === 'unknown-serial') return record.certificates.some((certificate) => certificate.serial === serial);
+    return true;
+  }
+
+  /**
+   * The store's record, verified and decrypted as a download is, if it is younger than `refreshInterval`:
+   * undefined when there is none (or it is too old, or it fails its checks: reported once per record, and
+   * replaced by the next download); `unavailable` when the store fails (reported).
+   */
+  async #readStore(): Promise<StoreRecord | undefined | 'unavailable'> {
+    let record: unknown;
     try {
-      const record: unknown = await this.settings.store.get(this.mchid);
-      if (record === undefined || record === null) return undefined;
-      if (!isStored(record)) throw new Error('it is not { downloadedAt, certificates: [{ serial, pem }] }');
-      downloadedAt = record.downloadedAt;
-      const now = Date.now();
-      certificates = record.certificates.map(({ pem, serial: id }) => platformCertificate(pem, id, 'the store'))
-        .filter((certificate) => certificate.validTo.getTime() >= now);
-      if (now - downloadedAt >= this.settings.refreshInterval || certificates.length === 0) return undefined;
+      record = await this.settings.store.get(this.mchid);
     } catch (error) {
-      this.#report(storeError('holds no usable record', error));
+      this.#report(storeError('cannot be read', error));
+      return 'unavailable';
+    }
+    if (record === undefined || record === null) return undefined;
+    const digest = createHash('sha256').update(JSON.stringify(record)).digest('hex');
+    if (this.#lastRead?.digest !== digest) this.#lastRead = { digest, opened: this.#open(record) };
+    const opened = this.#lastRead.opened;
+    if (opened === undefined) return undefined;
+    const now = Date.now();
+    const certificates = opened.certificates.filter((certificate) => certificate.validTo.getTime() >= now);
+    if (now - opened.signedAt >= this.settings.refreshInterval || certificates.length === 0) return undefined;
+    return { ...opened, certificates, id: digest };
+  }
+
+  #open(record: unknown): OpenedRecord | undefined {
+    try {
+      if (!isStored(record)) throw new Error('it is not a record of a download ({ downloadedAt, headers, body })');
+      return openRecord(record, { ...this.opening, trusted: this.trusted.current().byId, maxClockOffset: MAX_CLOCK_OFFSET });
+    } catch (error) {
+      this.#report(storeError('holds a record that is refused (it is ignored, and replaced by the next download)', error));
       return undefined;
     }
-    if (reason === 'timer' && downloadedAt <= this.#loadedAt) return undefined;
-    if (reason === 'unknown-serial' && !certificates.some((certificate) => certificate.serial === serial)) return undefined;
-    return { result: { source: 'store', downloadedAt: new Date(downloadedAt), certificates: certificates.map(info) }, certificates };
   }
 
   #schedule(delay: number): void {

@@ -1,0 +1,28 @@
+import { ConfigError } from '../errors.js';
+
+/** The prefix of every key the stores write when none is given. */
+export const DEFAULT_PREFIX = 'wechatpay:';
+
+/** A `prefix` option, checked: a string without spaces (it starts every key, e.g. `wechatpay:` or `{wechatpay}:` for a cluster). */
+export function prefixOf(value: unknown, field: string): string {
+  if (value === undefined) return DEFAULT_PREFIX;
+  if (typeof value !== 'string' || /\s/.test(value)) throw new ConfigError(`${field}.prefix`, 'must be a string without spaces');
+  return value;
+}
+
+/** The options both stores take. */
+export interface RedisStoreOptions {
+  /** Starts every key (default `wechatpay:`). */
+  prefix?: string;
+  /** Milliseconds each Redis command may take before the store gives up on it (default 500). */
+  timeout?: number;
+}
+
+/** Refuses options a store does not know. */
+export function checkOptions(options: unknown, known: readonly string[], field: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError(field, `options must be an object of ${known.join(', ')}`);
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length) throw new ConfigError(field, `has unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; it takes ${known.join(', ')}`);
+  return options as Record<string, unknown>;
+}
