@@ -1,11 +1,11 @@
 // Builds the package: one esbuild bundle per module format, one tree of declarations, one copy of each data file.
 //
-//   dist/cjs/  index.js, sandbox/index.js, cli/index.js (the bin)   CommonJS (dist/cjs/package.json)
-//   dist/esm/  index.js, sandbox/index.js                           ES modules (dist/esm/package.json)
-//              index.d.ts, sandbox/index.d.ts                       ESM faces of the declarations below
-//   dist/types/                                                     the declarations (tsc), read as CommonJS
-//   dist/sandbox-data.json                                          what the sandbox knows of each endpoint
-//   dist/sandbox-console/                                           the sandbox console's HTML, CSS and JS (lib/sandbox/console)
+//   dist/cjs/  index.js, sandbox/index.js, redis/index.js, cli/index.js (the bin)   CommonJS (dist/cjs/package.json)
+//   dist/esm/  index.js, sandbox/index.js, redis/index.js                           ES modules (dist/esm/package.json)
+//              index.d.ts, sandbox/index.d.ts, redis/index.d.ts                     ESM faces of the declarations below
+//   dist/types/                                                                     the declarations (tsc), read as CommonJS
+//   dist/sandbox-data.json                                                          what the sandbox knows of each endpoint
+//   dist/sandbox-console/                                                           the sandbox console's HTML, CSS and JS (lib/sandbox/console)
 //
 // `require` consumers get dist/types directly; `import` consumers get the two-line ESM faces, which re-export it:
 // the 3.7 MB endpoint types exist once, and the classes are one declaration for both formats.
@@ -21,7 +21,7 @@ const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.h
 rmSync('dist', { recursive: true, force: true });
 
 const common = {
-  entryPoints: ['lib/index.ts', 'lib/sandbox/index.ts'],
+  entryPoints: ['lib/index.ts', 'lib/sandbox/index.ts', 'lib/redis/index.ts'],
   outbase: 'lib',
   bundle: true,
   platform: 'node',
@@ -56,7 +56,7 @@ cpSync('lib/sandbox/console', 'dist/sandbox-console', { recursive: true });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 writeFileSync('dist/types/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-for (const entry of ['index', 'sandbox/index']) {
+for (const entry of ['index', 'sandbox/index', 'redis/index']) {
   const up = '../'.repeat(entry.split('/').length);
   mkdirSync(`dist/esm/${entry}`.replace(/\/[^/]+$/, ''), { recursive: true });
   writeFileSync(`dist/esm/${entry}.d.ts`, `export * from '${up}types/${entry}.js';\n`);
