@@ -5,6 +5,7 @@
 import type { Call, Reply } from './call.js';
 import type { Json } from './data.js';
 import { nonce } from './ids.js';
+import { storedContentHeaders } from './stored-content.js';
 import type { V2SignType } from './v2.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -19,6 +20,12 @@ export const empty = (status = 204): Reply => ({ kind: 'v3', status, body: Buffe
 export const file = (bytes: Buffer, contentType: string, headers: Record<string, string> = {}): Reply => ({
   kind: 'v3', status: 200, body: bytes, contentType, headers, signature: 'none',
 });
+
+/** Stored content (a kept upload, a bill): served so that nothing in it runs at the sandbox's origin (stored-content.ts). */
+export const storedFile = (bytes: Buffer, contentType: string, filename?: string): Reply => {
+  const { 'Content-Type': type, ...headers } = storedContentHeaders(contentType, filename);
+  return file(bytes, type!, headers);
+};
 
 export const v2 = (fields: Record<string, unknown>, signType?: V2SignType, status = 200): Reply => ({ kind: 'v2', status, fields, ...(signType ? { signType } : {}) });
 

@@ -18,6 +18,7 @@ import { settingsChanges } from './checks.js';
 import { bytes, notFound, type ControlRoute } from './control.js';
 import { faultRoutes } from './faults.js';
 import { inlineConfig, merchantFiles } from './identity.js';
+import { storedContentHeaders } from './stored-content.js';
 
 const overview: ControlRoute = {
   method: 'GET', path: '', summary: 'this overview',
@@ -43,10 +44,8 @@ const sandboxRoutes: readonly ControlRoute[] = [
       else if (name === 'sandbox.json') content = Buffer.from(`${JSON.stringify(sandbox.config, null, 2)}\n`);
       else if (Object.hasOwn(files, name)) content = readFileSync(files[name]!);
       else throw notFound(`No file ${name} (the merchant's files: ${['sandbox.inline.json', ...Object.keys(files)].join(', ')})`);
-      return bytes({
-        'Content-Type': name.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/x-pem-file',
-        'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store',
-      }, content);
+      // Always an attachment: neither type is in the inline allow-list.
+      return bytes(storedContentHeaders(name.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/x-pem-file', name), content);
     },
   },
   {

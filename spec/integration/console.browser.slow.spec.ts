@@ -3,7 +3,9 @@
  * it): the SDK creates a Native order; the console shows it with its QR code; the payer page (opened from
  * the link beside the code) confirms it; the SDK's notification receiver gets the payment notification
  * and verifies it (Notification.parse), and the console marks it delivered; a forged request shows up
- * in the log with the check it failed and the string the sandbox expected. A screenshot of each step is
+ * in the log with the check it failed and the string the sandbox expected. The console and the payer page
+ * work under their strict Content-Security-Policy (no violation reported), and an uploaded SVG or HTML
+ * page with a script runs nothing when opened from its sandbox address. A screenshot of each step is
  * saved under spec/artifacts/console/ (not committed).
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Builder } from '../../lib/core/builder.js';
 import { Notification, type NotificationEnvelope } from '../../lib/helpers/notification.js';
+import { MediaUtil } from '../../lib/util/media.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -224,5 +227,48 @@ describe('the sandbox console in a browser', () => {
     expect(inline.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(Builder.factory(inline)).toBeDefined();
     await shot(page, '09-identity');
+  }, 60_000);
+
+  it('keeps the console and the payer page under a strict policy, and runs nothing of an uploaded SVG or HTML page', async () => {
+    for (const path of ['', '__sandbox/payer?out_trade_no=X']) {
+      const policy = (await fetch(`${sandbox.baseURL}${path}`)).headers.get('content-security-policy') ?? '';
+      expect(policy).toMatch(/(^|; )default-src 'none'(;|$)/);
+      expect(policy).toMatch(/(^|; )script-src 'self'(;|$)/);
+      expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    }
+    const violations: string[] = [];
+    const watch = (page: Page) => {
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+      });
+      return page;
+    };
+    const page = watch(await context.newPage());
+    await page.goto(sandbox.baseURL);
+    await page.locator('#live.on').waitFor();
+    for (const tab of [/Orders/, /Refunds/, /Notifications/, /Faults/, /Identity/, /Requests/]) await page.getByRole('tab', { name: tab }).click();
+    const payer = watch(await context.newPage());
+    await payer.goto(`${sandbox.baseURL}__sandbox/payer?out_trade_no=BRF1`);
+    await payer.waitForLoadState('networkidle');
+
+    // A script at the sandbox origin can drive the control API (the console does): this one would add a fault.
+    const injecting = (marker: string) => `fetch('/__sandbox/faults',{method:'POST',body:JSON.stringify({fault:'drop',match:'/${marker}'})})`;
+    await page.evaluate(injecting('control'));
+    for (let i = 0; i < 100 && sandbox.faults.pending.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sandbox.faults.pending.map((f) => f.match)).toEqual(['/control']);
+    sandbox.faults.clear();
+
+    const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>${injecting('svg')}</script></svg>`);
+    const html = Buffer.from(`<!doctype html><title>x</title><script>${injecting('html')}</script><img src=x onerror="${injecting('onerror')}">`);
+    const { data: image } = await client.v3.marketing.favor.media.imageUpload.post({ multipart: new MediaUtil('x.svg', svg, { contentType: 'image/svg+xml' }) });
+    const { data: page2 } = await client.v3.merchant.media.upload.post({ multipart: new MediaUtil('x.html', html, { contentType: 'text/html' }) });
+    const opened = watch(await context.newPage());
+    for (const url of [image.media_url, `${sandbox.baseURL}__sandbox/media/${encodeURIComponent(page2.media_id)}`]) {
+      // An attachment: the navigation turns into a download.
+      await opened.goto(url).catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sandbox.faults.pending).toEqual([]);
+    expect(violations).toEqual([]);
   }, 60_000);
 });

@@ -15,7 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Call, Handler } from '../call.js';
-import { file, json } from '../answers.js';
+import { json, storedFile } from '../answers.js';
 import { invalidRequest, paramError } from '../errors.js';
 import { beijingDate, billTime } from '../ids.js';
 import type { Order, Refund, SandboxState } from '../state.js';
@@ -175,7 +175,7 @@ const fundFlowAnswer: Handler = (call) => {
 const download: Handler = (call) => {
   const bill = call.runtime.state.bills.get(String(call.query['token']));
   if (!bill) throw invalidRequest('The download token is unknown: ask v3/bill/tradebill or fundflowbill for a new download_url');
-  return file(bill.bytes, bill.gzip ? 'application/x-gzip' : 'text/plain; charset=utf-8');
+  return storedFile(bill.bytes, bill.gzip ? 'application/x-gzip' : 'text/plain; charset=utf-8');
 };
 
 /** APIv2 `bill_date` is `yyyyMMdd`. */

@@ -8,9 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { extname } from 'node:path';
 import type { Call, Handler } from '../call.js';
 import { bytes, notFound, type ControlRoute } from '../control.js';
-import { exampleValue, file, json, v2Answer } from '../answers.js';
+import { exampleValue, json, storedFile, v2Answer } from '../answers.js';
 import { notExists, paramError } from '../errors.js';
 import { ids } from '../ids.js';
+import { storedContentHeaders } from '../stored-content.js';
 
 /** The type a kept file is served with when its part named none. */
 const TYPES: Readonly<Record<string, string>> = {
@@ -77,7 +78,7 @@ const upload: Handler = (call) => {
 const downloadImage: Handler = (call) => {
   const media = call.runtime.state.media.get(call.vars['media_id']!);
   if (!media) throw notExists(`No media ${call.vars['media_id']} was uploaded to this sandbox`);
-  return file(media.bytes, media.contentType);
+  return storedFile(media.bytes, media.contentType, media.filename);
 };
 
 /** Uploads are found by their shape (a file part); downloads by template. */
@@ -93,7 +94,7 @@ export const mediaRoutes: readonly ControlRoute[] = [
     handle: ({ sandbox, params }) => {
       const media = sandbox.media(params['media_id']!);
       if (!media) throw notFound(`No media ${params['media_id']}`);
-      return bytes({ 'Content-Type': media.contentType }, media.bytes);
+      return bytes(storedContentHeaders(media.contentType, media.filename), media.bytes);
     },
   },
 ];
