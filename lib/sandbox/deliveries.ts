@@ -29,6 +29,8 @@ export interface DeliveryOptions {
   timeScale: number;
   /** Milliseconds the merchant has to answer one attempt. */
   timeout: number;
+  /** The platform's own deliveries (those retried: payments, refunds, transfers) go to this URL instead of their notify_url; `notify(url)` keeps its URL. */
+  forwardTo?: string;
 }
 
 export interface Deliver {
@@ -67,7 +69,7 @@ export class Deliveries {
   async deliver(request: Deliver): Promise<FirstAttempt> {
     const { id, eventType, summary, body } = notificationBody(this.identity, request.input);
     const delivery: Delivery = {
-      id, url: request.url, event_type: eventType, summary, body, created: new Date().toISOString(),
+      id, url: request.retries === false ? request.url : this.options.forwardTo ?? request.url, event_type: eventType, summary, body, created: new Date().toISOString(),
       state: 'sending', retries: request.retries ?? true, attempts: [],
       ...(request.subject ? { subject: request.subject } : {}), ...(request.fault ? { fault: request.fault } : {}),
     };

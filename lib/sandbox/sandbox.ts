@@ -119,7 +119,7 @@ export class RunningSandbox implements Sandbox {
     const data = loadData();
     const runtime: Runtime = {
       identity, data, state, settings, baseURL: () => this.#baseURL,
-      deliveries: new Deliveries(identity, settings, state, delivery),
+      deliveries: new Deliveries(identity, settings, state, { ...delivery, ...(options.forwardTo ? { forwardTo: options.forwardTo } : {}) }),
     };
     this.#parts = { runtime, faults: this.faults, certificates: this.certificates, log: new RequestLog(events, options.onRequest), events, host };
     this.#server = createSandboxServer({

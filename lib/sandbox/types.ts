@@ -35,6 +35,11 @@ export interface SandboxOptions {
   notifyTimeout?: number;
   /** Called after each API request, for logging. */
   onRequest?: (record: RequestRecord) => void;
+  /**
+   * Deliver every notification to this URL instead of the `notify_url` it names (which usually names the public
+   * production host): the CLI's `sandbox --forward-to http://127.0.0.1:3000/notify`.
+   */
+  forwardTo?: string;
 }
 
 /** What a notification is about: an order's payment, a refund, or any resource. */
