@@ -5,7 +5,7 @@
  *
  *     wechatpay-chain sandbox [--port 8080] [--host 127.0.0.1] [--dir ./.sandbox] [--mchid 1230000109]
  *                             [--sign-with certificate|public-key] [--refunds succeed|manual]
- *                             [--time-scale 1] [--notify-timeout 5000] [--quiet]
+ *                             [--time-scale 1] [--notify-timeout 5000] [--forward-to <url>] [--quiet]
  *
  * starts the local WeChat Pay platform, writes `<dir>/sandbox.json` (what `Builder.factory` takes), serves
  * the console at its base URL and logs every request until stopped. A folder named with `--dir` also
@@ -18,11 +18,12 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
-import { milliseconds, port, scale } from './arguments.js';
+import { httpUrl, milliseconds, port, scale } from './arguments.js';
 import { registerCertificates } from './certificates.js';
 import { registerCompletion } from './completion.js';
 import { registerDoctor } from './doctor.js';
 import { describeError, exitCodeOf } from './exit.js';
+import { printDeliveries } from './forward.js';
 import { registerRequest } from './request.js';
 import { registerTrigger } from './trigger.js';
 
@@ -35,6 +36,7 @@ interface SandboxFlags {
   refunds: 'succeed' | 'manual';
   timeScale: number;
   notifyTimeout: number;
+  forwardTo?: string;
   quiet?: boolean;
 }
 
@@ -53,6 +55,7 @@ async function sandbox(flags: SandboxFlags, command: Command): Promise<void> {
     timeScale: flags.timeScale,
     notifyTimeout: flags.notifyTimeout,
     ...(flags.mchid ? { mchid: flags.mchid } : {}),
+    ...(flags.forwardTo ? { forwardTo: flags.forwardTo } : {}),
     ...(flags.quiet ? {} : {
       onRequest: (r) => console.log(`${r.time} ${r.method} ${r.target} -> ${r.status}${r.code ? ` ${r.code}` : ''}${r.check && !r.check.ok ? ` (${r.check.rule}: ${r.check.reason})` : ''}${r.fault ? ` (fault ${JSON.stringify(r.fault)})` : ''} ${r.ms} ms`),
     }),
@@ -65,10 +68,12 @@ async function sandbox(flags: SandboxFlags, command: Command): Promise<void> {
     `  settings for Builder.factory: ${resolve(dir, 'sandbox.json')}`,
     `  state: ${started.stateFolder ? `kept in ${started.stateFolder} (${started.restored?.records ?? 0} records restored${started.restored?.droppedBytes ? `, a torn write of ${started.restored.droppedBytes} bytes dropped` : ''})` : 'in memory (name a folder with --dir to keep it)'}`,
     ...(flags.timeScale !== 1 ? [`  notification retries at ${flags.timeScale} times the platform's intervals`] : []),
+    ...(flags.forwardTo ? [`  notifications forwarded to ${flags.forwardTo} (instead of their notify_url), each attempt printed`] : []),
     `  control API: ${started.baseURL}__sandbox (faults, pay, notify, requests)`,
     ...(loopback ? [] : ['  warning: the console and the control API are unauthenticated and this address is not a loopback one']),
     'Stop with Ctrl-C.',
   ].join('\n'));
+  if (flags.forwardTo) printDeliveries(started);
 
   let stopping = false;
   const stop = (why: string) => {
@@ -110,6 +115,7 @@ function program(): Command {
     .addOption(new Option('--refunds <mode>', 'refunds succeed at once, or wait to be settled in the console').choices(['succeed', 'manual']).default('succeed'))
     .option('--time-scale <factor>', 'multiply the notification retry intervals (0.001: 15 s become 15 ms)', scale, 1)
     .option('--notify-timeout <ms>', 'how long the merchant has to answer a notification', milliseconds, 5000)
+    .option('--forward-to <url>', "deliver every notification to this URL instead of the notify_url it names (printed as it goes)", httpUrl)
     .option('-q, --quiet', 'do not log requests')
     .action((flags: SandboxFlags, command: Command) => sandbox(flags, command));
   registerTrigger(sandboxCommand);
