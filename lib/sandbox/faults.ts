@@ -8,7 +8,13 @@
  * - `probe-signature` a `WECHATPAY/SIGNTEST/...` probe, as the platform sends to test verifiers (APIv3 only)
  * - `server-error`    HTTP 500 `SYSTEM_ERROR`
  * - `{ delay: ms }`   the right answer, late
- * - `drop`            the connection is closed without an answer
+ * - `rate-limited`    HTTP 429 `FREQUENCY_LIMITED` with `Retry-After: 1`
+ * - `drop`            the connection is closed without an answer, before the request is handled
+ * - `reset-after-processing`  the request is handled (an order is created), then the connection is reset
+ *                     without an answer: the platform did the work and the answer was lost
+ *
+ * `sandbox.unreachable(ms)` refuses connections for a while, and `startSandbox({ backupOf })` starts a backup
+ * host of another sandbox (docs/resilience.md).
  *
  * Faults that spoil a signature have no effect on answers that carry none (file downloads, APIv2
  * downloads); they are used up all the same.
@@ -25,10 +31,14 @@ export type Fault =
   | 'unknown-serial'
   | 'probe-signature'
   | 'server-error'
+  | 'rate-limited'
   | 'drop'
+  | 'reset-after-processing'
   | { delay: number };
 
-export const FAULT_NAMES = ['bad-signature', 'stale-timestamp', 'unknown-serial', 'probe-signature', 'server-error', 'drop'] as const;
+export const FAULT_NAMES = [
+  'bad-signature', 'stale-timestamp', 'unknown-serial', 'probe-signature', 'server-error', 'rate-limited', 'drop', 'reset-after-processing',
+] as const;
 
 export interface PendingFault {
   fault: Fault;
@@ -100,6 +110,16 @@ export const faultRoutes: readonly ControlRoute[] = [
     handle: ({ parts }) => {
       parts.faults.clear();
       return [];
+    },
+  },
+  {
+    method: 'POST', path: 'unreachable', summary: '{"ms":5000}: refuse connections for that long (from just after this answer)',
+    handle: ({ sandbox, input }) => {
+      const ms = Number(input()['ms']);
+      if (!Number.isSafeInteger(ms) || ms < 1 || ms > 600_000) throw new InputError('ms must be a whole number of milliseconds from 1 to 600000');
+      // After this answer has left: closing the port drops the connections, this one included.
+      setTimeout(() => void sandbox.unreachable(ms), 20);
+      return reply(202, { unreachableFor: ms });
     },
   },
 ];

@@ -67,9 +67,14 @@ export class RunningSandbox implements Sandbox {
   #baseURL = '';
   #config: SandboxConfig | undefined;
   #closing: Promise<void> | undefined;
+  /** Set on a backup host (`backupOf`): the sandbox whose platform it serves. */
+  readonly #primary: RunningSandbox | undefined;
+  #listenOn: { port: number; host: string } | undefined;
+  #reopen: NodeJS.Timeout | undefined;
 
   /** Starts a sandbox; resolves once it listens and `sandbox.json` is written. */
   static async start(options: SandboxOptions = {}): Promise<RunningSandbox> {
+    if (options.backupOf !== undefined) return RunningSandbox.#startBackup(options.backupOf, options);
     const host = options.host ?? '127.0.0.1';
     const timeScale = timeScaleOf(options.timeScale);
     const timeout = notifyTimeoutOf(options.notifyTimeout, DEFAULT_NOTIFY_TIMEOUT);
@@ -91,6 +96,7 @@ export class RunningSandbox implements Sandbox {
     const sandbox = new RunningSandbox(options, host, folder, identity, state, settings, { timeScale, timeout }, restored);
     try {
       const port = await listen(sandbox.#server, options.port ?? 0, host);
+      sandbox.#listenOn = { port, host };
       sandbox.#baseURL = `http://${urlHost(host)}:${port}/`;
     } catch (error) {
       state.close();
@@ -102,10 +108,30 @@ export class RunningSandbox implements Sandbox {
     return sandbox;
   }
 
+  /**
+   * A backup host of `primary` (the platform's api2 domain): its own address, faults and request log, over the
+   * primary's platform (keys, orders, settings), so an order created through either is one order.
+   */
+  static async #startBackup(primary: Sandbox, options: SandboxOptions): Promise<RunningSandbox> {
+    if (!(primary instanceof RunningSandbox) || primary.#primary !== undefined) {
+      throw new TypeError('backupOf must be a sandbox started by startSandbox() (not itself a backup host)');
+    }
+    const host = options.host ?? primary.#parts.host;
+    const { runtime } = primary.#parts;
+    const sandbox = new RunningSandbox(options, host, { dir: primary.dir, temporary: false }, runtime.identity, runtime.state, runtime.settings,
+      primary.delivery, undefined, primary);
+    const port = await listen(sandbox.#server, options.port ?? 0, host);
+    sandbox.#listenOn = { port, host };
+    sandbox.#baseURL = `http://${urlHost(host)}:${port}/`;
+    sandbox.#config = { ...primary.config, baseURL: sandbox.#baseURL };
+    return sandbox;
+  }
+
   private constructor(
     options: SandboxOptions, host: string, folder: Folder, identity: Identity, state: SandboxState, settings: Settings,
-    delivery: { timeScale: number; timeout: number }, restored: RunningSandbox['restored'],
+    delivery: { timeScale: number; timeout: number }, restored: RunningSandbox['restored'], primary?: RunningSandbox,
   ) {
+    this.#primary = primary;
     this.dir = folder.dir;
     this.#folder = folder;
     this.platform = { serial: identity.platformCertificate.id, publicKeyId: identity.platformPublicKey.id };
@@ -117,7 +143,7 @@ export class RunningSandbox implements Sandbox {
     state.onChange = (change) => events.emit({ type: 'state', change });
     this.faults.onChange = () => events.emit({ type: 'faults' });
     const data = loadData();
-    const runtime: Runtime = {
+    const runtime: Runtime = primary ? primary.#parts.runtime : {
       identity, data, state, settings, baseURL: () => this.#baseURL,
       deliveries: new Deliveries(identity, settings, state, { ...delivery, ...(options.forwardTo ? { forwardTo: options.forwardTo } : {}) }),
     };
@@ -226,7 +252,36 @@ export class RunningSandbox implements Sandbox {
     this.#parts.log.clear();
   }
 
+  async unreachable(ms?: number): Promise<void> {
+    clearTimeout(this.#reopen);
+    if (this.#server.listening) {
+      await new Promise<void>((resolve) => {
+        this.#server.close(() => resolve());
+        this.#server.closeAllConnections();
+      });
+      // A client in this process sees its kept-alive connections close before it sends again (then: ECONNREFUSED).
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (ms !== undefined) this.#reopen = setTimeout(() => void this.reachable().catch(() => undefined), ms);
+  }
+
+  async reachable(): Promise<void> {
+    clearTimeout(this.#reopen);
+    if (this.#closing || this.#server.listening || !this.#listenOn) return;
+    await listen(this.#server, this.#listenOn.port, this.#listenOn.host);
+  }
+
   close(): Promise<void> {
+    clearTimeout(this.#reopen);
+    if (this.#primary) {
+      // A backup host stops its own server only: the platform (keys, orders) is the primary's.
+      this.#closing ??= new Promise<void>((resolve) => {
+        this.#parts.events.clear();
+        this.#server.close(() => resolve());
+        this.#server.closeAllConnections();
+      });
+      return this.#closing;
+    }
     this.#closing ??= new Promise<void>((resolve) => {
       this.#parts.runtime.deliveries.close();
       this.#parts.events.clear();

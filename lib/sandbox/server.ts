@@ -49,21 +49,38 @@ export interface RequestRecord {
 /** How much of a body the log keeps. */
 export const LOGGED_BODY = 16 * 1024;
 
-/** A body as text for the log: UTF-8 text (shortened), a multipart body part by part, or a size for bytes. */
+/**
+ * A body as text for the log: UTF-8 text, a multipart body part by part, or a size for bytes; whatever
+ * the form, at most LOGGED_BODY characters, then one line saying how many bytes there were.
+ */
 export function loggedBody(body: Buffer, contentType: string | undefined): string {
-  if (body.length === 0) return '';
+  const { text, whole } = bodyText(body, contentType);
+  return text.length > LOGGED_BODY || !whole ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
+}
+
+/** The body as text, and whether that is all of it (false: cut short). Stops once past LOGGED_BODY. */
+function bodyText(body: Buffer, contentType: string | undefined): { text: string; whole: boolean } {
+  if (body.length === 0) return { text: '', whole: true };
   const boundary = boundaryOf(contentType);
   if (boundary) {
+    let parts;
     try {
-      return parseMultipart(body, boundary).map((part) => {
-        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
-        return `${what}\n${loggedBody(part.data, part.contentType)}`;
-      }).join('\n');
+      parts = parseMultipart(body, boundary);
     } catch {
       // not multipart after all: shown as bytes or text below
     }
+    if (parts) {
+      let text = '';
+      for (const [index, part] of parts.entries()) {
+        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
+        const inner = bodyText(part.data, part.contentType);
+        text += `${index === 0 ? '' : '\n'}${what}\n${inner.text}`;
+        if (text.length > LOGGED_BODY || !inner.whole) return { text, whole: false };
+      }
+      return { text, whole: true };
+    }
   }
-  const bytes = `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`;
+  const bytes = { text: `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`, whole: true };
   if (/^(image|video|audio)\/|octet-stream|gzip|pdf/.test(contentType ?? '')) return bytes;
   let text: string;
   try {
@@ -73,10 +90,8 @@ export function loggedBody(body: Buffer, contentType: string | undefined): strin
     return bytes;
   }
   // Control characters other than tab and line breaks: bytes, not text.
-  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) {
-    return bytes;
-  }
-  return body.length > LOGGED_BODY ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
+  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) return bytes;
+  return { text, whole: body.length <= LOGGED_BODY };
 }
 
 function loggedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -208,6 +223,12 @@ export function createSandboxServer(parts: ServerParts): Server {
       if (fault === 'server-error') {
         written = { status: 500, headers: { 'Request-ID': requestId(), 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统错误' })) };
         code = 'SYSTEM_ERROR';
+      } else if (fault === 'rate-limited') {
+        written = {
+          status: 429, headers: { 'Request-ID': requestId(), 'Content-Type': 'application/json', 'Retry-After': '1' },
+          body: Buffer.from(JSON.stringify({ code: 'FREQUENCY_LIMITED', message: '频率超限' })),
+        };
+        code = 'FREQUENCY_LIMITED';
       } else {
         const handled = await pipeline.handle({ method, target, headers: req.headers, body });
         template = handled.endpoint?.template;
@@ -217,6 +238,13 @@ export function createSandboxServer(parts: ServerParts): Server {
         written = await render(runtime, handled.reply, Array.isArray(serial) ? serial[0] : serial, fault);
         // What the call changed is on disk (with --dir) before the caller hears of it.
         runtime.state.flush();
+      }
+      if (fault === 'reset-after-processing') {
+        // The work is done (and logged with its answer), the answer never leaves: the connection is reset.
+        req.socket.resetAndDestroy();
+        parts.record({ ...base, id: written.headers['Request-ID'] ?? '', ...(template ? { template } : {}), status: 0, code: 'RESET_AFTER_PROCESSING', ms: ms(), request,
+          answer: { headers: loggedHeaders(written.headers), body: loggedBody(written.body, written.headers['Content-Type']) } });
+        return;
       }
       if (res.destroyed) return;
       write(res, written);

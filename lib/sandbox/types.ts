@@ -40,6 +40,11 @@ export interface SandboxOptions {
    * production host): the CLI's `sandbox --forward-to http://127.0.0.1:3000/notify`.
    */
   forwardTo?: string;
+  /**
+   * Start this sandbox as the backup host of another (the platform's `api2` domain): its own address, faults and
+   * request log, serving the other's platform (keys, orders, settings). Other options but `port` and `host` are ignored.
+   */
+  backupOf?: Sandbox;
 }
 
 /** What a notification is about: an order's payment, a refund, or any resource. */
@@ -141,5 +146,12 @@ export interface Sandbox {
   subscribe(listener: (event: SandboxEvent) => void): () => void;
   /** Forgets orders, refunds, coupon codes, notifications, media, bills, pending faults and the request log. */
   reset(): void;
+  /**
+   * Refuses connections (closes its port, drops open connections) for `ms` milliseconds, or until `reachable()`:
+   * a client sees ECONNREFUSED, as when the platform's host cannot be reached.
+   */
+  unreachable(ms?: number): Promise<void>;
+  /** Listens again on the same port after `unreachable()`. */
+  reachable(): Promise<void>;
   close(): Promise<void>;
 }
