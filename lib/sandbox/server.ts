@@ -49,38 +49,21 @@ export interface RequestRecord {
 /** How much of a body the log keeps. */
 export const LOGGED_BODY = 16 * 1024;
 
-/**
- * A body as text for the log: UTF-8 text, a multipart body part by part, or a size for bytes; whatever
- * the form, at most LOGGED_BODY characters, then one line saying how many bytes there were.
- */
+/** A body as text for the log: UTF-8 text (shortened), a multipart body part by part, or a size for bytes. */
 export function loggedBody(body: Buffer, contentType: string | undefined): string {
-  const { text, whole } = bodyText(body, contentType);
-  return text.length > LOGGED_BODY || !whole ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
-}
-
-/** The body as text, and whether that is all of it (false: cut short). Stops once past LOGGED_BODY. */
-function bodyText(body: Buffer, contentType: string | undefined): { text: string; whole: boolean } {
-  if (body.length === 0) return { text: '', whole: true };
+  if (body.length === 0) return '';
   const boundary = boundaryOf(contentType);
   if (boundary) {
-    let parts;
     try {
-      parts = parseMultipart(body, boundary);
+      return parseMultipart(body, boundary).map((part) => {
+        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
+        return `${what}\n${loggedBody(part.data, part.contentType)}`;
+      }).join('\n');
     } catch {
       // not multipart after all: shown as bytes or text below
     }
-    if (parts) {
-      let text = '';
-      for (const [index, part] of parts.entries()) {
-        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
-        const inner = bodyText(part.data, part.contentType);
-        text += `${index === 0 ? '' : '\n'}${what}\n${inner.text}`;
-        if (text.length > LOGGED_BODY || !inner.whole) return { text, whole: false };
-      }
-      return { text, whole: true };
-    }
   }
-  const bytes = { text: `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`, whole: true };
+  const bytes = `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`;
   if (/^(image|video|audio)\/|octet-stream|gzip|pdf/.test(contentType ?? '')) return bytes;
   let text: string;
   try {
@@ -90,8 +73,10 @@ function bodyText(body: Buffer, contentType: string | undefined): { text: string
     return bytes;
   }
   // Control characters other than tab and line breaks: bytes, not text.
-  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) return bytes;
-  return { text, whole: body.length <= LOGGED_BODY };
+  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) {
+    return bytes;
+  }
+  return body.length > LOGGED_BODY ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
 }
 
 function loggedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
