@@ -4,7 +4,8 @@
  * else (another status, no answer, a refused connection) is retried after 15s, 15s, 30s, 3m, 10m, 20m,
  * 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h: sixteen attempts over 24h4m, then the notification is given up.
  *
- * `timeScale` compresses the schedule (0.001: 15 s become 15 ms) for tests and demos. Every attempt is
+ * `timeScale` compresses the schedule (0.001: 15 s become 15 ms) for tests and demos. Retries are due on
+ * the business clock (clock.ts): advancing it makes the attempts due on the way, each at its own time. Every attempt is
  * kept on the delivery (the console and the control API show them); pending deliveries are part of the
  * state, so a sandbox restarted on the same folder resumes them where they were.
  */
@@ -54,7 +55,8 @@ export interface FirstAttempt {
 }
 
 export class Deliveries {
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** The deliveries with a retry scheduled on the business clock. */
+  readonly #scheduled = new Set<string>();
   readonly #inflight = new Set<AbortController>();
   #closed = false;
 
@@ -67,9 +69,9 @@ export class Deliveries {
 
   /** Makes a notification and its first attempt; later attempts are scheduled when it fails and `retries`. */
   async deliver(request: Deliver): Promise<FirstAttempt> {
-    const { id, eventType, summary, body } = notificationBody(this.identity, request.input);
+    const { id, eventType, summary, body } = notificationBody(this.identity, request.input, this.state.clock.date());
     const delivery: Delivery = {
-      id, url: request.retries === false ? request.url : this.options.forwardTo ?? request.url, event_type: eventType, summary, body, created: new Date().toISOString(),
+      id, url: request.retries === false ? request.url : this.options.forwardTo ?? request.url, event_type: eventType, summary, body, created: this.state.clock.date().toISOString(),
       state: 'sending', retries: request.retries ?? true, attempts: [],
       ...(request.subject ? { subject: request.subject } : {}), ...(request.fault ? { fault: request.fault } : {}),
     };
@@ -85,7 +87,7 @@ export class Deliveries {
     for (const delivery of this.state.deliveries.values()) {
       if (delivery.state === 'sending') {
         delivery.state = delivery.retries ? 'pending' : 'failed';
-        if (delivery.retries) delivery.next_at = new Date().toISOString();
+        if (delivery.retries) delivery.next_at = this.state.clock.date().toISOString();
         this.state.changed('delivery', delivery.id);
       }
       if (delivery.state === 'pending') this.#schedule(delivery);
@@ -104,7 +106,7 @@ export class Deliveries {
 
   /** Forgets every timer (a reset). */
   clear(): void {
-    for (const id of [...this.#timers.keys()]) this.#unschedule(id);
+    for (const id of [...this.#scheduled]) this.#unschedule(id);
   }
 
   /** Stops: no more attempts; the ones in flight are abandoned (and made again after a restart). */
@@ -121,11 +123,12 @@ export class Deliveries {
       ...await signatureHeaders(Buffer.from(delivery.body), signingKey(this.identity, this.settings.signWith), tweak),
     };
     const started = Date.now();
+    const businessStart = this.state.clock.now();
     const controller = new AbortController();
     this.#inflight.add(controller);
     delivery.state = 'sending';
     delete delivery.next_at;
-    const attempt: DeliveryAttempt = { n: delivery.attempts.length + 1, at: new Date(started).toISOString(), ms: 0, ok: false, headers: signatureOnly(headers) };
+    const attempt: DeliveryAttempt = { n: delivery.attempts.length + 1, at: new Date(businessStart).toISOString(), ms: 0, ok: false, headers: signatureOnly(headers) };
     let result: NotificationResult | undefined;
     let error: Error | undefined;
     try {
@@ -148,7 +151,7 @@ export class Deliveries {
     } else if (delivery.retries && delivery.attempts.length <= RETRY_SCHEDULE.length) {
       const wait = RETRY_SCHEDULE[delivery.attempts.length - 1]! * 1000 * this.options.timeScale;
       delivery.state = 'pending';
-      delivery.next_at = new Date(started + attempt.ms + wait).toISOString();
+      delivery.next_at = new Date(businessStart + attempt.ms + wait).toISOString();
       this.#schedule(delivery);
     } else {
       delivery.state = 'failed';
@@ -162,21 +165,19 @@ export class Deliveries {
 
   #schedule(delivery: Delivery): void {
     if (this.#closed) return;
-    this.#unschedule(delivery.id);
-    const wait = Math.max(0, Date.parse(delivery.next_at ?? '') - Date.now() || 0);
-    const timer = setTimeout(() => {
-      this.#timers.delete(delivery.id);
-      if (this.state.deliveries.get(delivery.id) !== delivery || delivery.state !== 'pending') return;
-      void this.#attempt(delivery, {});
-    }, wait);
-    timer.unref?.();
-    this.#timers.set(delivery.id, timer);
+    // On the business clock: advancing it (POST /__sandbox/clock) makes the attempts due on the way.
+    const at = Date.parse(delivery.next_at ?? '');
+    this.#scheduled.add(delivery.id);
+    this.state.clock.schedule(`delivery|${delivery.id}`, Number.isFinite(at) ? at : this.state.clock.now(), async () => {
+      this.#scheduled.delete(delivery.id);
+      if (this.#closed || this.state.deliveries.get(delivery.id) !== delivery || delivery.state !== 'pending') return;
+      await this.#attempt(delivery, {});
+    });
   }
 
   #unschedule(id: string): void {
-    const timer = this.#timers.get(id);
-    if (timer) clearTimeout(timer);
-    this.#timers.delete(id);
+    this.state.clock.cancel(`delivery|${id}`);
+    this.#scheduled.delete(id);
   }
 
   #forgetOld(): void {

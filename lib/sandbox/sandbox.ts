@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { couponsView } from './behaviours/coupons.js';
 import type { NotifyV2Options } from './behaviours/notifications-v2.js';
+import { resumeClock } from './behaviours/clock.js';
 import { deliveriesView, notify, notifyV2, retry } from './behaviours/notifier.js';
 import { close, orderView, ordersView, pay, refundsView, settle, type SettleStatus } from './behaviours/payer.js';
 import type { NotificationResult, Runtime, Settings } from './call.js';
@@ -105,6 +106,7 @@ export class RunningSandbox implements Sandbox {
     }
     sandbox.#config = writeConfig(identity, sandbox.#baseURL);
     sandbox.#parts.runtime.deliveries.resume();
+    resumeClock(sandbox.#parts.runtime);
     return sandbox;
   }
 
@@ -283,6 +285,7 @@ export class RunningSandbox implements Sandbox {
       return this.#closing;
     }
     this.#closing ??= new Promise<void>((resolve) => {
+      this.#parts.runtime.state.clock.close();
       this.#parts.runtime.deliveries.close();
       this.#parts.events.clear();
       this.#server.close(() => resolve());

@@ -5,6 +5,7 @@
  * (journal.ts) before the request is answered, when the sandbox keeps its state in a folder. Media and
  * bills are kept in memory only. `reset()` forgets everything.
  */
+import { SandboxClock } from './clock.js';
 import type { JournalEntry } from './journal.js';
 import { Journal } from './journal.js';
 
@@ -43,6 +44,10 @@ export interface Order {
   fingerprint: string;
   /** Cents refunded so far (refunds that did not fail). */
   refunded: number;
+  /** `time_expire` as asked: an unpaid order closes then (business time). */
+  time_expire?: string;
+  /** Paid with `settle_info.profit_sharing: true`: its amount stays frozen for profit sharing until unfrozen. */
+  profit_sharing?: boolean;
 }
 
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
@@ -101,8 +106,8 @@ export interface Delivery {
   url: string;
   event_type: string;
   summary: string;
-  /** What it is about: an order (`out_trade_no`) or a refund (`out_refund_no`). */
-  subject?: { out_trade_no?: string; out_refund_no?: string; sub_mchid?: string };
+  /** What it is about: an order (`out_trade_no`), a refund (`out_refund_no`), a transfer bill (`out_bill_no`)... */
+  subject?: { out_trade_no?: string; out_refund_no?: string; sub_mchid?: string; out_bill_no?: string; combine_out_trade_no?: string; out_order_no?: string };
   /** The body sent, the same bytes on every attempt. */
   body: string;
   created: string;
@@ -118,7 +123,7 @@ export interface Delivery {
 }
 
 /** The kinds of record the journal keeps whole. */
-type Kind = 'order' | 'refund' | 'delivery';
+type Kind = 'order' | 'refund' | 'delivery' | 'transfer' | 'clock';
 
 /** The state as the snapshot holds it. */
 interface Snapshot {
@@ -127,6 +132,36 @@ interface Snapshot {
   refunds: Array<[string, Refund]>;
   deliveries: Array<[string, Delivery]>;
   coupons: Array<[string, { codes: string[]; requests: Array<[string, { fingerprint: string; answer: Record<string, unknown> }]> }]>;
+  transfers?: Array<[string, TransferBill]>;
+  /** The business clock's offset (ms). */
+  clock?: number;
+}
+
+/** A transfer bill's states (商家转账, user confirmation mode), as documented. */
+export type TransferState = 'ACCEPTED' | 'PROCESSING' | 'WAIT_USER_CONFIRM' | 'TRANSFERING' | 'SUCCESS' | 'FAIL' | 'CANCELING' | 'CANCELLED';
+
+/** A transfer bill (`v3/fund-app/mch-transfer/transfer-bills`). */
+export interface TransferBill {
+  mch_id: string;
+  out_bill_no: string;
+  transfer_bill_no: string;
+  appid: string;
+  openid: string;
+  transfer_amount: number;
+  transfer_remark: string;
+  transfer_scene_id: string;
+  notify_url?: string;
+  user_recv_perception?: string;
+  state: TransferState;
+  fail_reason?: string;
+  /** What the merchant's page hands to the WeChat app to show the confirmation page. */
+  package_info: string;
+  create_time: string;
+  update_time: string;
+  /** Business time (ms) at which the bill moves on by itself: the confirmation window's end, a transfer or a cancellation done. */
+  due_at?: number;
+  /** The create call's body, to tell a retry from another bill with the same `out_bill_no`. */
+  fingerprint: string;
 }
 
 /** A change, for whoever listens (the console's live updates). */
@@ -141,6 +176,12 @@ export class SandboxState {
   readonly deliveries = new Map<string, Delivery>();
   readonly media = new Map<string, StoredMedia>();
   readonly bills = new Map<string, StoredBill>();
+  /** Transfer bills by `<merchant>|<out_bill_no>`. */
+  readonly transfers = new Map<string, TransferBill>();
+  /** Business time, and what is due on it (clock.ts). */
+  readonly clock = new SandboxClock();
+  /** The clock's offset as journalled (`clock|offset`). */
+  readonly #clockRecord = new Map<string, number>();
   /** Told of every change once it is flushed. */
   onChange: ((change: StateChange) => void) | undefined;
 
@@ -148,6 +189,13 @@ export class SandboxState {
   readonly #dirty = new Map<string, { kind: Kind; key: string }>();
   #pending: JournalEntry[] = [];
   readonly #changes: StateChange[] = [];
+
+  constructor() {
+    this.clock.onAdvance = (offset) => {
+      this.#clockRecord.set('offset', offset);
+      this.changed('clock', 'offset');
+    };
+  }
 
   /** Keeps the state in `<dir>/state/`: loads what is there, then journals every change. */
   persistIn(dir: string): { loaded: number; dropped: number } {
@@ -157,7 +205,8 @@ export class SandboxState {
     for (const entry of entries) this.#apply(entry);
     journal.compact(this.#snapshot());
     this.#journal = journal;
-    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size, dropped };
+    this.clock.restore(this.#clockRecord.get('offset') ?? 0);
+    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size + this.transfers.size, dropped };
   }
 
   /** Where the state is kept, if anywhere. */
@@ -205,6 +254,9 @@ export class SandboxState {
     this.deliveries.clear();
     this.media.clear();
     this.bills.clear();
+    this.transfers.clear();
+    this.clock.reset();
+    this.#clockRecord.clear();
     this.#dirty.clear();
     this.#pending = [{ op: 'reset' }];
     this.#changes.push({ kind: 'reset' });
@@ -212,13 +264,20 @@ export class SandboxState {
   }
 
   close(): void {
+    this.clock.close();
     this.flush();
     this.#journal?.close();
     this.#journal = undefined;
   }
 
   #map(kind: Kind): Map<string, unknown> {
-    return kind === 'order' ? this.orders : kind === 'refund' ? this.refunds : this.deliveries;
+    switch (kind) {
+      case 'order': return this.orders;
+      case 'refund': return this.refunds;
+      case 'delivery': return this.deliveries;
+      case 'transfer': return this.transfers;
+      case 'clock': return this.#clockRecord;
+    }
   }
 
   #apply(entry: JournalEntry): void {
@@ -241,6 +300,8 @@ export class SandboxState {
         this.orders.clear();
         this.refunds.clear();
         this.deliveries.clear();
+        this.transfers.clear();
+        this.#clockRecord.clear();
         return;
     }
   }
@@ -252,6 +313,8 @@ export class SandboxState {
       refunds: [...this.refunds],
       deliveries: [...this.deliveries],
       coupons: [...this.coupons].map(([key, stock]) => [key, { codes: [...stock.codes], requests: [...stock.requests] }]),
+      transfers: [...this.transfers],
+      clock: this.#clockRecord.get('offset') ?? 0,
     };
   }
 
@@ -261,8 +324,11 @@ export class SandboxState {
     for (const [key, refund] of snapshot.refunds) this.refunds.set(key, refund);
     for (const [key, delivery] of snapshot.deliveries) this.deliveries.set(key, delivery);
     for (const [key, stock] of snapshot.coupons) this.coupons.set(key, { codes: new Set(stock.codes), requests: new Map(stock.requests) });
+    for (const [key, bill] of snapshot.transfers ?? []) this.transfers.set(key, bill);
+    if (snapshot.clock) this.#clockRecord.set('offset', snapshot.clock);
   }
 }
 
 export const orderKey = (mchid: string, subMchid: string | undefined, outTradeNo: string): string => `${mchid}|${subMchid ?? ''}|${outTradeNo}`;
 export const refundKey = (mchid: string, subMchid: string | undefined, outRefundNo: string): string => `${mchid}|${subMchid ?? ''}|${outRefundNo}`;
+export const transferKey = (mchid: string, outBillNo: string): string => `${mchid}|${outBillNo}`;

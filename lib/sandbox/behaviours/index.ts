@@ -11,11 +11,13 @@ import type { ControlRoute } from '../control.js';
 import type { SandboxEndpoint } from '../data.js';
 import { billBehaviours } from './bills.js';
 import { certificateBehaviours } from './certificates.js';
+import { clockRoutes } from './clock.js';
 import { couponBehaviours, couponRoutes } from './coupons.js';
 import { mediaBehaviours, mediaRoutes, mediaUpload } from './media.js';
 import { notifierRoutes } from './notifier.js';
 import { orderBehaviours } from './orders.js';
 import { payerRoutes } from './payer.js';
+import { transferBehaviours, transferRoutes } from './transfers.js';
 
 export interface Behaviour {
   /** Handlers by route: `method template` (`'post v3/pay/transactions/jsapi'`). */
@@ -31,6 +33,8 @@ const BEHAVIOURS: readonly Behaviour[] = [
   { api: billBehaviours },
   { api: mediaBehaviours, control: mediaRoutes },
   { control: notifierRoutes },
+  { control: clockRoutes },
+  { api: transferBehaviours, control: transferRoutes },
 ];
 
 const BY_ROUTE: Readonly<Record<string, Handler>> = Object.assign({}, ...BEHAVIOURS.map((behaviour) => behaviour.api ?? {}));

@@ -16,10 +16,11 @@ const SUMMARIES: Record<string, string> = {
   'REFUND.SUCCESS': '退款成功',
   'REFUND.ABNORMAL': '退款异常',
   'REFUND.CLOSED': '退款关闭',
+  'MCHTRANSFER.BILL.FINISHED': '商家转账单据终态通知',
 };
 
 /** The notification's envelope (the exact bytes that are signed and sent on every attempt). */
-export function notificationBody(identity: Identity, input: NotificationInput): { id: string; eventType: string; summary: string; body: string } {
+export function notificationBody(identity: Identity, input: NotificationInput, at = new Date()): { id: string; eventType: string; summary: string; body: string } {
   const eventType = input.event_type ?? 'TRANSACTION.SUCCESS';
   const originalType = input.original_type ?? (eventType.startsWith('REFUND.') ? 'refund' : 'transaction');
   const nonce = alnum(12);
@@ -27,7 +28,7 @@ export function notificationBody(identity: Identity, input: NotificationInput): 
   const summary = input.summary ?? SUMMARIES[eventType] ?? eventType;
   const body = JSON.stringify({
     id,
-    create_time: rfc3339(),
+    create_time: rfc3339(at),
     resource_type: 'encrypt-resource',
     event_type: eventType,
     summary,

@@ -5,7 +5,8 @@
  * the WeChat app); refund -> query the refund. Amounts and states stay consistent throughout:
  *
  * - an order is NOTPAY until paid, then SUCCESS (with a transaction_id), REFUND once refunded;
- *   a NOTPAY order can be CLOSED; a paid one cannot;
+ *   a NOTPAY order can be CLOSED; a paid one cannot; an unpaid order closes at its `time_expire`
+ *   (business time: the sandbox clock);
  * - creating the same `out_trade_no` again with the same body answers the same prepay (a retry);
  *   with another body it is refused (`201 商户订单号重复`);
  * - a refund names the order by `transaction_id` or `out_trade_no`, repeats its total, and may not
@@ -105,13 +106,16 @@ function create(tradeType: TradeType, partner: boolean): Handler {
       trade_state: 'NOTPAY',
       amount: { total, currency: str(amount['currency']) ?? 'CNY' },
       payer: Object.fromEntries(['openid', 'sp_openid', 'sub_openid'].filter((k) => str(payer[k])).map((k) => [k, String(payer[k])])),
-      create_time: rfc3339(),
+      create_time: rfc3339(state.clock.date()),
       prepay,
       fingerprint,
       refunded: 0,
+      ...(str(body['time_expire']) ? { time_expire: str(body['time_expire'])! } : {}),
+      ...(record(body['settle_info'])['profit_sharing'] === true ? { profit_sharing: true } : {}),
     };
     state.orders.set(key, order);
     state.changed('order', key);
+    scheduleExpiry(call.runtime, key, order);
     return json(prepay);
   };
 }
@@ -141,6 +145,22 @@ const close = (partner: boolean): Handler => (call) => {
   return empty(204);
 };
 
+/**
+ * An order with a `time_expire` closes then if still unpaid, as the platform's does (it can no longer be
+ * paid, and queries show it CLOSED): on the business clock, so advancing it gets there.
+ */
+export function scheduleExpiry(runtime: Runtime, key: string, order: Order): void {
+  const at = order.time_expire === undefined ? Number.NaN : Date.parse(order.time_expire);
+  if (!Number.isFinite(at)) return;
+  runtime.state.clock.schedule(`order-expiry|${key}`, at, () => {
+    const current = runtime.state.orders.get(key);
+    if (current?.trade_state !== 'NOTPAY') return;
+    current.trade_state = 'CLOSED';
+    runtime.state.changed('order', key);
+    runtime.state.flush();
+  });
+}
+
 /** Closes a NOTPAY order (the merchant's close call, or the console's). */
 export function closeOrder(runtime: Runtime, key: string, order: Order): void {
   if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw new PlatformError(400, 'ORDERPAID', '订单已支付，不能关闭');
@@ -154,7 +174,7 @@ export function payOrder(runtime: Runtime, outTradeNo: string, options: { sub_mc
   const order = runtime.state.orders.get(key);
   if (!order) throw new Error(`No order ${outTradeNo}${options.sub_mchid ? ` of sub-merchant ${options.sub_mchid}` : ''} in the sandbox`);
   if (order.trade_state !== 'NOTPAY') throw new Error(`Order ${outTradeNo} is ${order.trade_state}: only a NOTPAY order can be paid`);
-  const now = new Date();
+  const now = runtime.state.clock.date();
   order.trade_state = 'SUCCESS';
   order.transaction_id = ids.transaction(now);
   order.success_time = rfc3339(now);
@@ -217,7 +237,7 @@ const createRefund: Handler = (call) => {
   if (!(refundAmount >= 1) || refundAmount > order.amount.total - order.refunded) {
     throw invalidRequest(`申请退款金额超过订单可退金额: ${refundAmount} asked, ${order.amount.total - order.refunded} left`);
   }
-  const now = new Date();
+  const now = state.clock.date();
   const refund: Refund = {
     mchid,
     ...(sub ? { sub_mchid: sub } : {}),
@@ -248,7 +268,7 @@ const createRefund: Handler = (call) => {
 export function settleRefund(runtime: Runtime, key: string, refund: Refund, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): void {
   if (refund.status !== 'PROCESSING') throw new Error(`Refund ${refund.out_refund_no} is ${refund.status}: only a PROCESSING refund can be settled`);
   refund.status = status;
-  if (status === 'SUCCESS') refund.success_time = rfc3339(new Date());
+  if (status === 'SUCCESS') refund.success_time = rfc3339(runtime.state.clock.date());
   else {
     const orderId = orderKey(refund.mchid, refund.sub_mchid, refund.out_trade_no);
     const order = runtime.state.orders.get(orderId);
