@@ -1,7 +1,6 @@
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ConfigError, RequestError, WechatpayError } from '../errors.js';
 import type { WechatpayResponse } from '../types.js';
-import { exchangeOf, type Exchange } from '../util/exchange.js';
 import { headerOwner } from './request-rules.js';
 
 /** A request as a hook sees it: after signing, before it leaves. */
@@ -71,20 +70,22 @@ export function loadHooks(hooks: Hooks | undefined): HookLists {
   return { beforeRequest: list('beforeRequest'), afterResponse: list('afterResponse'), beforeError: list('beforeError') };
 }
 
-/** The request view of each call, shared by its hooks. */
-const views = new WeakMap<Exchange, HookRequest>();
+/** Whether a client has any hook: without one, no request view is made. */
+export function hasHooks(hooks: HookLists): boolean {
+  return hooks.beforeRequest.length + hooks.afterResponse.length + hooks.beforeError.length > 0;
+}
 
-/** The request view of a signed axios config, made once per call. */
-export function hookRequestOf(config: InternalAxiosRequestConfig): HookRequest {
-  const exchange = exchangeOf(config);
-  const made = views.get(exchange);
-  if (made) return made;
+/**
+ * The request a call's hooks see, over the signed config about to leave: `startedAt` is the call's (its first
+ * attempt's), the headers are this attempt's.
+ */
+export function hookRequest(config: InternalAxiosRequestConfig, template: string, startedAt: number): HookRequest {
   const headers = config.headers;
-  const request: HookRequest = {
+  return {
     method: (config.method ?? 'get').toUpperCase(),
     url: config.url ?? '',
-    template: exchange.route,
-    startedAt: performance.now(),
+    template,
+    startedAt,
     headers: {
       get: (name) => {
         const value = headers.get(name);
@@ -99,38 +100,20 @@ export function hookRequestOf(config: InternalAxiosRequestConfig): HookRequest {
       },
     },
   };
-  views.set(exchange, request);
-  return request;
 }
 
-/**
- * Installs the hooks on a protocol's axios instance, around the signer and the verifier installed by the
- * caller: axios runs request interceptors in reverse order of installation and response interceptors in
- * order, so `installBeforeRequest` goes before the signer is installed and `installAfterResponse` after
- * the verifier.
- */
-export function installBeforeRequest(instance: AxiosInstance, hooks: HookLists): void {
-  if (hooks.beforeRequest.length + hooks.afterResponse.length + hooks.beforeError.length === 0) return;
-  // Also without beforeRequest hooks: the view (and its startedAt) is made as the signed request leaves.
-  instance.interceptors.request.use(async (config) => {
-    const request = hookRequestOf(config);
-    for (const hook of hooks.beforeRequest) await runHook(() => hook(request));
-    return config;
-  });
+/** The beforeRequest hooks, in order, on the signed request. */
+export async function runBeforeRequest(hooks: HookLists, request: HookRequest): Promise<void> {
+  for (const hook of hooks.beforeRequest) await runHook(() => hook(request));
 }
 
-export function installAfterResponse(instance: AxiosInstance, hooks: HookLists): void {
-  if (hooks.afterResponse.length === 0) return;
-  instance.interceptors.response.use(async (response: AxiosResponse) => {
-    const request = hookRequestOf(response.config);
-    for (const hook of hooks.afterResponse) await runHook(() => hook(response, request));
-    return response;
-  });
+/** The afterResponse hooks, in order, on the verified answer. */
+export async function runAfterResponse(hooks: HookLists, response: AxiosResponse, request: HookRequest): Promise<void> {
+  for (const hook of hooks.afterResponse) await runHook(() => hook(response, request));
 }
 
-/** The error a call ends with, after the beforeError hooks. */
-export async function errorAfterHooks(error: WechatpayError, exchange: Exchange | undefined, hooks: HookLists): Promise<WechatpayError> {
-  const request = exchange && views.get(exchange);
+/** The error a call ends with, after the beforeError hooks (`request` undefined: the call failed before it was signed). */
+export async function errorAfterHooks(error: WechatpayError, request: HookRequest | undefined, hooks: HookLists): Promise<WechatpayError> {
   let current = error;
   for (const hook of hooks.beforeError) {
     const replaced = await runHook(() => hook(current, request));

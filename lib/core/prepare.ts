@@ -6,17 +6,18 @@ import { ALGO_MD5 } from '../crypto/hash.js';
 import { ConfigError, RequestError } from '../errors.js';
 import type { HttpVerb, MultipartLike } from '../types.js';
 import { isStreamBody, readBody, bytesOf } from '../util/body.js';
-import { attachExchange, type Exchange, type V3Exchange } from '../util/exchange.js';
+import type { Exchange, V3Exchange } from '../util/exchange.js';
 import { MediaUtil, multipartOf } from '../util/media.js';
 import { buildQuery } from '../util/query.js';
 import { ACCEPT_XML, CONTENT_TYPE_XML } from '../v2/signer.js';
 import { ACCEPT, CONTENT_TYPE_JSON } from '../v3/signer.js';
+import { Call } from './call.js';
 import type { LoadedConfig } from './config.js';
 import type { Deadline } from './deadline.js';
 import { AXIOS_OPTIONS, checkHeaders, stringOption, type RequestOptions } from './options.js';
 import { endpointBaseURI, responseRule, v2Traits } from './routes.js';
 import { guardedAdapterFor } from './send.js';
-import { sinkTarget, type SinkTarget } from './sink.js';
+import { sinkTarget } from './sink.js';
 import { CREDENTIALS_PROBLEM, hasCredentials } from './request-rules.js';
 import { expandTemplate, resolveUrl } from './uri.js';
 
@@ -38,18 +39,6 @@ export interface CallExtras {
   answerKeys?: V3Exchange['answerKeys'];
 }
 
-/** A call ready for its protocol's axios instance: the request, and what travels with it. */
-export interface PreparedCall {
-  readonly request: AxiosRequestConfig;
-  readonly exchange: Exchange;
-  /** The caller's `transformResponse`, applied to `data` once the answer is verified. */
-  readonly transformResponse: readonly AxiosResponseTransformer[];
-  /** Frees what the call holds (an upload's file stream) when it ends, however it ends. */
-  readonly release: (() => void) | undefined;
-  /** Where the answer goes (`sink`), if anywhere but `data`. */
-  readonly sink?: SinkTarget;
-}
-
 /** Settings the SDK owns on every request: bytes in and out untouched by axios, every status handled by the verifier. */
 export const OWNED_SETTINGS = {
   transformRequest: [],
@@ -68,7 +57,7 @@ type OwnedSetting = keyof typeof OWNED_SETTINGS;
  */
 export async function prepareV3(
   verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, deadline: Deadline, route = template, extras: CallExtras = {},
-): Promise<PreparedCall> {
+): Promise<Call> {
   const path = expandTemplate(template, options);
   const url = sendable(template, resolveUrl(baseURLOf(template, options, context.config), path, queryString(template, queryOf(options))));
   deadline.url = url.href;
@@ -128,7 +117,7 @@ export async function prepareV3(
   };
   // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
   const release = multipart && data instanceof Readable ? () => data.destroy() : undefined;
-  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, context.config), release, ...(sink ? { sink } : {}) };
+  return new Call(request, exchange, transformsOf(options, context.config), release, sink);
 }
 
 /**
@@ -139,7 +128,7 @@ export async function prepareV3(
  */
 export async function prepareV2(
   verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, deadline: Deadline, route = template,
-): Promise<PreparedCall> {
+): Promise<Call> {
   const { config } = context;
   if (config.secret === undefined) {
     throw new ConfigError('secret', `is not configured: ${template} is an APIv2 endpoint, signed with the 32-byte APIv2 secret`);
@@ -191,7 +180,7 @@ export async function prepareV2(
   };
   // An upload that ends early stops reading the file.
   const release = upload ? () => (exchange.signed?.data as Readable | undefined)?.destroy?.() : undefined;
-  return { request: attachExchange(request, exchange), exchange, transformResponse: transformsOf(options, config), release, ...(sink ? { sink } : {}) };
+  return new Call(request, exchange, transformsOf(options, config), release, sink);
 }
 
 /**

@@ -1,20 +1,21 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse, type AxiosResponseHeaders, type CreateAxiosDefaults } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse, type AxiosResponseHeaders, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
 import type { HttpVerb } from '../types.js';
-import { toSdkError, type Exchange } from '../util/exchange.js';
+import { toSdkError } from '../util/exchange.js';
 import { headerOf } from '../util/headers.js';
 import { createV2Signer } from '../v2/signer.js';
 import { createV2Verifier } from '../v2/verifier.js';
 import { createV3Signer } from '../v3/signer.js';
 import { createV3Verifier, WECHATPAY_STATEMENT_SHA1 } from '../v3/verifier.js';
+import { callOf, type Call } from './call.js';
 import type { LoadedConfig } from './config.js';
 import { Deadline } from './deadline.js';
-import { errorAfterHooks, installAfterResponse, installBeforeRequest, type HookLists } from './hooks.js';
+import { errorAfterHooks, hasHooks, hookRequest, runAfterResponse, runBeforeRequest, type HookLists } from './hooks.js';
 import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
 import type { PlatformKeySource } from './platform-keys.js';
-import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext, type PreparedCall } from './prepare.js';
+import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext } from './prepare.js';
 import { MAX_REDIRECTS } from './request-rules.js';
 import { guardedAdapterFor } from './send.js';
 import { AnnouncedHashes, sinkAnswer } from './sink.js';
@@ -51,19 +52,24 @@ const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 30_000 } 
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 
 /**
- * One call, in order, all of it within the call's deadline (core/deadline.ts: `timeout`, the caller's `signal`):
- *   1. check the options                      core/options.ts   checkOptions
- *   2. prepare URL, headers, body bytes       core/prepare.ts   prepareV3 | prepareV2
- *   3. sign (request interceptor)             v3/signer.ts      signV3Request | v2/signer.ts signV2Request
- *   4. the caller's beforeRequest hooks       core/hooks.ts     installBeforeRequest
- *   5. send exactly what was signed           core/send.ts      sendAsSigned (the adapter)
- *      and receive a bounded answer           core/receive.ts   receive
- *   6. verify (response interceptor)          v3/verifier.ts    verifyV3Answer | v2/verifier.ts verifyV2Answer
- *   7. the caller's afterResponse hooks       core/hooks.ts     installAfterResponse
- *   8. finish: the caller's transformResponse core/transport.ts finish; errors through beforeError hooks
- *      (or, given a `sink`, stream the answer to it, checked on the way: core/sink.ts sinkAnswer)
+ * The request path. One call runs these steps, in this order, all within the call's deadline (core/deadline.ts:
+ * `timeout`, the caller's `signal`); the code below runs them in the same order:
+ *   1. check      the template and the options                   core/uri.ts checkTemplate, core/options.ts checkOptions
+ *   2. prepare    URL, headers, body bytes: the call's state      core/prepare.ts prepareV3 | prepareV2 -> core/call.ts Call
+ *      one attempt (attempt(), below):
+ *   3. sign       the request interceptor, first                  v3/signer.ts signV3Request | v2/signer.ts signV2Request
+ *   4. hooks      the caller's beforeRequest hooks                core/hooks.ts runBeforeRequest
+ *   5. send       exactly what was signed (the adapter)           core/send.ts sendAsSigned
+ *   6. receive    a bounded answer, or a stream                   core/receive.ts receive
+ *   7. verify     the response interceptor, first                 v3/verifier.ts verifyV3Answer | v2/verifier.ts verifyV2Answer
+ *   8. hooks      the caller's afterResponse hooks                core/hooks.ts runAfterResponse
+ *   9. finish     the caller's transformResponse, or the sink     finish(), below; core/sink.ts sinkAnswer
+ *   an error      through the caller's beforeError hooks          core/hooks.ts errorAfterHooks
+ * Each protocol's axios instance has exactly one request interceptor (steps 3 and 4: {@link signStep}) and one
+ * response interceptor (7 and 8: {@link verifyStep}), so the order is this code's, not that of installation.
+ * The call's state is one object, the {@link Call}, which its request config carries through axios.
  * With automatic certificates (core/auto-certificates.ts), an APIv3 call first waits for the platform keys
- * (one download for all the calls that start at once), and step 6 looks up a serial it does not know.
+ * (one download for all the calls that start at once), and step 7 looks up a serial it does not know.
  */
 export function createTransport(config: LoadedConfig, keys: PlatformKeySource, platformSerialFor: (body: string) => string | undefined): Transport {
   const hooks = config.hooks;
@@ -100,35 +106,80 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
 
   return {
     async dispatch(verb, template, rawOptions, route = template, extras = {}) {
-      let call: PreparedCall | undefined;
+      let call: Call | undefined;
       let deadline: Deadline | undefined;
       let work: Promise<AxiosResponse> | undefined;
       callsInFlight += 1;
       try {
+        // 1. check
         checkTemplate(template);
         const options = checkOptions(template, rawOptions);
         deadline = deadlineOf(verb, template, options, config);
         const within = deadline;
         return await within.race(() => work = (async () => {
-          if (/^\/*v2\//.test(template)) {
+          // 2. prepare (an APIv3 call once the platform keys are there)
+          let instance: AxiosInstance;
+          if (V2_TEMPLATE.test(template)) {
             call = await prepareV2(verb, template, options, context, within, route);
-            return await finish(within.settle(await v2Instance(config.secret!).request(call.request)), call, announced);
+            instance = v2Instance(config.secret!);
+          } else {
+            if (!extras.answerKeys) await keys.ready?.();
+            call = await prepareV3(verb, template, options, context, within, route, extras);
+            instance = v3;
           }
-          // The platform keys come before the first call that needs them (automatic certificates).
-          if (!extras.answerKeys) await keys.ready?.();
-          call = await prepareV3(verb, template, options, context, within, route, extras);
-          return await finish(within.settle(await v3.request(call.request)), call, announced);
+          // 3.-8. one attempt
+          const response = within.settle(await attempt(instance, call));
+          // 9. finish
+          return await finish(response, call, announced);
         })());
       } catch (error) {
         // A sink removes its temporary file as the deadline's abort reaches it: the call ends once it has.
         if (call?.sink && work) await Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SINK_CLEAN_UP_MS).unref())]);
-        throw await errorAfterHooks(deadline?.reason ?? toSdkError(error), call?.exchange as Exchange | undefined, hooks);
+        throw await errorAfterHooks(deadline?.reason ?? toSdkError(error), call?.hookRequest, hooks);
       } finally {
         callsInFlight -= 1;
         call?.release?.();
         deadline?.finish();
       }
     },
+  };
+}
+
+/** A template of the APIv2 (XML) protocol. */
+const V2_TEMPLATE = /^\/*v2\//;
+
+/**
+ * One attempt of a call: 3. sign, 4. beforeRequest hooks ({@link signStep}), 5. send, 6. receive (the guarded
+ * adapter), 7. verify, 8. afterResponse hooks ({@link verifyStep}); each attempt signs anew. Resolves with the
+ * verified answer (or one the caller's `validateStatus` accepts); rejects with what refused it.
+ */
+function attempt(instance: AxiosInstance, call: Call): Promise<AxiosResponse> {
+  return instance.request(call.request);
+}
+
+type Signer = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
+type Verifier = (response: AxiosResponse) => Promise<AxiosResponse>;
+
+/** The request interceptor: 3. sign, then 4. the beforeRequest hooks see the signed request (a client without hooks: signing only). */
+function signStep(sign: Signer, hooks: HookLists): Signer {
+  if (!hasHooks(hooks)) return sign;
+  return async (config) => {
+    const signed = await sign(config);
+    const call = callOf(signed);
+    // The call's hooks see the request of its latest attempt, timed from its first.
+    call.hookRequest = hookRequest(signed, call.exchange.route, call.hookRequest?.startedAt ?? performance.now());
+    await runBeforeRequest(hooks, call.hookRequest);
+    return signed;
+  };
+}
+
+/** The response interceptor: 7. verify, then 8. the afterResponse hooks see the verified answer (without such hooks: verifying only). */
+function verifyStep(verify: Verifier, hooks: HookLists): Verifier {
+  if (hooks.afterResponse.length === 0) return verify;
+  return async (response) => {
+    const verified = await verify(response);
+    await runAfterResponse(hooks, verified, callOf(verified.config).hookRequest!);
+    return verified;
   };
 }
 
@@ -139,17 +190,13 @@ function deadlineOf(verb: HttpVerb, template: string, options: RequestOptions, c
     options['cancelToken'] as ConstructorParameters<typeof Deadline>[3]);
 }
 
-/**
- * A protocol's axios instance: its signer as the request interceptor and its verifier as the response
- * interceptor, with the caller's hooks on the outside of both (axios runs request interceptors last
- * installed first, response interceptors in order).
- */
+/** A protocol's axios instance: its two steps, {@link signStep} and {@link verifyStep}, as its only interceptors. */
 function protocolInstance(
   defaults: CreateAxiosDefaults,
   config: LoadedConfig,
   hooks: HookLists,
-  sign: Parameters<AxiosInstance['interceptors']['request']['use']>[0],
-  verify: Parameters<AxiosInstance['interceptors']['response']['use']>[0],
+  sign: Signer,
+  verify: Verifier,
   signing: { synchronous: boolean } = { synchronous: false },
 ): AxiosInstance {
   const instance = axios.create(defaults);
@@ -158,10 +205,8 @@ function protocolInstance(
   for (const key of UNUSED_DEFAULTS) {
     if (config.axios[key] === undefined) Reflect.deleteProperty(instance.defaults, key);
   }
-  installBeforeRequest(instance, hooks);
-  instance.interceptors.request.use(sign, undefined, signing);
-  instance.interceptors.response.use(verify);
-  installAfterResponse(instance, hooks);
+  instance.interceptors.request.use(signStep(sign, hooks), undefined, { synchronous: signing.synchronous && !hasHooks(hooks) });
+  instance.interceptors.response.use(verifyStep(verify, hooks));
   return instance;
 }
 
@@ -170,7 +215,7 @@ function protocolInstance(
  * it), or its data through the caller's `transformResponse`. A verified APIv3 answer announcing a download's
  * hash (a bill's `hash_value`) is remembered for that download.
  */
-async function finish(response: AxiosResponse, call: PreparedCall, announced: AnnouncedHashes): Promise<AxiosResponse> {
+async function finish(response: AxiosResponse, call: Call, announced: AnnouncedHashes): Promise<AxiosResponse> {
   const { exchange } = call;
   const ok = response.status >= 200 && response.status < 300;
   if (call.sink && ok) {

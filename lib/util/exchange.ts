@@ -4,10 +4,11 @@ import { RequestError, WechatpayError, type ExchangeFacts } from '../errors.js';
 import { headerOf } from './headers.js';
 
 /**
- * One call as it travels through axios. `core/prepare.ts` makes it; the protocol's request interceptor
- * (`v3/signer.ts`, `v2/signer.ts`) signs by it and records what it signed; the send guard
- * (`core/send.ts`) compares the request about to leave with that record; the response interceptor
- * (`v3/verifier.ts`, `v2/verifier.ts`) verifies by it.
+ * What the protocol needs to know of one call as it travels through axios. `core/prepare.ts` makes it; the
+ * protocol's request interceptor (`v3/signer.ts`, `v2/signer.ts`) signs by it and records what it signed; the
+ * send guard (`core/send.ts`) compares the request about to leave with that record; the response interceptor
+ * (`v3/verifier.ts`, `v2/verifier.ts`) verifies by it. It is part of the call's one state object, a
+ * {@link Carried} (core/call.ts `Call`), which the request config carries.
  */
 export type Exchange = V3Exchange | V2Exchange;
 
@@ -78,24 +79,40 @@ export interface SignedRequest {
   readonly contentLength: string | undefined;
 }
 
-/** A class instance, not a plain object: axios deep-copies the plain objects of a config on every request. */
-class Carried {
+/**
+ * The state of one call, carried by its request config through axios's interceptors and adapter: the
+ * protocol layers read its {@link Exchange}; the client's request path (core/call.ts `Call`) keeps the rest of
+ * the call in the same object. A class instance, not a plain object: axios copies a config's plain objects on
+ * every request, and passes an instance through as it is.
+ */
+export class Carried {
   constructor(readonly exchange: Exchange) {}
 }
 
-const KEY = 'wechatpayExchange';
+/**
+ * The property of an axios request config that carries its call: axios merges a config by its string keys
+ * (a symbol would be dropped), so it is a string, used only here.
+ */
+const CARRIED = 'wechatpayCall';
 
-export function attachExchange<T extends AxiosRequestConfig>(config: T, exchange: Exchange): T {
-  return Object.assign(config, { [KEY]: new Carried(exchange) });
+/** Makes `config` carry `call` (a request config is made for one call). */
+export function carry<T extends AxiosRequestConfig>(config: T, call: Carried): T {
+  (config as Record<string, unknown>)[CARRIED] = call;
+  return config;
 }
 
-/** The call's exchange; its absence means the request was not built by a client of this SDK, and is never sent. */
-export function exchangeOf(config: AxiosRequestConfig): Exchange {
-  const carried = (config as Record<string, unknown>)[KEY];
-  if (!(carried instanceof Carried)) {
+/** The call a request config carries; its absence means the request was not built by a client of this SDK, and is never sent. */
+export function carriedBy(config: AxiosRequestConfig): Carried {
+  const call = (config as Record<string, unknown>)[CARRIED];
+  if (!(call instanceof Carried)) {
     throw new RequestError('EREQUEST_OPTIONS', 'This request was not built by a wechatpay-chain client and will not be sent');
   }
-  return carried.exchange;
+  return call;
+}
+
+/** The exchange of the call a request config carries (see {@link carriedBy}). */
+export function exchangeOf(config: AxiosRequestConfig): Exchange {
+  return carriedBy(config).exchange;
 }
 
 /** A header value as axios holds it (`AxiosHeaders.get`), as text; absent or `false` is undefined. */

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
 import { Builder } from '../../lib/core/builder.js';
 import { sendAsSigned } from '../../lib/core/send.js';
-import { attachExchange, type Exchange } from '../../lib/util/exchange.js';
+import { carry, Carried, type Exchange } from '../../lib/util/exchange.js';
 import { ConfigError, RequestError } from '../../lib/errors.js';
 import { usePlatform } from '../support/platform.js';
 import { rejected, thrown } from '../support/thrown.js';
@@ -148,7 +148,7 @@ describe('the SDK owns the framing headers (Content-Length, Transfer-Encoding, H
         protocol: 'v3', template: 'v3/a', route: 'v3/a', signedBody: data, rule: 'signed', acceptStatus: undefined, answer: { maxContentLength: -1, streamed: false },
       };
       exchange.signed = { method: 'POST', url: request.url, data, authorization: 'WECHATPAY2 x', contentLength: undefined };
-      return attachExchange(request, exchange) as unknown as InternalAxiosRequestConfig;
+      return carry(request, new Carried(exchange)) as unknown as InternalAxiosRequestConfig;
     };
     const send = sendAsSigned(adapter);
     for (const headers of [{ 'Transfer-Encoding': 'chunked' }, { 'Content-Length': '3' }, { Host: 'evil.example' }, { Connection: 'upgrade' }] as Array<Record<string, string>>) {
