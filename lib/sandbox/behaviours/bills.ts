@@ -140,10 +140,10 @@ export function fundFlowBill(state: SandboxState, mchid: string, date: string, b
   return csv(FUND_FLOW, rows, FUND_FLOW_SUMMARY, [String(entries.length), String(income.length), sum(income), String(spent.length), sum(spent)], bom);
 }
 
-/** A bill date must be a real day, not after today (Beijing time). */
-function checkDate(date: string, location: 'query' | 'body'): void {
+/** A bill date must be a real day, not after today (Beijing time, on the business clock). */
+function checkDate(call: Call, date: string, location: 'query' | 'body'): void {
   if (Number.isNaN(Date.parse(`${date}T00:00:00+08:00`))) throw paramError(location, 'bill_date', 'is not a date', date);
-  if (date > beijingDate()) throw invalidRequest(`bill_date ${date} is after today: no bill yet`);
+  if (date > beijingDate(call.runtime.state.clock.date())) throw invalidRequest(`bill_date ${date} is after today: no bill yet`);
 }
 
 /** Keeps the bill for download and answers where to get it. */
@@ -161,14 +161,14 @@ function offer(call: Call, text: string): ReturnType<Handler> {
 
 const tradeBillAnswer: Handler = (call) => {
   const date = String(call.query['bill_date']);
-  checkDate(date, 'query');
+  checkDate(call, date, 'query');
   const sub = call.query['sub_mchid'] === undefined ? undefined : String(call.query['sub_mchid']);
   return offer(call, tradeBill(call.runtime.state, call.runtime.identity.mchid, date, String(call.query['bill_type'] ?? 'ALL'), sub));
 };
 
 const fundFlowAnswer: Handler = (call) => {
   const date = String(call.query['bill_date']);
-  checkDate(date, 'query');
+  checkDate(call, date, 'query');
   return offer(call, fundFlowBill(call.runtime.state, call.runtime.identity.mchid, date));
 };
 
@@ -184,7 +184,7 @@ function v2Date(call: Call): string {
   if (!/^\d{8}$/.test(raw)) throw v2Fail('bill_date must be yyyyMMdd');
   const date = `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6, 8)}`;
   try {
-    checkDate(date, 'body');
+    checkDate(call, date, 'body');
   } catch (error) {
     throw v2Fail(error instanceof Error ? error.message : 'invalid bill_date');
   }

@@ -1,0 +1,123 @@
+/**
+ * The sandbox clock, through the SDK and the control API: business time moves on (an unpaid order passes
+ * its time_expire and closes; a notification's retries fire at their times in the schedule; bills and
+ * records carry business time) while the protocol stays on real time (the client keeps working, the
+ * notifications' signatures carry real timestamps and verify with node:crypto).
+ */
+import { openBill } from '../../lib/helpers/bill.js';
+import { type Sandbox } from '../../lib/sandbox/index.js';
+import { withSandbox } from '../support/sandbox.js';
+import { control, Receiver } from './sandbox-flow-support.js';
+
+let sandbox: Sandbox;
+let client: any;
+let mchid: string;
+const receiver = new Receiver(() => sandbox.config);
+
+withSandbox((s, c) => {
+  sandbox = s;
+  client = c;
+  mchid = s.config.mchid;
+});
+beforeAll(() => receiver.start());
+afterAll(() => receiver.stop());
+
+const RFC3339_BEIJING = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/;
+const order = (no: string, extra: Record<string, unknown> = {}) => ({
+  appid: 'wxd678efh567hg6787', mchid, description: 'clock', out_trade_no: no, notify_url: receiver.url, amount: { total: 100, currency: 'CNY' }, ...extra,
+});
+const clock = async () => (await control(sandbox.baseURL, 'GET', 'clock'))[1];
+const advance = async (seconds: number) => {
+  const [status, view] = await control(sandbox.baseURL, 'POST', 'clock', { advance: seconds });
+  expect(status).toBe(200);
+  return view;
+};
+const tradeState = async (no: string) => (await client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: no, query: { mchid } })).data.trade_state;
+/** `2025-01-01T08:00:00+08:00` plus `seconds`, as the platform writes times. */
+const beijing = (ms: number) => `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+
+describe('the clock', () => {
+  it('starts at real time; GET answers it as RFC 3339; advance moves it on, and nothing else', async () => {
+    const start = await clock();
+    expect(start.now).toMatch(RFC3339_BEIJING);
+    expect(start.offset_seconds).toBe(0);
+    expect(Math.abs(Date.parse(start.now) - Date.now())).toBeLessThan(5000);
+    const moved = await advance(3600);
+    expect(moved.offset_seconds).toBe(3600);
+    expect(Date.parse(moved.now) - Date.now()).toBeGreaterThan(3595_000);
+    // The protocol's clock is untouched: a signed request and its verified answer still go through.
+    expect(await (client.v3.pay.transactions.native.post({ json: order('K0') }).then((r: any) => r.status))).toBe(200);
+    expect((await control(sandbox.baseURL, 'POST', 'clock', { advance: -1 }))[0]).toBe(400);
+    expect((await control(sandbox.baseURL, 'POST', 'clock', { advance: 'soon' }))[0]).toBe(400);
+  });
+
+  it('an unpaid order closes at its time_expire; it cannot be paid after; records carry business time', async () => {
+    const now = Date.parse((await clock()).now);
+    await client.v3.pay.transactions.native.post({ json: order('K1', { time_expire: beijing(now + 600_000) }) });
+    await client.v3.pay.transactions.native.post({ json: order('K2', { time_expire: beijing(now + 600_000) }) });
+    const createTime = sandbox.orders({ detail: true }).find((o) => o['out_trade_no'] === 'K1')!['create_time'] as string;
+    expect(createTime).toMatch(RFC3339_BEIJING);
+    expect(Math.abs(Date.parse(createTime) - now)).toBeLessThan(5000);
+    expect((await clock()).due.map((d: any) => d.key)).toEqual(expect.arrayContaining([expect.stringContaining('K1')]));
+    await advance(540);
+    expect(await tradeState('K1')).toBe('NOTPAY');
+    const paid = await sandbox.pay('K2');
+    expect(Date.parse(paid.transaction['success_time'] as string) - Date.now()).toBeGreaterThan(4000_000);
+    await advance(120);
+    expect(await tradeState('K1')).toBe('CLOSED');
+    expect(await tradeState('K2')).toBe('SUCCESS');
+    await expect(sandbox.pay('K1')).rejects.toThrow(/CLOSED/);
+    await expect(client.v3.pay.transactions.native.post({ json: order('K1', { time_expire: beijing(now + 600_000) }) })).rejects.toMatchObject({ status: 400, code: 'ORDER_CLOSED' });
+  });
+
+  it('notifications due in the retry schedule fire as the clock passes them, each at its time, signed with real timestamps', async () => {
+    receiver.status = 500;
+    await client.v3.pay.transactions.native.post({ json: order('K3') });
+    const { delivery } = await sandbox.pay('K3', { notify: true });
+    expect(delivery).toMatchObject({ state: 'pending', attempts: [{ n: 1, status: 500 }] });
+    const first = Date.parse(delivery!.attempts[0]!.at);
+    expect(Date.parse(delivery!.next_at!) - first).toBeGreaterThanOrEqual(15_000);
+
+    await advance(60); // 15 s, 15 s, 30 s: three more attempts
+    let now = sandbox.notifications().find((d) => d.id === delivery!.id)!;
+    expect(now.attempts.map((a) => a.n)).toEqual([1, 2, 3, 4]);
+    const gaps = now.attempts.slice(1).map((a, i) => Math.round((Date.parse(a.at) - Date.parse(now.attempts[i]!.at)) / 1000));
+    expect(gaps).toEqual([15, 15, 30]);
+    expect(now.state).toBe('pending');
+
+    receiver.status = 204;
+    await advance(179);
+    expect(sandbox.notifications().find((d) => d.id === delivery!.id)!.attempts).toHaveLength(4);
+    await advance(2); // the 3 min retry
+    now = sandbox.notifications().find((d) => d.id === delivery!.id)!;
+    expect(now.state).toBe('delivered');
+    expect(now.attempts).toHaveLength(5);
+    // Every attempt was verified and decrypted by the receiver with node:crypto (a real-time timestamp).
+    const mine = receiver.received.filter((r) => r.resource['out_trade_no'] === 'K3');
+    expect(mine).toHaveLength(5);
+    expect(new Set(mine.map((r) => r.envelope.id)).size).toBe(1);
+    expect(mine[0]!.envelope.event_type).toBe('TRANSACTION.SUCCESS');
+    expect(Date.parse(mine[0]!.envelope.create_time) - Date.now()).toBeGreaterThan(3000_000);
+  });
+
+  it('bills follow business days: a payment made a day ahead is in that day\'s bill', async () => {
+    await advance(24 * 3600);
+    await client.v3.pay.transactions.native.post({ json: order('K4') });
+    const { transaction } = await sandbox.pay('K4');
+    const day = (transaction['success_time'] as string).slice(0, 10);
+    const answer = await client.v3.bill.tradebill.get({ query: { bill_date: day, bill_type: 'SUCCESS' } });
+    const chunks: Buffer[] = [];
+    for await (const chunk of await openBill(client, answer)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString('utf8')).toContain('`K4');
+    // The real today's bill does not have it.
+    const today = await client.v3.bill.tradebill.get({ query: { bill_date: beijing(Date.now()).slice(0, 10), bill_type: 'SUCCESS' } });
+    const todays: Buffer[] = [];
+    for await (const chunk of await openBill(client, today)) todays.push(chunk as Buffer);
+    expect(Buffer.concat(todays).toString('utf8')).not.toContain('`K4');
+  });
+
+  it('reset goes back to real time', async () => {
+    sandbox.reset();
+    expect((await clock()).offset_seconds).toBe(0);
+  });
+});
