@@ -19,7 +19,8 @@ import type { Sandbox, SandboxOptions } from './types.js';
 
 export type { SandboxConfig } from './identity.js';
 export type { Fault, PendingFault } from './faults.js';
-export type { LoggedMessage, RequestRecord } from './server.js';
+export type { ConnectionLimits, LoggedMessage, RequestRecord } from './server.js';
+export { CONNECTION_LIMITS } from './server.js';
 export type { SignWith } from './sign.js';
 export type { NotificationInput, NotificationResult, Settings } from './call.js';
 export type { Verdict, CheckRule } from './auth.js';

@@ -27,7 +27,7 @@ import { ensureIdentity, writeConfig, type Identity, type SandboxConfig } from '
 import { Pipeline } from './pipeline.js';
 import { RequestLog } from './request-log.js';
 import { Router } from './routes.js';
-import { createSandboxServer, type RequestRecord } from './server.js';
+import { connectionLimits, createSandboxServer, type RequestRecord } from './server.js';
 import type { SignWith } from './sign.js';
 import { SandboxState, type Delivery, type StoredMedia } from './state.js';
 import type { CouponStockView, NotificationSubject, NotifyOptions, PayOptions, PayResult, Sandbox, SandboxEvent, SandboxOptions } from './types.js';
@@ -80,6 +80,7 @@ export class RunningSandbox implements Sandbox {
     const timeScale = timeScaleOf(options.timeScale);
     const timeout = notifyTimeoutOf(options.notifyTimeout, DEFAULT_NOTIFY_TIMEOUT);
     const settings: Settings = { signWith: signWithOf(options.signWith ?? 'certificate'), refunds: refundsModeOf(options.refunds ?? 'succeed') };
+    connectionLimits(options.limits);
     const folder: Folder = { dir: options.dir ?? mkdtempSync(join(tmpdir(), 'wechatpay-sandbox-')), temporary: options.dir === undefined };
     const state = new SandboxState();
     let identity: Identity;
@@ -157,7 +158,7 @@ export class RunningSandbox implements Sandbox {
       record: (entry) => this.#parts.log.add(entry),
       control: controlHandler(this, this.#parts, CONTROL_ROUTES),
       page: consoleHandler(this, { identity, host }),
-    });
+    }, connectionLimits(options.limits));
   }
 
   get baseURL(): string {

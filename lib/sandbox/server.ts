@@ -49,21 +49,38 @@ export interface RequestRecord {
 /** How much of a body the log keeps. */
 export const LOGGED_BODY = 16 * 1024;
 
-/** A body as text for the log: UTF-8 text (shortened), a multipart body part by part, or a size for bytes. */
+/**
+ * A body as text for the log: UTF-8 text, a multipart body part by part, or a size for bytes; whatever
+ * the form, at most LOGGED_BODY characters, then one line saying how many bytes there were.
+ */
 export function loggedBody(body: Buffer, contentType: string | undefined): string {
-  if (body.length === 0) return '';
+  const { text, whole } = bodyText(body, contentType);
+  return text.length > LOGGED_BODY || !whole ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
+}
+
+/** The body as text, and whether that is all of it (false: cut short). Stops once past LOGGED_BODY. */
+function bodyText(body: Buffer, contentType: string | undefined): { text: string; whole: boolean } {
+  if (body.length === 0) return { text: '', whole: true };
   const boundary = boundaryOf(contentType);
   if (boundary) {
+    let parts;
     try {
-      return parseMultipart(body, boundary).map((part) => {
-        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
-        return `${what}\n${loggedBody(part.data, part.contentType)}`;
-      }).join('\n');
+      parts = parseMultipart(body, boundary);
     } catch {
       // not multipart after all: shown as bytes or text below
     }
+    if (parts) {
+      let text = '';
+      for (const [index, part] of parts.entries()) {
+        const what = `--- part "${part.name}"${part.filename === undefined ? '' : ` filename="${part.filename}"`}${part.contentType ? ` (${part.contentType})` : ''}`;
+        const inner = bodyText(part.data, part.contentType);
+        text += `${index === 0 ? '' : '\n'}${what}\n${inner.text}`;
+        if (text.length > LOGGED_BODY || !inner.whole) return { text, whole: false };
+      }
+      return { text, whole: true };
+    }
   }
-  const bytes = `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`;
+  const bytes = { text: `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]`, whole: true };
   if (/^(image|video|audio)\/|octet-stream|gzip|pdf/.test(contentType ?? '')) return bytes;
   let text: string;
   try {
@@ -73,10 +90,8 @@ export function loggedBody(body: Buffer, contentType: string | undefined): strin
     return bytes;
   }
   // Control characters other than tab and line breaks: bytes, not text.
-  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) {
-    return bytes;
-  }
-  return body.length > LOGGED_BODY ? `${text.slice(0, LOGGED_BODY)}\n... (${body.length} bytes in all)` : text;
+  if ([...text.slice(0, 1024)].some((c) => c < ' ' && c !== '\t' && c !== '\n' && c !== '\r')) return bytes;
+  return { text, whole: body.length <= LOGGED_BODY };
 }
 
 function loggedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -147,16 +162,23 @@ export async function render(runtime: Runtime, reply: Reply, requestSerial: stri
   return { status: reply.status, headers, body: reply.body };
 }
 
+/** The body, or undefined once it passes MAX_BODY: what was read is let go, and the rest is not read. */
 function collect(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY) {
+      resolve(undefined);
+      return;
+    }
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        resolve(undefined);
+        chunks = [];
         req.removeAllListeners('data');
-        req.resume();
+        req.pause();
+        resolve(undefined);
         return;
       }
       chunks.push(chunk);
@@ -166,15 +188,50 @@ function collect(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** 413, and the connection closed: the rest of the body is never read nor kept. */
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  const body = Buffer.from(JSON.stringify({ code: 'PARAM_ERROR', message: `The body exceeds ${MAX_BODY} bytes` }));
+  res.writeHead(413, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), Connection: 'close' });
+  res.end(body);
+}
+
 function write(res: ServerResponse, written: Written): void {
   const body = written.status === 204 || written.status === 304 ? Buffer.alloc(0) : written.body;
   res.writeHead(written.status, { ...written.headers, 'Content-Length': String(body.length) });
   res.end(body);
 }
 
-export function createSandboxServer(parts: ServerParts): Server {
+/** How long and how many connections the sandbox keeps (milliseconds, and a count). */
+export interface ConnectionLimits {
+  /**
+   * An idle keep-alive connection is closed after this long (default 65 s: longer than node's agent keeps
+   * one, 5 s, so that the client closes first and never reuses one the sandbox is closing).
+   */
+  keepAliveTimeout: number;
+  /** The request's headers must arrive within this (default 66 s). */
+  headersTimeout: number;
+  /** The whole request, body included, must arrive within this (default 300 s). */
+  requestTimeout: number;
+  /** Connections open at once; more are refused (default 1024). */
+  maxConnections: number;
+}
+
+export const CONNECTION_LIMITS: Readonly<ConnectionLimits> = { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000, maxConnections: 1024 };
+
+/** The limits given, checked, over the defaults. */
+export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
+  const limits = { ...CONNECTION_LIMITS, ...given };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`limits.${name} is a whole number, 1 or more`);
+  }
+  if (limits.headersTimeout > limits.requestTimeout) throw new Error('limits.headersTimeout is at most limits.requestTimeout');
+  return limits;
+}
+
+export function createSandboxServer(parts: ServerParts, limits: ConnectionLimits = CONNECTION_LIMITS): Server {
   const { runtime, pipeline, faults } = parts;
-  const server = createServer((req, res) => {
+  // Node checks the headers and request timeouts every connectionsCheckingInterval (default 30 s).
+  const server = createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(10, Math.floor(limits.headersTimeout / 4))) }, (req, res) => {
     void (async () => {
       const started = performance.now();
       const target = req.url ?? '/';
@@ -184,7 +241,7 @@ export function createSandboxServer(parts: ServerParts): Server {
       if (await parts.page(req, res)) return;
       const body = await collect(req);
       if (body === undefined) {
-        write(res, { status: 413, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'PARAM_ERROR', message: `The body exceeds ${MAX_BODY} bytes` })) });
+        refuseBody(req, res);
         return;
       }
       if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
@@ -246,9 +303,9 @@ export function createSandboxServer(parts: ServerParts): Server {
       write(res, { status: 500, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ code: 'SANDBOX_ERROR', message: `The sandbox failed: ${message}` })) });
     });
   });
-  // Idle keep-alive connections are closed by the client first (node's agent: after 5 s), never by the
-  // sandbox at the moment a client reuses one (an ECONNRESET the client did not cause).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  server.headersTimeout = limits.headersTimeout;
+  server.requestTimeout = limits.requestTimeout;
+  server.maxConnections = limits.maxConnections;
   return server;
 }

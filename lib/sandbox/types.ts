@@ -4,7 +4,7 @@ import type { NotificationInput, NotificationResult, Settings } from './call.js'
 import type { SandboxCertificates } from './certificate-control.js';
 import type { Faults } from './faults.js';
 import type { SandboxConfig } from './identity.js';
-import type { RequestRecord } from './server.js';
+import type { ConnectionLimits, RequestRecord } from './server.js';
 import type { SignWith } from './sign.js';
 import type { Delivery, StateChange, StoredMedia } from './state.js';
 
@@ -35,6 +35,8 @@ export interface SandboxOptions {
   notifyTimeout?: number;
   /** Called after each API request, for logging. */
   onRequest?: (record: RequestRecord) => void;
+  /** Bounds on connections: idle keep-alive, headers and request timeouts, connections at once (server.ts). */
+  limits?: Partial<ConnectionLimits>;
   /**
    * Deliver every notification to this URL instead of the `notify_url` it names (which usually names the public
    * production host): the CLI's `sandbox --forward-to http://127.0.0.1:3000/notify`.
