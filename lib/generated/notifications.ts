@@ -63,7 +63,8 @@ export type NotificationEventType =
   | 'WEBIZPAY.PAYMENTSUCCESS'
   | 'WEBIZPAY.PAYMENTREFUNDSUCCESS'
   | 'WEBIZPAY.REVOKED'
-  | 'WEBIZPAY.AUTHORIZED';
+  | 'WEBIZPAY.AUTHORIZED'
+  | 'MCHTRANSFER.BILL.FINISHED';
 
 /** A refund notification's resource (退款结果通知). */
 export interface RefundNotificationResource {
@@ -100,10 +101,33 @@ export interface RefundNotificationResource {
   };
 }
 
+/** A transfer bill's end (商家转账回调通知, `MCHTRANSFER.BILL.FINISHED`): SUCCESS, FAIL (with `fail_reason`) or CANCELLED. */
+export interface TransferBillFinishedResource {
+  /** 商户单号 */
+  out_bill_no: string;
+  /** 微信转账单号 */
+  transfer_bill_no: string;
+  /** 单据状态 */
+  state: 'SUCCESS' | 'FAIL' | 'CANCELLED';
+  /** 商户号 */
+  mch_id: string;
+  /** 转账金额 (分) */
+  transfer_amount: number;
+  /** 收款用户OpenID */
+  openid: string;
+  /** 失败原因 (state FAIL) */
+  fail_reason?: string;
+  /** 单据创建时间 */
+  create_time: string;
+  /** 最后一次状态变更时间 */
+  update_time: string;
+}
+
 /** The decrypted `resource` of the event types whose shape is known. */
 export interface NotificationResources {
   'TRANSACTION.SUCCESS': V3PayTransactionsOutTradeNoByOutTradeNoGetData;
   'REFUND.SUCCESS': RefundNotificationResource;
   'REFUND.ABNORMAL': RefundNotificationResource;
   'REFUND.CLOSED': RefundNotificationResource;
+  'MCHTRANSFER.BILL.FINISHED': TransferBillFinishedResource;
 }

@@ -400,6 +400,20 @@ export const FIXUPS: readonly FixUp[] = [
       node.example = 'CLOSE_PAY_PERMISSION';
     }),
 
+  // Notification lists missing a documented notification: 商家转账 (user confirmation mode) tells every bill's end.
+  incompleteSchema('v3/webhooks.yaml', '/WechatpayNotificationEventType',
+    'the event types miss `MCHTRANSFER.BILL.FINISHED` (商家转账回调通知 of the 2025 商家转账 documentation), sent when a transfer bill ends SUCCESS, FAIL or CANCELLED',
+    (node) => Array.isArray(node.enum) && !node.enum.includes('MCHTRANSFER.BILL.FINISHED'),
+    (node) => {
+      (node.enum as Json[]).push('MCHTRANSFER.BILL.FINISHED');
+    }),
+  incompleteSchema('v3/webhooks.yaml', '/WechatpayNotificationOriginalType',
+    'the original types miss `mch_payment`, the `original_type` (and associated data) of `MCHTRANSFER.BILL.FINISHED`',
+    (node) => Array.isArray(node.enum) && !node.enum.includes('mch_payment'),
+    (node) => {
+      (node.enum as Json[]).push('mch_payment');
+    }),
+
   // Not endpoints.
   notAnEndpoint('v3/webhooks.yaml', '/post', '`POST /v3/webhooks` describes the notifications the platform sends to a merchant, not an API to call'),
   notAnEndpoint('v3/webhooks.yaml', '/MerchantBusinessException', 'a schema (notification payload) written where an HTTP method belongs'),

@@ -43,9 +43,31 @@ const REFUND: ResourceSource = {
   },
 };
 
+/** 商家转账回调通知, of the 2025 商家转账 (user confirmation mode) documentation (the event is added to the description's list by fixups.ts). */
+const TRANSFER_BILL_FINISHED: ResourceSource = {
+  name: 'TransferBillFinishedResource',
+  doc: 'A transfer bill\'s end (商家转账回调通知, `MCHTRANSFER.BILL.FINISHED`): SUCCESS, FAIL (with `fail_reason`) or CANCELLED.',
+  schema: {
+    type: 'object',
+    required: ['out_bill_no', 'transfer_bill_no', 'state', 'mch_id', 'transfer_amount', 'openid', 'create_time', 'update_time'],
+    properties: {
+      out_bill_no: str('商户单号'),
+      transfer_bill_no: str('微信转账单号'),
+      state: { type: 'string', description: '单据状态', enum: ['SUCCESS', 'FAIL', 'CANCELLED'] },
+      mch_id: str('商户号'),
+      transfer_amount: int('转账金额 (分)'),
+      openid: str('收款用户OpenID'),
+      fail_reason: str('失败原因 (state FAIL)'),
+      create_time: str('单据创建时间'),
+      update_time: str('最后一次状态变更时间'),
+    },
+  },
+};
+
 export const NOTIFICATION_RESOURCES: Readonly<Record<string, ResourceSource>> = {
   'TRANSACTION.SUCCESS': { endpoint: 'v3/pay/transactions/out-trade-no/{out_trade_no}', method: 'get' },
   'REFUND.SUCCESS': REFUND,
   'REFUND.ABNORMAL': REFUND,
   'REFUND.CLOSED': REFUND,
+  'MCHTRANSFER.BILL.FINISHED': TRANSFER_BILL_FINISHED,
 };
