@@ -11,8 +11,9 @@ const root = join(__dirname, '..', '..');
 
 const script = `
 import { createHook } from 'node:async_hooks';
-import { generateKeyPairSync } from 'node:crypto';
+import { createSign, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { Builder, MemoryCertificateStore } from './lib/index.ts';
+import { AesGcm } from './lib/crypto/aes-gcm.ts';
 import { createCertificate } from './lib/sandbox/self-signed.ts';
 
 // The refresh timers pending (an hour's refresh interval, less 10 %): a timer that is cleared, or fires, is destroyed.
@@ -31,9 +32,19 @@ const platform = pair();
 const merchant = pair();
 const serial = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
 const pem = createCertificate({ publicKey: platform.publicKey, signingKey: platform.privateKey, serial, commonName: 'Platform' });
+const apiv3Key = 'k'.repeat(32);
+// A stored download as the platform answers it: the certificate encrypted with the APIv3 key, the answer signed.
+const nonce = 'abcdef012345';
+const x509 = new X509Certificate(pem);
+const body = JSON.stringify({ data: [{
+  serial_no: serial, effective_time: new Date(x509.validFrom).toISOString(), expire_time: new Date(x509.validTo).toISOString(),
+  encrypt_certificate: { algorithm: 'AEAD_AES_256_GCM', nonce, associated_data: 'certificate', ciphertext: AesGcm.encrypt(pem, apiv3Key, nonce, 'certificate') },
+}] });
+const timestamp = String(Math.floor(Date.now() / 1000));
+const signature = createSign('RSA-SHA256').update(timestamp + '\\n' + nonce + '\\n' + body + '\\n').sign(platform.privateKey, 'base64');
 const store = new MemoryCertificateStore();
-store.set('1230000109', { downloadedAt: Date.now(), certificates: [{ serial, pem }] });
-const settings = { mchid: '1230000109', serial: '3775B6A45ACD588826D15E583A95F5DD2B6C0D11', privateKey: merchant.privateKey, apiv3Key: 'k'.repeat(32) };
+store.set('1230000109', { downloadedAt: Date.now(), headers: { 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': nonce, 'Wechatpay-Serial': serial, 'Wechatpay-Signature': signature }, body });
+const settings = { mchid: '1230000109', serial: '3775B6A45ACD588826D15E583A95F5DD2B6C0D11', privateKey: merchant.privateKey, apiv3Key };
 
 // The refresher keeps its onRefresh callback: while the callback lives, so does the refresher (and its timer's work).
 async function dropped() {
