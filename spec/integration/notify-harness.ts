@@ -59,7 +59,7 @@ async function captureServer(): Promise<{ url: string; caught: Array<{ headers: 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/capture`, caught, server };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `check` holds (polling every 10 ms, at most `ms`). */
 async function until<T>(what: string, read: () => T, check: (value: T) => boolean, ms = 5000): Promise<T> {
