@@ -30,6 +30,9 @@ const common = {
   // No source maps: the bundles are not minified (names and structure kept, stack traces read as they are),
   // and a map is only useful with the sources it names, which would add 2.2 MB to the package.
   sourcemap: false,
+  // Classes keep their names (esbuild renames a class that refers to itself, `ApiError` to `_ApiError`): an
+  // error's `name`, and what util.inspect shows, are the ones the source gives.
+  keepNames: true,
   logLevel: 'warning',
 };
 /** The CLI loads the built sandbox entry instead of bundling a second copy of it. */

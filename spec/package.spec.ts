@@ -27,6 +27,27 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual({ version: pkg.version, nonce: 32, error: 'function' });
   });
 
+  // esbuild renames a class that refers to itself (ApiError.fromAnswer makes an ApiError): `_ApiError` unless names are kept.
+  it.each([
+    ['require() from CommonJS', ['-e'], "const sdk = require('wechatpay-chain');"],
+    ['import from an ES module', ['--input-type=module', '-e'], "import * as sdk from 'wechatpay-chain';"],
+  ])('keeps the name of every class and error, loaded with %s', (_how, flags, load) => {
+    const out = execFileSync(process.execPath, [...flags, `
+      ${load}
+      const { inspect } = require('node:util');
+      const answer = sdk.ApiError.fromAnswer(Buffer.from('{"code":"SYSTEM_ERROR","message":"busy"}'), { status: 500, method: 'GET', url: 'https://x/v3/a', headers: {} });
+      console.log(JSON.stringify({
+        renamed: Object.entries(sdk).filter(([key, value]) => typeof value === 'function' && value.name !== key).map(([key]) => key),
+        errors: Object.keys(sdk).filter((key) => /Error$/.test(key)).length,
+        api: [answer.name, inspect(answer).split(':')[0], answer.toJSON().name],
+        request: new sdk.RequestError('EREQUEST_OPTIONS', 'x').name,
+      }));
+    `.replace("const { inspect } = require('node:util');", flags.length > 1 ? "import { inspect } from 'node:util';" : "const { inspect } = require('node:util');")], { cwd: root, encoding: 'utf8' });
+    const result = JSON.parse(out);
+    expect(result).toEqual({ renamed: [], errors: expect.any(Number), api: ['ApiError', 'ApiError', 'ApiError'], request: 'RequestError' });
+    expect(result.errors).toBeGreaterThanOrEqual(10);
+  });
+
   it('ships its licence with the notice for the API description, and its changelog', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'README.md', 'CHANGELOG.md', 'LICENSE']));
     const licence = readFileSync(join(root, 'LICENSE'), 'utf8');

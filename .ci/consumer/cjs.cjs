@@ -2,7 +2,8 @@
 // and an error of the CommonJS build recognised by the ES module build's class.
 // Run by .ci/consumer/run.mjs inside a temporary project that installed the packed tarball.
 'use strict';
-const { Builder, VerificationError, VERSION } = require('wechatpay-chain');
+const sdk = require('wechatpay-chain');
+const { Builder, VerificationError, VERSION } = sdk;
 const { startSandbox } = require('wechatpay-chain/sandbox');
 
 async function main() {
@@ -24,8 +25,12 @@ async function main() {
     sandbox.faults.inject('bad-signature', 1);
     const error = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid } }).then(() => undefined, (caught) => caught);
     const esm = await import('wechatpay-chain');
+    sandbox.faults.inject('server-error', 1);
+    const refused = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid } }).then(() => undefined, (caught) => caught);
     console.log(JSON.stringify({
       version: VERSION,
+      // Errors built from platform answers, and every exported class, named as in the source (not a bundler's rename).
+      names: { api: refused && refused.name, renamed: Object.entries(sdk).filter(([key, value]) => typeof value === 'function' && value.name !== key).map(([key]) => key) },
       from: require.resolve('wechatpay-chain'),
       seed: seed.data.total_count,
       trade_state: paid.data.trade_state,

@@ -1,5 +1,6 @@
 // The installed package from an ES module: the seed endpoint, an order paid and queried, a forged answer refused.
 // Run by .ci/consumer/run.mjs inside a temporary project that installed the packed tarball.
+import * as sdk from 'wechatpay-chain';
 import { Builder, VerificationError, VERSION } from 'wechatpay-chain';
 import { startSandbox } from 'wechatpay-chain/sandbox';
 
@@ -23,8 +24,12 @@ try {
     () => 'accepted',
     (error) => (error instanceof VerificationError ? error.code : `${error?.name}: ${error?.message}`),
   );
+  sandbox.faults.inject('server-error', 1);
+  const refused = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid } }).then(() => undefined, (error) => error);
   console.log(JSON.stringify({
     version: VERSION,
+    // Errors built from platform answers, and every exported class, named as in the source (not a bundler's rename).
+    names: { api: refused?.name, renamed: Object.entries(sdk).filter(([key, value]) => typeof value === 'function' && value.name !== key).map(([key]) => key) },
     from: new URL(import.meta.resolve('wechatpay-chain')).pathname,
     seed: seed.data.total_count,
     trade_state: paid.data.trade_state,

@@ -128,7 +128,7 @@ try {
 
   if (installed) {
     const inPackage = (file) => file.startsWith(join(app, 'node_modules', 'wechatpay-chain') + '/');
-    const flow = { version: pkg.version, seed: 1, trade_state: 'SUCCESS', forged: 'EV3_RES_HEADER_SIGNATURE_DIGEST' };
+    const flow = { version: pkg.version, names: { api: 'ApiError', renamed: [] }, seed: 1, trade_state: 'SUCCESS', forged: 'EV3_RES_HEADER_SIGNATURE_DIGEST' };
 
     await check('an ES module script against the sandbox (import)', async () => {
       const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: app, env, timeout: 60_000 });
