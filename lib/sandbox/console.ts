@@ -138,16 +138,31 @@ export function consoleHandler(sandbox: Sandbox, extra: { identity: Identity; ho
   };
 }
 
+/**
+ * What a subscriber to the events may fall behind (bytes written but not yet taken by the connection)
+ * before it is disconnected: a reader that stopped reading would otherwise make the sandbox buffer every
+ * event for it. An EventSource reconnects (`retry: 2000`) and the console reloads what it shows.
+ */
+export const SSE_BEHIND_LIMIT = 1024 * 1024;
+
 /** Server-sent events: every request, state change, fault change and setting, as it happens. */
 function events(sandbox: Sandbox, res: ServerResponse): void {
   res.writeHead(200, { ...SECURITY, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
   res.write('retry: 2000\n\n');
+  const send = (text: string) => {
+    if (res.destroyed) return;
+    if (res.writableLength > SSE_BEHIND_LIMIT) {
+      res.destroy();
+      return;
+    }
+    res.write(text);
+  };
   const write = (event: SandboxEvent) => {
     const data = event.type === 'request' ? event.record : event.type === 'state' ? event.change : event.type === 'settings' ? event.settings : {};
-    res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+    send(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   const stop = sandbox.subscribe(write);
-  const beat = setInterval(() => res.write(': still here\n\n'), 15_000);
+  const beat = setInterval(() => send(': still here\n\n'), 15_000);
   beat.unref();
   // The response's close: the request's fires as soon as its (empty) body is read.
   res.on('close', () => {
