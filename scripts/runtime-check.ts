@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import process from 'node:process';
-import { Builder, Notification, VerificationError, type Client } from 'wechatpay-chain';
+import { Builder, Notification, VerificationError, type Client, type NotificationHandler } from 'wechatpay-chain';
 import { startSandbox, type Sandbox } from 'wechatpay-chain/sandbox';
 
 const versions = process.versions as Record<string, string | undefined>;
@@ -104,6 +104,55 @@ async function payment(client: Client, sandbox: Sandbox): Promise<string> {
   }
 }
 
+interface RuntimeServer {
+  port: number;
+  stop(): Promise<void>;
+}
+type FetchHandler = (request: Request) => Promise<Response>;
+const runtimes = globalThis as {
+  Bun?: { serve(options: { port: number; hostname: string; fetch: FetchHandler }): { port: number; stop(): void } };
+  Deno?: { serve(options: { port: number; hostname: string; onListen(): void }, handler: FetchHandler): { addr: { port: number }; shutdown(): Promise<void> } };
+};
+
+/** The runtime's own server (Bun.serve, Deno.serve) in front of `handler.fetch`; node:http and `handler.node` on node. */
+async function serveHandler(handler: NotificationHandler): Promise<RuntimeServer & { via: string }> {
+  if (runtimes.Bun) {
+    const server = runtimes.Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => handler.fetch(request) });
+    return { via: 'Bun.serve + handler.fetch', port: server.port, stop: async () => server.stop() };
+  }
+  if (runtimes.Deno) {
+    const server = runtimes.Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: () => undefined }, (request) => handler.fetch(request));
+    return { via: 'Deno.serve + handler.fetch', port: server.addr.port, stop: () => server.shutdown() };
+  }
+  const server = createServer((req, res) => void handler.node(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { via: 'node:http + handler.node', port: (server.address() as AddressInfo).port, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** client.notification.handler behind the runtime's server: a payment notification runs its handler once and gets an empty 2xx. */
+async function notificationHandler(client: Client, sandbox: Sandbox): Promise<string> {
+  const paid: string[] = [];
+  const handler = client.notification.handler({ 'TRANSACTION.SUCCESS': (event) => {
+    paid.push(event.resource.out_trade_no);
+  } });
+  const server = await serveHandler(handler);
+  try {
+    const outTradeNo = `RTH${Date.now()}`;
+    const notifyUrl = `http://127.0.0.1:${server.port}/notify`;
+    await client.v3.pay.transactions.native.post({
+      json: { appid: 'wxd678efh567hg6787', mchid: sandbox.config.mchid, description: 'handler', out_trade_no: outTradeNo, notify_url: notifyUrl, amount: { total: 1 } },
+    });
+    const { notification } = await sandbox.pay(outTradeNo, { notify: true });
+    assert(notification?.status === 204 && notification.body === '', `answered ${notification?.status} ${JSON.stringify(notification?.body)}`);
+    const forged = await sandbox.notify(notifyUrl, { order: outTradeNo }, { fault: 'bad-signature' });
+    assert(forged.status === 401, `a forged copy answered ${forged.status}`);
+    assert(paid.join() === outTradeNo, `the handler ran for ${JSON.stringify(paid)}`);
+    return `${server.via}: 204, a forged copy 401`;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`runtime-check on ${runtime}: wechatpay-chain from ${import.meta.resolve('wechatpay-chain')}`);
   const sandbox = await startSandbox();
@@ -111,6 +160,7 @@ async function main(): Promise<void> {
   try {
     await check('the seed endpoint in six call styles', () => seedSixWays(client));
     await check('an order: pay params, payment, notification, queries, refund', () => payment(client, sandbox));
+    await check('the notification handler behind the runtime\'s own server', () => notificationHandler(client, sandbox));
 
     await check('an APIv2 call (XML, MD5 sign both ways)', async () => {
       const { data } = await client.v2.pay.orderquery.post({

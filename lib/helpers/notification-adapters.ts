@@ -216,7 +216,12 @@ export function adapters(core: AdapterCore): NotificationAdapters {
         report(error instanceof Error ? error : new Error(String(error)));
         return toResponse(failure('cannot read body', 500));
       }
-      return toResponse(await handle({ method: 'POST', headers: request.headers, body: Buffer.concat(chunks) }));
+      // A plain object: Bun's Headers has a toJSON, which header lookups take for AxiosHeaders.
+      const headers: Record<string, string> = {};
+      request.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      return toResponse(await handle({ method: 'POST', headers, body: Buffer.concat(chunks) }));
     },
   };
 }
