@@ -86,6 +86,21 @@ function sendText(res: ServerResponse, status: number, type: string, body: strin
   res.end(head ? undefined : bytes);
 }
 
+/** What the largest QR code (version 40, error correction L) holds in byte mode: UTF-8 text, at most this many bytes. */
+export const QR_MAX_BYTES = 2953;
+
+/** The SVG of `text`'s QR code, or why there is none. */
+function qrCode(text: string): string | { refused: string } {
+  if (text === '' || text.length > 1024) return { refused: 'text is 1 to 1024 characters' };
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > QR_MAX_BYTES) return { refused: `text is ${size} bytes in UTF-8: a QR code holds at most ${QR_MAX_BYTES} bytes` };
+  try {
+    return renderSVG(text, { border: 2 });
+  } catch (error) {
+    return { refused: `text cannot be drawn as a QR code: ${(error as Error).message}` };
+  }
+}
+
 const PAGES = new Set(['/', '/favicon.ico', '/__sandbox/payer', '/__sandbox/qr.svg', '/__sandbox/events']);
 
 /** The console's share of requests; resolves false for anything else (the API, the control API). */
@@ -123,9 +138,9 @@ export function consoleHandler(sandbox: Sandbox, extra: { identity: Identity; ho
     } else if (path === '/__sandbox/payer') {
       sendText(res, 200, TYPES['html']!, file('payer.html')!, head);
     } else if (path === '/__sandbox/qr.svg') {
-      const text = query.get('text') ?? '';
-      if (text === '' || text.length > 1024) sendText(res, 400, 'text/plain; charset=utf-8', 'text is 1 to 1024 characters\n', head);
-      else sendText(res, 200, TYPES['svg']!, renderSVG(text, { border: 2 }), head);
+      const drawn = qrCode(query.get('text') ?? '');
+      if (typeof drawn === 'object') sendText(res, 400, 'text/plain; charset=utf-8', `${drawn.refused}\n`, head);
+      else sendText(res, 200, TYPES['svg']!, drawn, head);
     } else if (path === '/__sandbox/events') {
       events(sandbox, res);
     } else {
