@@ -367,7 +367,7 @@ export function emitDocs(model: Model, tree: TreeNode, header: string, unreachab
       'Upload samples also take `media`, the file to send (usually a `MediaUtil`; the comment above the call says which meta the endpoint signs).',
     '- The values are the documented examples (or, where a required field has none, a value made up to fit its type and format). ' +
       `Encrypted fields (\`x-is-sensitive\`) are written \`client.encrypt('<plaintext>')\`: the SDK then sends \`Wechatpay-Serial\` itself. APIv2 merchant fields name \`${SAMPLE_MCHID}\`, the sandbox's merchant.`,
-    '- `spec/docs/api-samples.spec.ts` takes every sample of every page from these files and runs it as written against the sandbox, expecting a verified answer; ' +
+    '- `spec/docs/api-samples.slow.spec.ts` takes every sample of every page from these files and runs it as written against the sandbox, expecting a verified answer; ' +
       'an endpoint that reads state (an order, a refund, an upload, a bill) gets that state made first, and an id the platform assigns itself replaces the documented one.',
     '',
   ];
