@@ -48,6 +48,27 @@ export interface Order {
   time_expire?: string;
   /** Paid with `settle_info.profit_sharing: true`: its amount stays frozen for profit sharing until unfrozen. */
   profit_sharing?: boolean;
+  /** A sub-order of a combined order (合单): paid and closed with it only. */
+  combine_out_trade_no?: string;
+}
+
+/** A combined order (`v3/combine-transactions/...`): sub-orders, each an Order, paid together. */
+export interface CombineOrder {
+  combine_mchid: string;
+  combine_appid: string;
+  combine_out_trade_no: string;
+  /** Given once paid. */
+  combine_transaction_id?: string;
+  trade_type: TradeType;
+  notify_url: string;
+  scene_info?: Record<string, unknown>;
+  /** The payer (`combine_payer_info.openid`), when named. */
+  openid?: string;
+  /** The sub-orders' keys in `orders`, in the request's order. */
+  sub_orders: string[];
+  create_time: string;
+  prepay: Record<string, string>;
+  fingerprint: string;
 }
 
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
@@ -123,7 +144,7 @@ export interface Delivery {
 }
 
 /** The kinds of record the journal keeps whole. */
-type Kind = 'order' | 'refund' | 'delivery' | 'transfer' | 'clock';
+type Kind = 'order' | 'refund' | 'delivery' | 'transfer' | 'clock' | 'combine';
 
 /** The state as the snapshot holds it. */
 interface Snapshot {
@@ -133,6 +154,7 @@ interface Snapshot {
   deliveries: Array<[string, Delivery]>;
   coupons: Array<[string, { codes: string[]; requests: Array<[string, { fingerprint: string; answer: Record<string, unknown> }]> }]>;
   transfers?: Array<[string, TransferBill]>;
+  combines?: Array<[string, CombineOrder]>;
   /** The business clock's offset (ms). */
   clock?: number;
 }
@@ -178,6 +200,8 @@ export class SandboxState {
   readonly bills = new Map<string, StoredBill>();
   /** Transfer bills by `<merchant>|<out_bill_no>`. */
   readonly transfers = new Map<string, TransferBill>();
+  /** Combined orders by `<merchant>|<combine_out_trade_no>`. */
+  readonly combines = new Map<string, CombineOrder>();
   /** Business time, and what is due on it (clock.ts). */
   readonly clock = new SandboxClock();
   /** The clock's offset as journalled (`clock|offset`). */
@@ -206,7 +230,7 @@ export class SandboxState {
     journal.compact(this.#snapshot());
     this.#journal = journal;
     this.clock.restore(this.#clockRecord.get('offset') ?? 0);
-    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size + this.transfers.size, dropped };
+    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size + this.transfers.size + this.combines.size, dropped };
   }
 
   /** Where the state is kept, if anywhere. */
@@ -255,6 +279,7 @@ export class SandboxState {
     this.media.clear();
     this.bills.clear();
     this.transfers.clear();
+    this.combines.clear();
     this.clock.reset();
     this.#clockRecord.clear();
     this.#dirty.clear();
@@ -277,6 +302,7 @@ export class SandboxState {
       case 'delivery': return this.deliveries;
       case 'transfer': return this.transfers;
       case 'clock': return this.#clockRecord;
+      case 'combine': return this.combines;
     }
   }
 
@@ -301,6 +327,7 @@ export class SandboxState {
         this.refunds.clear();
         this.deliveries.clear();
         this.transfers.clear();
+        this.combines.clear();
         this.#clockRecord.clear();
         return;
     }
@@ -314,6 +341,7 @@ export class SandboxState {
       deliveries: [...this.deliveries],
       coupons: [...this.coupons].map(([key, stock]) => [key, { codes: [...stock.codes], requests: [...stock.requests] }]),
       transfers: [...this.transfers],
+      combines: [...this.combines],
       clock: this.#clockRecord.get('offset') ?? 0,
     };
   }
@@ -325,6 +353,7 @@ export class SandboxState {
     for (const [key, delivery] of snapshot.deliveries) this.deliveries.set(key, delivery);
     for (const [key, stock] of snapshot.coupons) this.coupons.set(key, { codes: new Set(stock.codes), requests: new Map(stock.requests) });
     for (const [key, bill] of snapshot.transfers ?? []) this.transfers.set(key, bill);
+    for (const [key, combine] of snapshot.combines ?? []) this.combines.set(key, combine);
     if (snapshot.clock) this.#clockRecord.set('offset', snapshot.clock);
   }
 }
@@ -332,3 +361,4 @@ export class SandboxState {
 export const orderKey = (mchid: string, subMchid: string | undefined, outTradeNo: string): string => `${mchid}|${subMchid ?? ''}|${outTradeNo}`;
 export const refundKey = (mchid: string, subMchid: string | undefined, outRefundNo: string): string => `${mchid}|${subMchid ?? ''}|${outRefundNo}`;
 export const transferKey = (mchid: string, outBillNo: string): string => `${mchid}|${outBillNo}`;
+export const combineKey = (mchid: string, combineOutTradeNo: string): string => `${mchid}|${combineOutTradeNo}`;

@@ -12,6 +12,7 @@ import type { SandboxEndpoint } from '../data.js';
 import { billBehaviours } from './bills.js';
 import { certificateBehaviours } from './certificates.js';
 import { clockRoutes } from './clock.js';
+import { combineBehaviours, combineRoutes } from './combine.js';
 import { couponBehaviours, couponRoutes } from './coupons.js';
 import { mediaBehaviours, mediaRoutes, mediaUpload } from './media.js';
 import { notifierRoutes } from './notifier.js';
@@ -35,6 +36,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
   { control: notifierRoutes },
   { control: clockRoutes },
   { api: transferBehaviours, control: transferRoutes },
+  { api: combineBehaviours, control: combineRoutes },
 ];
 
 const BY_ROUTE: Readonly<Record<string, Handler>> = Object.assign({}, ...BEHAVIOURS.map((behaviour) => behaviour.api ?? {}));

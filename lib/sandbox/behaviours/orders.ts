@@ -141,6 +141,7 @@ const query = (partner: boolean): Handler => (call) => json(transactionOf(findOr
 
 const close = (partner: boolean): Handler => (call) => {
   const [key, order] = findKeyedOrder(call, partner, record(call.body));
+  if (order.combine_out_trade_no !== undefined) throw invalidRequest(`合单支付订单只能使用合单关单接口: ${order.out_trade_no} is part of the combined order ${order.combine_out_trade_no}`);
   closeOrder(call.runtime, key, order);
   return empty(204);
 };
@@ -174,15 +175,21 @@ export function payOrder(runtime: Runtime, outTradeNo: string, options: { sub_mc
   const order = runtime.state.orders.get(key);
   if (!order) throw new Error(`No order ${outTradeNo}${options.sub_mchid ? ` of sub-merchant ${options.sub_mchid}` : ''} in the sandbox`);
   if (order.trade_state !== 'NOTPAY') throw new Error(`Order ${outTradeNo} is ${order.trade_state}: only a NOTPAY order can be paid`);
+  if (order.combine_out_trade_no !== undefined) throw new Error(`Order ${outTradeNo} is part of the combined order ${order.combine_out_trade_no}: pay that ({ combine_out_trade_no })`);
+  markPaid(runtime, key, order, options.openid);
+  return order;
+}
+
+/** Records a NOTPAY order as paid now (business time) by `openid` (default: its payer, else a new one). */
+export function markPaid(runtime: Runtime, key: string, order: Order, openid?: string): void {
   const now = runtime.state.clock.date();
   order.trade_state = 'SUCCESS';
   order.transaction_id = ids.transaction(now);
   order.success_time = rfc3339(now);
   order.bank_type = 'OTHERS';
-  const openid = options.openid ?? order.payer?.['openid'] ?? order.payer?.['sp_openid'] ?? ids.openid();
-  order.payer = order.partner ? { sp_openid: openid, ...(order.payer?.['sub_openid'] ? { sub_openid: order.payer['sub_openid'] } : {}) } : { openid };
+  const payer = openid ?? order.payer?.['openid'] ?? order.payer?.['sp_openid'] ?? ids.openid();
+  order.payer = order.partner ? { sp_openid: payer, ...(order.payer?.['sub_openid'] ? { sub_openid: order.payer['sub_openid'] } : {}) } : { openid: payer };
   runtime.state.changed('order', key);
-  return order;
 }
 
 /** The refund as its endpoints (and the refund notification) show it. */

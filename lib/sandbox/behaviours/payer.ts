@@ -4,6 +4,7 @@
  * methods call these; so do their control routes, listed here:
  *
  *     POST   /__sandbox/pay                      {"out_trade_no":"...","sub_mchid":"...","notify":true,"wait":true}
+ *                                                 {"combine_out_trade_no":"...","notify":true}: a combined order (combine.ts)
  *     POST   /__sandbox/orders/<no>/close        {"sub_mchid":"..."}
  *     GET    /__sandbox/orders[?detail=1]        the orders, as their query endpoint shows them (detail: with code_url...)
  *     GET    /__sandbox/orders/<out_trade_no>[?sub_mchid=]
@@ -17,6 +18,7 @@ import type { Delivery } from '../state.js';
 import { orderKey, refundKey, type Order, type Refund } from '../state.js';
 import type { PayOptions, PayResult } from '../types.js';
 import { closeOrder, payOrder, refundOf, settleRefund, transactionOf } from './orders.js';
+import { payCombine } from './combine.js';
 
 export type SettleStatus = 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 
@@ -110,9 +112,12 @@ export function settleStatusOf(value: unknown): SettleStatus {
 
 export const payerRoutes: readonly ControlRoute[] = [
   {
-    method: 'POST', path: 'pay', summary: '{"out_trade_no":"...","sub_mchid":"...","notify":true,"wait":true}',
-    handle: async ({ sandbox, input }) => {
+    method: 'POST', path: 'pay', summary: '{"out_trade_no":"...","sub_mchid":"...","notify":true,"wait":true} | {"combine_out_trade_no":"...","notify":true}',
+    handle: async ({ sandbox, parts, input }) => {
       const request = input();
+      const combine = optionalText(request['combine_out_trade_no']);
+      const payer = optionalText(request['openid']);
+      if (combine) return payCombine(parts.runtime, combine, { notify: request['notify'] === true, ...(payer ? { openid: payer } : {}) });
       const outTradeNo = requiredText(request['out_trade_no'], 'out_trade_no');
       const openid = optionalText(request['openid']);
       const options = { ...subMchidOf(request['sub_mchid']), ...(openid ? { openid } : {}), notify: request['notify'] === true };
