@@ -30,6 +30,8 @@ export interface AttemptPlan {
   readonly retry: RetrySettings;
   readonly hosts: HostSelector;
   readonly span: CallSpan | undefined;
+  /** Where the attempts are recorded, one entry per attempt as it ends (the caller's: an error of the deadline gets them too). */
+  readonly attempts: Attempt[];
   /** Milliseconds left before the call's deadline (Infinity: none). */
   remaining(): number;
   /** Aborts when the call ends early (the deadline, the caller's signal): a wait between attempts ends with it. */
@@ -53,7 +55,7 @@ export interface AnswerLike {
  */
 export async function withAttempts<T extends AnswerLike>(plan: AttemptPlan, url: string, send: (url: string, index: number) => Promise<T>):
 Promise<{ response: T; attempts: Attempt[] }> {
-  const attempts: Attempt[] = [];
+  const { attempts } = plan;
   const backupURL = plan.hosts.onBackup(url);
   let choice: HostChoice = backupURL === undefined ? PRIMARY : plan.hosts.first();
   for (let index = 0; ; index++) {
@@ -80,18 +82,22 @@ Promise<{ response: T; attempts: Attempt[] }> {
       else if (!plan.signal.aborted) plan.hosts.reached(choice);
       else plan.hosts.abandoned(choice);
     }
-    const stop = (reason: string | undefined): never => {
+    const stop = (reason: string | undefined, retried = false): never => {
       failure.attempts = attempts;
-      if (reason !== undefined) failure.notRetried = reason;
+      if (reason !== undefined) {
+        failure.notRetried = reason;
+        failure.message += retried ? ` (after ${attempts.length} attempts)` : ` (not retried: ${reason})`;
+      }
       throw failure;
     };
     if (plan.signal.aborted) stop(undefined);
     const policy = verdict(outcome, plan.target);
     if (!policy.retry) stop(outcome === 'not-retryable' ? undefined : policy.reason);
     if (index >= plan.retry.retries) {
-      stop(plan.retry.retries === 0 ? `retries are off for this call (retry: false): ${policy.reason}` : `${policy.reason}, and all ${attempts.length} attempts failed`);
+      if (plan.retry.retries === 0) stop(`retries are off for this call (retry: false): ${policy.reason}`);
+      stop(`${policy.reason}, and all ${attempts.length} attempts failed`, true);
     }
-    if (outcome !== 'never-reached' && !plan.replayable()) stop(`${policy.reason}, and its body was a stream the first attempt read: it cannot be sent again`);
+    if (!plan.replayable()) stop(`${policy.reason}, but its body is a stream the first attempt read: it cannot be sent again`);
     // A host that could not be reached is left at once for the other one; the same host is given time.
     const switching = outcome === 'never-reached' && backupURL !== undefined;
     const next: HostChoice = switching ? (choice.backup ? PRIMARY : BACKUP) : choice;

@@ -5,6 +5,8 @@
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { Readable, Writable } from 'node:stream';
 import type { MediaUtil } from '../util/media.js';
+import type { Attempt } from '../errors.js';
+import type { RetryOptions } from './retry.js';
 
 /** The HTTP verbs a chain node offers. */
 export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -12,7 +14,10 @@ export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type AsyncVerb = `${HttpVerb}Async`;
 
 /** What every call resolves to: the axios response, whose `data` was parsed after verification. */
-export type WechatpayResponse<T = unknown> = AxiosResponse<T>;
+export type WechatpayResponse<T = unknown> = AxiosResponse<T> & {
+  /** One entry per attempt of the call (docs/resilience.md): `{ url, status, requestId, ms }`, a failed one with its `code`. */
+  attempts: readonly Attempt[];
+};
 
 /** Header values as a user writes them. */
 export type HeadersInit = Record<string, string | number | boolean | undefined>;
@@ -57,6 +62,8 @@ export interface TransportOptions extends Omit<AxiosRequestConfig, 'url' | 'meth
   /** wechatpay-php's name for `baseURL`. */
   base_uri?: string;
   headers?: HeadersInit;
+  /** This call's automatic retries (docs/resilience.md): `false` for one attempt, or `{ retries, minDelay, maxDelay }`. */
+  retry?: boolean | RetryOptions;
 }
 
 /** The body and query options of a request (mirroring wechatpay-php's Guzzle options). */

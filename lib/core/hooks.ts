@@ -1,6 +1,6 @@
 import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ConfigError, RequestError, WechatpayError } from '../errors.js';
-import type { WechatpayResponse } from '../types.js';
+import type { RetryInfo } from './attempts.js';
 import { headerOwner } from './request-rules.js';
 
 /** A request as a hook sees it: after signing, before it leaves. */
@@ -30,32 +30,45 @@ export interface HookHeaders {
 
 /** Runs after the request is signed, before it is sent; it cannot change what was signed. */
 export type BeforeRequestHook = (request: HookRequest) => void | Promise<void>;
-/** Runs after the answer is verified (or accepted by your `validateStatus`), before `transformResponse`. */
-export type AfterResponseHook = (response: WechatpayResponse, request: HookRequest) => void | Promise<void>;
+/**
+ * Runs after the answer is verified (or accepted by your `validateStatus`), before `transformResponse`; per attempt
+ * that got such an answer (the response's `attempts` are set once the call ends).
+ */
+export type AfterResponseHook = (response: AxiosResponse, request: HookRequest) => void | Promise<void>;
 /**
  * Runs for every error a call ends with (a refused option, a transport failure, an `ApiError`, a failed
  * verification); `request` is undefined when the call failed before it was signed. Return an error of the
  * SDK (a `WechatpayError`) to throw it instead, to add context; any other result throws the original.
  */
 export type BeforeErrorHook = (error: WechatpayError, request: HookRequest | undefined) => unknown;
+/**
+ * Runs before each automatic retry (docs/resilience.md), with the failure, the failed attempt's request and what
+ * comes next (`attempt`, `delay`, `url`, `reason`, `attempts`). Throw to cancel the retry: the call ends with the
+ * failure (or with the `WechatpayError` thrown).
+ */
+export type BeforeRetryHook = (error: WechatpayError, request: HookRequest | undefined, retry: RetryInfo) => void | Promise<void>;
 
 /** `Builder.factory({ hooks })`: functions called around every call of the client, in the order given. */
 export interface Hooks {
   beforeRequest?: BeforeRequestHook | readonly BeforeRequestHook[];
   afterResponse?: AfterResponseHook | readonly AfterResponseHook[];
   beforeError?: BeforeErrorHook | readonly BeforeErrorHook[];
+  beforeRetry?: BeforeRetryHook | readonly BeforeRetryHook[];
 }
 
 interface HookLists {
   beforeRequest: readonly BeforeRequestHook[];
   afterResponse: readonly AfterResponseHook[];
   beforeError: readonly BeforeErrorHook[];
+  beforeRetry: readonly BeforeRetryHook[];
 }
+
+const HOOK_NAMES: readonly string[] = ['beforeRequest', 'afterResponse', 'beforeError', 'beforeRetry'];
 
 /** The hook lists of a configuration, each checked to be functions. */
 export function loadHooks(hooks: Hooks | undefined): HookLists {
-  if (hooks === undefined) return { beforeRequest: [], afterResponse: [], beforeError: [] };
-  if (typeof hooks !== 'object' || hooks === null) throw new ConfigError('hooks', 'must be an object of beforeRequest, afterResponse, beforeError');
+  if (hooks === undefined) return { beforeRequest: [], afterResponse: [], beforeError: [], beforeRetry: [] };
+  if (typeof hooks !== 'object' || hooks === null) throw new ConfigError('hooks', 'must be an object of beforeRequest, afterResponse, beforeError, beforeRetry');
   const list = <T>(name: keyof Hooks): T[] => {
     const value = hooks[name];
     const items = value === undefined ? [] : Array.isArray(value) ? [...value] : [value];
@@ -63,16 +76,16 @@ export function loadHooks(hooks: Hooks | undefined): HookLists {
     return items as T[];
   };
   for (const name of Object.keys(hooks)) {
-    if (!['beforeRequest', 'afterResponse', 'beforeError'].includes(name)) {
-      throw new ConfigError(`hooks.${name}`, 'is not a hook: the hooks are beforeRequest, afterResponse and beforeError');
+    if (!HOOK_NAMES.includes(name)) {
+      throw new ConfigError(`hooks.${name}`, 'is not a hook: the hooks are beforeRequest, afterResponse, beforeError and beforeRetry');
     }
   }
-  return { beforeRequest: list('beforeRequest'), afterResponse: list('afterResponse'), beforeError: list('beforeError') };
+  return { beforeRequest: list('beforeRequest'), afterResponse: list('afterResponse'), beforeError: list('beforeError'), beforeRetry: list('beforeRetry') };
 }
 
 /** Whether a client has any hook: without one, no request view is made. */
 export function hasHooks(hooks: HookLists): boolean {
-  return hooks.beforeRequest.length + hooks.afterResponse.length + hooks.beforeError.length > 0;
+  return hooks.beforeRequest.length + hooks.afterResponse.length + hooks.beforeError.length + hooks.beforeRetry.length > 0;
 }
 
 /**
@@ -110,6 +123,14 @@ export async function runBeforeRequest(hooks: HookLists, request: HookRequest): 
 /** The afterResponse hooks, in order, on the verified answer. */
 export async function runAfterResponse(hooks: HookLists, response: AxiosResponse, request: HookRequest): Promise<void> {
   for (const hook of hooks.afterResponse) await runHook(() => hook(response, request));
+}
+
+/**
+ * The beforeRetry hooks, in order, before a retry. What a hook throws is not wrapped: the retry loop
+ * (core/attempts.ts) ends the call with a thrown `WechatpayError`, or with the failure for anything else.
+ */
+export async function runBeforeRetry(hooks: HookLists, error: WechatpayError, request: HookRequest | undefined, retry: RetryInfo): Promise<void> {
+  for (const hook of hooks.beforeRetry) await hook(error, request, retry);
 }
 
 /** The error a call ends with, after the beforeError hooks (`request` undefined: the call failed before it was signed). */

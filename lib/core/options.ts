@@ -29,7 +29,7 @@ export interface RequestOptions {
 const BODY_OPTIONS = ['json', 'multipart', 'body'] as const;
 
 /** Request options the SDK reads itself; every other key is a URI variable or an axios setting. */
-const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri', 'sink']);
+const PAYLOAD_OPTIONS = new Set(['json', 'query', 'params', 'body', 'multipart', 'xml', 'security', 'nonceless', 'headers', 'baseURL', 'base_uri', 'sink', 'retry']);
 /** axios settings a request may carry through (everything but what the SDK owns: url, method, data). */
 export const AXIOS_OPTIONS: ReadonlySet<string> = new Set([
   'timeout', 'timeoutErrorMessage', 'signal', 'cancelToken', 'adapter', 'responseType', 'responseEncoding',

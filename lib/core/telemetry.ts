@@ -67,6 +67,7 @@ export class CallSpan {
   readonly #api: OtelApi;
   readonly #span: OtelSpan;
   #server = false;
+  #ended = false;
 
   constructor(otelApi: OtelApi, span: OtelSpan) {
     this.#api = otelApi;
@@ -96,8 +97,15 @@ export class CallSpan {
     });
   }
 
-  /** The call ended: its last attempt's status and request id, or the error it ended with. */
+  /** Whether {@link end} ran. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The call ended: its last attempt's status and request id, or the error it ended with (once; later calls do nothing). */
   end(attempts: readonly AttemptFacts[], error?: { code: string; message: string }): void {
+    if (this.#ended) return;
+    this.#ended = true;
     const last = attempts[attempts.length - 1];
     if (last) {
       const url = safeURL(last.url);

@@ -141,7 +141,9 @@ export function toSdkError(error: unknown): WechatpayError {
   if (axios.isAxiosError(error)) {
     const method = error.config?.method?.toUpperCase();
     const url = error.config?.url;
-    const cause = Object.assign(new Error(error.message), { code: error.code });
+    // The socket's system call (`connect`, `getaddrinfo`) tells a request never sent from one whose answer was lost (core/retry.ts).
+    const syscall = (error.cause as { syscall?: unknown } | undefined)?.syscall;
+    const cause = Object.assign(new Error(error.message), { code: error.code }, typeof syscall === 'string' ? { syscall } : {});
     return new RequestError('EREQUEST_TRANSPORT', `${method} ${url} failed: ${error.code ?? 'ERROR'} ${error.message}`,
       { method, url }, { cause });
   }

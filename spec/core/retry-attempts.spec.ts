@@ -24,6 +24,7 @@ function plan(overrides: Partial<AttemptPlan> = {}): AttemptPlan & { retries: Re
     retry: { ...DEFAULT_RETRY, minDelay: 1, maxDelay: 2 },
     hosts: new HostSelector(PRIMARY, BACKUP),
     span: undefined,
+    attempts: [],
     remaining: () => Infinity,
     signal: new AbortController().signal,
     replayable: () => true,
