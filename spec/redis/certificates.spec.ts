@@ -85,6 +85,21 @@ describe.each(CLIENT_NAMES.map((name, index) => [name, index] as const))('RedisC
     expect(fleet.map(({ refreshes }) => refreshes.at(-1)).map((event) => [event?.reason, event?.added])).toEqual(fleet.map(() => ['unknown-serial', [serial]]));
   }, 30_000);
 
+  it('waits out a lock whose holder died, then downloads itself', async () => {
+    const store = redisStore(index);
+    const lock = store.key(platform.settings.mchid) + ':lock';
+    await connections[index]!.raw('SET', lock, 'a-process-that-died', 'PX', '800');
+    const orphan = processOn(store);
+    const before = platform.downloads();
+    expect((await platform.query(orphan.client)).status).toBe(200);
+    expect(platform.downloads() - before).toBe(1);
+    expect(orphan.refreshes.map((event) => event.source)).toEqual(['download']);
+    // Its record is written, and the lock is free again (it took it once expired, and released it).
+    expect(await connections[index]!.raw('EXISTS', lock)).toBe(0);
+    expect(await store.get(platform.settings.mchid)).toEqual(expect.objectContaining({ body: expect.stringContaining('encrypt_certificate') }));
+    expect(orphan.errors).toEqual([]);
+  }, 30_000);
+
   it('is written even when a process reads no record because Redis is gone, and calls go on meanwhile', async () => {
     const gone = await startRedis();
     const connection = await CLIENTS[CLIENT_NAMES[index]!](gone.url);
