@@ -1,7 +1,7 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PemUtil } from '../util/pem.js';
-import { PlatformKeys, type CertsInput } from './platform-keys.js';
+import { PlatformKeys, type CertsInput } from '../v3/platform-keys.js';
 import type { AxiosResponseTransformer, CreateAxiosDefaults } from 'axios';
 import { Rsa } from '../crypto/rsa.js';
 import { ConfigError } from '../errors.js';

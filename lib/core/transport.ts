@@ -14,7 +14,7 @@ import { Deadline } from './deadline.js';
 import { errorAfterHooks, hasHooks, hookRequest, runAfterResponse, runBeforeRequest, type HookLists } from './hooks.js';
 import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
-import type { PlatformKeySource } from './platform-keys.js';
+import type { PlatformKeySource } from '../v3/platform-keys.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext } from './prepare.js';
 import { MAX_REDIRECTS } from './request-rules.js';
 import { guardedAdapterFor } from './send.js';

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Rsa, type RsaKeyInput } from '../crypto/rsa.js';
 import { CertificateError, ConfigError } from '../errors.js';
-import type { PlatformCertificate } from '../v3/certificates.js';
-import { isPublicKeyId } from '../v3/verifier.js';
+import type { PlatformCertificate } from './certificates.js';
+import { isPublicKeyId } from './verifier.js';
 
 /** Platform certificate serials and/or public-key ids (`PUB_KEY_ID_...`) mapped to their public keys. */
 export type CertsInput = Readonly<Record<string, RsaKeyInput>> | ReadonlyMap<string, RsaKeyInput>;
