@@ -1,5 +1,5 @@
 /**
- * One process of the fleet in fleet.spec.ts: a client with automatic certificates on a RedisCertificateStore
+ * One process of the fleet in fleet.slow.spec.ts: a client with automatic certificates on a RedisCertificateStore
  * and a notification handler on a RedisNotificationStore (ioredis or node-redis, as told), driven by JSON
  * lines on stdin (`{ id, cmd, ... }`) and answering one JSON line per command on stdout.
  */
