@@ -77,6 +77,9 @@ function create(tradeType: TradeType, partner: boolean): Handler {
     const amount = record(body['amount']);
     const total = Number(amount['total']);
     if (!Number.isSafeInteger(total) || total < 1) throw new PlatformError(400, 'PARAM_ERROR', '参数错误: amount.total must be a whole number of cents, 1 or more', { field: '/amount/total', value: amount['total'], issue: 'must be >= 1', location: 'body' });
+    if (partner && str(record(body['payer'])['sub_openid']) && !str(body['sub_appid'])) {
+      throw new PlatformError(400, 'PARAM_ERROR', '参数错误: sub_appid is required with payer.sub_openid', { field: '/sub_appid', issue: 'is required with payer.sub_openid', location: 'body' });
+    }
     const key = orderKey(mchid, sub, outTradeNo);
     const fingerprint = JSON.stringify([tradeType, body]);
     const state = call.runtime.state;

@@ -43,7 +43,8 @@ export function refundNotification(refund: Refund): NotificationInput {
   return {
     event_type: refund.status === 'ABNORMAL' ? 'REFUND.ABNORMAL' : refund.status === 'CLOSED' ? 'REFUND.CLOSED' : 'REFUND.SUCCESS',
     resource: {
-      mchid: refund.mchid, ...(refund.sub_mchid ? { sub_mchid: refund.sub_mchid } : {}),
+      // A service provider's refund notification names the provider and the sub-merchant (服务商退款结果通知).
+      ...(refund.sub_mchid ? { sp_mchid: refund.mchid, sub_mchid: refund.sub_mchid } : { mchid: refund.mchid }),
       out_trade_no: refund.out_trade_no, transaction_id: refund.transaction_id, out_refund_no: refund.out_refund_no,
       refund_id: refund.refund_id, refund_status: refund.status, ...(refund.success_time ? { success_time: refund.success_time } : {}),
       user_received_account: shown['user_received_account'],
