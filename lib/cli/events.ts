@@ -7,6 +7,7 @@
  */
 import type { Json, JsonObject } from '../sandbox/data.js';
 import { loadData } from '../sandbox/data.js';
+import { rfc3339 } from '../sandbox/ids.js';
 
 export interface EventType {
   /** The envelope's `summary`, as the platform writes it. */
@@ -37,7 +38,8 @@ const INSURANCE_CONTRACT = 'v3/papay/insurance-sign/contracts/plan-id/{plan_id}/
 const BUDGET = 'v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}';
 const QUOTA_CARD = 'v3/webizpay/employees/{employee_id}/quota-cards/{card_no}';
 const WEBIZ_AUTHORIZATION = 'v3/webizpay/users/{user_id}/authorization-state';
-const TIME = '2024-06-01T10:34:56+08:00';
+/** Stands for the time the notification is made (Beijing time, as the platform writes it). */
+const NOW = '<now>';
 const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 
 const mall = (extra: JsonObject): JsonObject => ({
@@ -46,24 +48,24 @@ const mall = (extra: JsonObject): JsonObject => ({
 
 export const EVENT_TYPES: ReadonlyMap<string, EventType> = new Map<string, EventType>([
   ['MALL_AUTH.ACTIVATE_CARD', { summary: '会员积分服务授权', original: 'mall_auth', from: 'v3/businesscircle/user-authorizations/{openid}', set: { authorize_state: 'AUTHORIZED', mchid: '1230000109', appid: 'wxd678efh567hg6787' } }],
-  ['MALL_TRANSACTION.SUCCESS', { summary: '商圈支付成功', original: 'mall_transaction', set: mall({ time_end: TIME, amount: 200, transaction_id: '4200000533202000000000000000', commit_tag: 'AUTO_COMMIT' }) }],
-  ['MALL_REFUND.SUCCESS', { summary: '商圈退款成功', original: 'mall_refund', set: mall({ refund_time: TIME, pay_amount: 200, refund_amount: 100, transaction_id: '4200000533202000000000000000', refund_id: '50000000382019052709732678859' }) }],
-  ['TRANSACTION.SUCCESS', { summary: '支付成功', original: 'transaction', from: PAY, set: { trade_state: 'SUCCESS', trade_state_desc: '支付成功', success_time: TIME } }],
+  ['MALL_TRANSACTION.SUCCESS', { summary: '商圈支付成功', original: 'mall_transaction', set: mall({ time_end: NOW, amount: 200, transaction_id: '4200000533202000000000000000', commit_tag: 'AUTO_COMMIT' }) }],
+  ['MALL_REFUND.SUCCESS', { summary: '商圈退款成功', original: 'mall_refund', set: mall({ refund_time: NOW, pay_amount: 200, refund_amount: 100, transaction_id: '4200000533202000000000000000', refund_id: '50000000382019052709732678859' }) }],
+  ['TRANSACTION.SUCCESS', { summary: '支付成功', original: 'transaction', from: PAY, set: { trade_state: 'SUCCESS', trade_state_desc: '支付成功', success_time: NOW } }],
   ['TRANSACTION.FAIL', { summary: '支付失败', original: 'transaction', from: PAY, set: { trade_state: 'PAYERROR', trade_state_desc: '支付失败，请重新下单支付' } }],
   ['ECOMMERCE_ENTRUST.SIGN', { summary: '签约成功', original: 'entrust', from: COMBINE_CONTRACT, set: { contract_state: 'SIGNED' } }],
-  ['ECOMMERCE_ENTRUST.TERMINATE', { summary: '解约成功', original: 'entrust', from: COMBINE_CONTRACT, set: { contract_state: 'TERMINATED', contract_terminated_time: TIME } }],
+  ['ECOMMERCE_ENTRUST.TERMINATE', { summary: '解约成功', original: 'entrust', from: COMBINE_CONTRACT, set: { contract_state: 'TERMINATED', contract_terminated_time: NOW } }],
   ['ENTRUST.SIGNING', { summary: '签约成功', original: 'entrust', from: EDU_CONTRACT, set: { contract_status: 'ADD' } }],
   ['ENTRUST.RELEASE', { summary: '解约成功', original: 'entrust', from: EDU_CONTRACT, set: { contract_status: 'DELETE' } }],
   ['ENTRUST.TERMINATE_RETENTION', { summary: '解约挽留信息', original: 'entrust', from: INSURANCE_CONTRACT, set: { contract_state: 'SIGNED' } }],
-  ['PROFITSHARING', { summary: '分账', original: 'profitsharing', set: { mchid: '1230000109', transaction_id: '4208450740201411110007820472', order_id: '3008450740201411110007820472', out_order_no: 'P20150806125346', receiver: { type: 'MERCHANT_ID', account: '1900000110', amount: 100, description: '分给商户1900000110' }, success_time: TIME } }],
-  ['PROFITSHARING_RETURN', { summary: '分账回退', original: 'profitsharing', set: { mchid: '1230000109', transaction_id: '4208450740201411110007820472', order_id: '3008450740201411110007820472', out_order_no: 'P20150806125346', receiver: { type: 'MERCHANT_ID', account: '1900000110', amount: -10, description: '用户退款' }, success_time: TIME } }],
+  ['PROFITSHARING', { summary: '分账', original: 'profitsharing', set: { mchid: '1230000109', transaction_id: '4208450740201411110007820472', order_id: '3008450740201411110007820472', out_order_no: 'P20150806125346', receiver: { type: 'MERCHANT_ID', account: '1900000110', amount: 100, description: '分给商户1900000110' }, success_time: NOW } }],
+  ['PROFITSHARING_RETURN', { summary: '分账回退', original: 'profitsharing', set: { mchid: '1230000109', transaction_id: '4208450740201411110007820472', order_id: '3008450740201411110007820472', out_order_no: 'P20150806125346', receiver: { type: 'MERCHANT_ID', account: '1900000110', amount: -10, description: '用户退款' }, success_time: NOW } }],
   ['COMPLAINT.CREATE', { summary: '产生新投诉', original: 'complaint', set: { complaint_id: '200201820200101080076610000', action_type: 'CREATE_COMPLAINT' } }],
   ['COMPLAINT.STATE_CHANGE', { summary: '投诉状态变化', original: 'complaint', set: { complaint_id: '200201820200101080076610000', action_type: 'CONTINUE_COMPLAINT' } }],
-  ['REFUND.SUCCESS', { summary: '退款成功', original: 'refund', from: REFUND, pick: REFUND_FIELDS, set: { mchid: '1230000109', refund_status: 'SUCCESS', success_time: TIME } }],
+  ['REFUND.SUCCESS', { summary: '退款成功', original: 'refund', from: REFUND, pick: REFUND_FIELDS, set: { mchid: '1230000109', refund_status: 'SUCCESS', success_time: NOW } }],
   ['REFUND.ABNORMAL', { summary: '退款异常', original: 'refund', from: REFUND, pick: REFUND_FIELDS, set: { mchid: '1230000109', refund_status: 'ABNORMAL' } }],
   ['REFUND.CLOSED', { summary: '退款关闭', original: 'refund', from: REFUND, pick: REFUND_FIELDS, set: { mchid: '1230000109', refund_status: 'CLOSED' } }],
   ['COUPON.USE', { summary: '代金券核销', original: 'coupon', from: 'v3/marketing/favor/users/{openid}/coupons/{coupon_id}', set: { status: 'USED' } }],
-  ['COUPON.SEND', { summary: '领券', original: 'coupon', set: { event_type: 'COUPON.SEND', coupon_code: 'sxxe34343434', stock_id: '128888000000001', send_time: TIME, openid: OPENID, send_channel: 'BUSIFAVOR_CUSTOM_SEND_CHANNEL', send_merchant: '1230000109' } }],
+  ['COUPON.SEND', { summary: '领券', original: 'coupon', set: { event_type: 'COUPON.SEND', coupon_code: 'sxxe34343434', stock_id: '128888000000001', send_time: NOW, openid: OPENID, send_channel: 'BUSIFAVOR_CUSTOM_SEND_CHANNEL', send_merchant: '1230000109' } }],
   ['TRANSACTION.INDUSTRY_SUCCESS', { summary: '支付成功', original: 'transaction', from: EDU_PAY, set: { trade_state: 'SUCCESS', trade_state_desc: '支付成功' } }],
   ['TRANSACTION.INDUSTRY_FAILED', { summary: '支付失败', original: 'transaction', from: EDU_PAY, set: { trade_state: 'PAYERROR', trade_state_desc: '支付失败' } }],
   ['EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE', { summary: '用户欠款状态变化', original: 'edu_school_pay', from: 'v3/eduschoolpay/users/{openid}/debt-state' }],
@@ -87,9 +89,9 @@ export const EVENT_TYPES: ReadonlyMap<string, EventType> = new Map<string, Event
   ['RECHARGE.CLOSED', { summary: '关闭充值', original: 'recharge', from: RECHARGE, set: { recharge_state: 'CLOSED' } }],
   ['APPLYMENT_STATE.APPROVED', { summary: '审核通过', original: 'applyment', from: 'v3/applyment4sub/applyment/applyment_id/{applyment_id}', set: { applyment_state: 'APPLYMENT_STATE_FINISHED' } }],
   ['PAPAY.SIGN', { summary: '签约成功', original: 'papay', from: COMBINE_CONTRACT, set: { contract_state: 'SIGNED' } }],
-  ['PAPAY.TERMINATE', { summary: '解约成功', original: 'papay', from: COMBINE_CONTRACT, set: { contract_state: 'TERMINATED', contract_terminated_time: TIME } }],
+  ['PAPAY.TERMINATE', { summary: '解约成功', original: 'papay', from: COMBINE_CONTRACT, set: { contract_state: 'TERMINATED', contract_terminated_time: NOW } }],
   ['FACEPAY.USER_STATE_CHANGE', { summary: '刷脸签约状态变更', original: 'facepay', from: 'v3/offlineface/contracts/{contract_id}', set: { contract_state: 'CONTRACTED' } }],
-  ['SETTLEMENT.SUCCESS', { summary: '结算成功', original: 'settlement', set: { mchid: '1230000109', settlement_id: '1000000000000000000001', settlement_time: TIME, amount: 10000, currency: 'CNY' } }],
+  ['SETTLEMENT.SUCCESS', { summary: '结算成功', original: 'settlement', set: { mchid: '1230000109', settlement_id: '1000000000000000000001', settlement_time: NOW, amount: 10000, currency: 'CNY' } }],
   ['MCHWITHDRAW.CHANGE', { summary: '提现状态变更', original: 'mchwithdraw', from: 'v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}', set: { status: 'SUCCESS' } }],
   ['MCHTRANSFER.QQWALLETBILL.FINISHED', { summary: '转账到QQ钱包完成', original: 'mch_payment', from: 'v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}', set: { state: 'SUCCESS' } }],
   ['MCHTRANSFER.AUTHORIZATION.CONFIRMED', { summary: '自动收款授权完成', original: 'mch_payment', from: 'v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}', set: { state: 'TAKING_EFFECT' } }],
@@ -112,8 +114,8 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
 /** Merchant-id fields of a resource: the sandbox's merchant, as a notification for it carries. */
 const MERCHANT_FIELDS = ['mchid', 'mch_id', 'sp_mchid'];
 
-/** A realistic resource for an event type, for the merchant `mchid`. */
-export function resourceOf(eventType: string, mchid: string): JsonObject {
+/** A realistic resource for an event type, for the merchant `mchid`, made at `at`. */
+export function resourceOf(eventType: string, mchid: string, at = new Date()): JsonObject {
   const event = EVENT_TYPES.get(eventType);
   if (!event) throw new Error(`${eventType} is not an event type the API description documents`);
   let resource: JsonObject = {};
@@ -126,5 +128,5 @@ export function resourceOf(eventType: string, mchid: string): JsonObject {
   resource = { ...resource, ...(event.set ?? {}) };
   if (event.pick) resource = Object.fromEntries(event.pick.filter((key) => key in resource).map((key) => [key, resource[key]!]));
   for (const key of MERCHANT_FIELDS) if (typeof resource[key] === 'string') resource[key] = mchid;
-  return resource;
+  return JSON.parse(JSON.stringify(resource), (_key, value: unknown) => (value === NOW ? rfc3339(at) : value)) as JsonObject;
 }

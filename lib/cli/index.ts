@@ -125,6 +125,12 @@ function program(): Command {
   return cli;
 }
 
+// A reader that stops early (`... | head -1`) is not a failure of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 program().parseAsync(process.argv).catch((error: unknown) => {
   const code = exitCodeOf(error);
   // Commander has printed its own message (usage, help, version) already.

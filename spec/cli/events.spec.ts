@@ -34,13 +34,14 @@ describe('the event types of sandbox trigger', () => {
     for (const key of ['mchid', 'mch_id', 'sp_mchid']) if (typeof resource[key] === 'string') expect(resource[key]).toBe('1999999999');
     const event = EVENT_TYPES.get(type)!;
     for (const [key, value] of Object.entries(event.set ?? {})) {
-      if (!['mchid', 'mch_id', 'sp_mchid'].includes(key)) expect(resource[key]).toEqual(value);
+      if (value === '<now>') expect(resource[key]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
+      else if (!['mchid', 'mch_id', 'sp_mchid'].includes(key)) expect(resource[key]).toEqual(value);
     }
   });
 
   it('shapes a payment as its query answers it, and a refund as the refund notification carries it', () => {
-    const payment = resourceOf('TRANSACTION.SUCCESS', '1230000109');
-    expect(payment).toMatchObject({ mchid: '1230000109', trade_state: 'SUCCESS', amount: { total: expect.any(Number) } });
+    const payment = resourceOf('TRANSACTION.SUCCESS', '1230000109', new Date('2025-01-01T00:00:00Z'));
+    expect(payment).toMatchObject({ mchid: '1230000109', trade_state: 'SUCCESS', success_time: '2025-01-01T08:00:00+08:00', amount: { total: expect.any(Number) } });
     expect(typeof payment['out_trade_no']).toBe('string');
     const refund = resourceOf('REFUND.ABNORMAL', '1230000109');
     expect(Object.keys(refund).sort()).toEqual(['amount', 'mchid', 'out_refund_no', 'out_trade_no', 'refund_id', 'refund_status', 'success_time', 'transaction_id', 'user_received_account']);
