@@ -173,6 +173,10 @@ describe('wechatpay-chain sandbox --forward-to', () => {
     const { envelope, resource } = opened(received[0]!, certificateKey());
     expect(envelope).toMatchObject({ event_type: 'TRANSACTION.SUCCESS' });
     expect(resource).toMatchObject({ out_trade_no: 'FWD-1', trade_state: 'SUCCESS', mchid: config.mchid, amount: { total: 1 } });
+    // A one-shot notification names its URL itself: it keeps it.
+    const direct = await fetch(`${config.baseURL}__sandbox/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${receiverURL}?direct=1`, out_trade_no: 'FWD-1' }) });
+    expect(direct.status).toBe(200);
+    expect(received.map((notification) => notification.path)).toEqual(['/notify', '/notify?direct=1']);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
