@@ -103,7 +103,7 @@ describe('wechatpay-chain request', () => {
     const command = [process.execPath, bin, 'request', 'v3/bill/tradebill', '-q', `bill_date=${billDate()}`, '--sink', file, '-c', config].join(' ');
     const shown = await run('script', ['-qec', command, '/dev/null']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/tradebill-tty\.csv \[=+\] 100% \| [\d.]+ B \/ [\d.]+ B \| [\d.]+ (B|KiB)\/s \| ETA \d+s/);
+    expect(shown.stdout).toMatch(/tradebill-tty\.csv \[=+\] 100% \| [\d.]+ (B|KiB) \/ [\d.]+ (B|KiB) \| [\d.]+ (B|KiB|MiB)\/s \| ETA \d+s/);
     expect(existsSync(file)).toBe(true);
   });
 
