@@ -14,6 +14,7 @@
  * APIv3 and APIv2 differ in how a request is parsed, which id it has and how replies look: a `Flavour`.
  */
 import { randomUUID } from 'node:crypto';
+import { emitWarning } from 'node:process';
 import { ConfigError, CryptoError, VerificationError } from '../errors.js';
 import type { HeaderBag } from '../util/headers.js';
 import { MIN_NOTIFICATION_TTL_MS, MemoryNotificationStore, type NotificationState, type NotificationStore } from './notification-store.js';
@@ -101,7 +102,7 @@ function refusal(error: unknown): number | undefined {
 }
 
 const warn = (error: Error, stage: NotificationErrorStage): void => {
-  if (stage !== 'verify') process.emitWarning(error.message, { type: 'WechatpayNotificationWarning', code: `NOTIFICATION_${stage.toUpperCase()}` });
+  if (stage !== 'verify') emitWarning(error.message, { type: 'WechatpayNotificationWarning', code: `NOTIFICATION_${stage.toUpperCase()}` });
 };
 
 export function createNotificationHandler<Event>(flavour: Flavour<Event>, options: NotificationHandlerOptions<Event> = {}): NotificationHandler {
