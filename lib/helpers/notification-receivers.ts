@@ -71,9 +71,10 @@ export function v2Handler(
   }
   return createNotificationHandler<V2Notification>({
     parse: (request) => parse(request),
+    // A refund result once per refund and status; a payment result once per order, transaction and result.
     key: (event) => ('req_info' in event
-      ? `v2:refund:${event.req_info.refund_id}:${event.req_info.refund_status}`
-      : `v2:pay:${event.transaction_id}`),
+      ? `v2:refund:${event.mch_id}:${event.req_info.refund_id}:${event.req_info.refund_status}`
+      : `v2:pay:${event.mch_id}:${event.out_trade_no}:${event.transaction_id ?? ''}:${event.result_code}`),
     route: (event) => {
       if ('req_info' in event) {
         const refund = handlers.refund;
