@@ -135,6 +135,6 @@ describe('Notification.router: one notify URL, three merchants', () => {
   it('reads a client through a hidden member that never shows its APIv3 key', () => {
     const shown = `${inspect(clients[0]!.notification, { showHidden: true, depth: 8 })} ${JSON.stringify(clients[0]!.notification)} ${inspect(router, { showHidden: true, depth: 8 })}`;
     expect(shown).not.toContain(sandboxes[0]!.config.apiv3Key);
-    expect(Object.keys(clients[0]!.notification)).toEqual(['parse', 'parseAsync', 'parseV2']);
+    expect(Object.keys(clients[0]!.notification)).toEqual(['parse', 'parseAsync', 'parseV2', 'handler', 'handlerV2']);
   });
 });
