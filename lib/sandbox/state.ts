@@ -50,6 +50,64 @@ export interface Order {
   profit_sharing?: boolean;
   /** A sub-order of a combined order (合单): paid and closed with it only. */
   combine_out_trade_no?: string;
+  /** Cents shared to receivers so far (profit sharing), and whether the rest was unfrozen to the merchant. */
+  shared?: number;
+  unfrozen?: boolean;
+}
+
+/** A profit-sharing receiver added by a merchant (`v3/profitsharing/receivers/add`). */
+export interface SharingReceiver {
+  type: 'MERCHANT_ID' | 'PERSONAL_OPENID' | 'PERSONAL_SUB_OPENID';
+  account: string;
+  name?: string;
+  relation_type: string;
+  custom_relation?: string;
+}
+
+/** One receiver's share in a profit-sharing order. */
+export interface SharingShare {
+  type: SharingReceiver['type'];
+  account: string;
+  amount: number;
+  description: string;
+  result: 'PENDING' | 'SUCCESS' | 'CLOSED';
+  fail_reason?: string;
+  detail_id: string;
+  create_time: string;
+  finish_time?: string;
+}
+
+/** A profit-sharing order (`v3/profitsharing/orders`), or an unfreeze (`.../orders/unfreeze`). */
+export interface SharingOrder {
+  mchid: string;
+  sub_mchid?: string;
+  transaction_id: string;
+  out_order_no: string;
+  order_id: string;
+  state: 'PROCESSING' | 'FINISHED';
+  receivers: SharingShare[];
+  /** Business time (ms) at which it finishes. */
+  due_at?: number;
+  fingerprint: string;
+}
+
+/** A profit-sharing return (`v3/profitsharing/return-orders`). */
+export interface SharingReturn {
+  mchid: string;
+  sub_mchid?: string;
+  order_id: string;
+  out_order_no: string;
+  out_return_no: string;
+  return_id: string;
+  return_mchid: string;
+  amount: number;
+  description: string;
+  result: 'PROCESSING' | 'SUCCESS' | 'FAILED';
+  fail_reason?: string;
+  create_time: string;
+  finish_time?: string;
+  due_at?: number;
+  fingerprint: string;
 }
 
 /** A combined order (`v3/combine-transactions/...`): sub-orders, each an Order, paid together. */
@@ -144,7 +202,7 @@ export interface Delivery {
 }
 
 /** The kinds of record the journal keeps whole. */
-type Kind = 'order' | 'refund' | 'delivery' | 'transfer' | 'clock' | 'combine';
+type Kind = 'order' | 'refund' | 'delivery' | 'transfer' | 'clock' | 'combine' | 'receiver' | 'sharing' | 'sharing-return';
 
 /** The state as the snapshot holds it. */
 interface Snapshot {
@@ -155,6 +213,9 @@ interface Snapshot {
   coupons: Array<[string, { codes: string[]; requests: Array<[string, { fingerprint: string; answer: Record<string, unknown> }]> }]>;
   transfers?: Array<[string, TransferBill]>;
   combines?: Array<[string, CombineOrder]>;
+  receivers?: Array<[string, SharingReceiver]>;
+  sharings?: Array<[string, SharingOrder]>;
+  sharingReturns?: Array<[string, SharingReturn]>;
   /** The business clock's offset (ms). */
   clock?: number;
 }
@@ -202,6 +263,10 @@ export class SandboxState {
   readonly transfers = new Map<string, TransferBill>();
   /** Combined orders by `<merchant>|<combine_out_trade_no>`. */
   readonly combines = new Map<string, CombineOrder>();
+  /** Profit sharing: receivers by `<merchant>|<sub>|<type>|<account>`, orders by `<merchant>|<sub>|<out_order_no>`, returns by `<merchant>|<sub>|<out_return_no>`. */
+  readonly receivers = new Map<string, SharingReceiver>();
+  readonly sharings = new Map<string, SharingOrder>();
+  readonly sharingReturns = new Map<string, SharingReturn>();
   /** Business time, and what is due on it (clock.ts). */
   readonly clock = new SandboxClock();
   /** The clock's offset as journalled (`clock|offset`). */
@@ -230,7 +295,7 @@ export class SandboxState {
     journal.compact(this.#snapshot());
     this.#journal = journal;
     this.clock.restore(this.#clockRecord.get('offset') ?? 0);
-    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size + this.transfers.size + this.combines.size, dropped };
+    return { loaded: this.orders.size + this.refunds.size + this.deliveries.size + this.coupons.size + this.transfers.size + this.combines.size + this.sharings.size + this.sharingReturns.size + this.receivers.size, dropped };
   }
 
   /** Where the state is kept, if anywhere. */
@@ -280,6 +345,9 @@ export class SandboxState {
     this.bills.clear();
     this.transfers.clear();
     this.combines.clear();
+    this.receivers.clear();
+    this.sharings.clear();
+    this.sharingReturns.clear();
     this.clock.reset();
     this.#clockRecord.clear();
     this.#dirty.clear();
@@ -303,6 +371,9 @@ export class SandboxState {
       case 'transfer': return this.transfers;
       case 'clock': return this.#clockRecord;
       case 'combine': return this.combines;
+      case 'receiver': return this.receivers;
+      case 'sharing': return this.sharings;
+      case 'sharing-return': return this.sharingReturns;
     }
   }
 
@@ -328,6 +399,9 @@ export class SandboxState {
         this.deliveries.clear();
         this.transfers.clear();
         this.combines.clear();
+        this.receivers.clear();
+        this.sharings.clear();
+        this.sharingReturns.clear();
         this.#clockRecord.clear();
         return;
     }
@@ -342,6 +416,9 @@ export class SandboxState {
       coupons: [...this.coupons].map(([key, stock]) => [key, { codes: [...stock.codes], requests: [...stock.requests] }]),
       transfers: [...this.transfers],
       combines: [...this.combines],
+      receivers: [...this.receivers],
+      sharings: [...this.sharings],
+      sharingReturns: [...this.sharingReturns],
       clock: this.#clockRecord.get('offset') ?? 0,
     };
   }
@@ -354,6 +431,9 @@ export class SandboxState {
     for (const [key, stock] of snapshot.coupons) this.coupons.set(key, { codes: new Set(stock.codes), requests: new Map(stock.requests) });
     for (const [key, bill] of snapshot.transfers ?? []) this.transfers.set(key, bill);
     for (const [key, combine] of snapshot.combines ?? []) this.combines.set(key, combine);
+    for (const [key, receiver] of snapshot.receivers ?? []) this.receivers.set(key, receiver);
+    for (const [key, sharing] of snapshot.sharings ?? []) this.sharings.set(key, sharing);
+    for (const [key, back] of snapshot.sharingReturns ?? []) this.sharingReturns.set(key, back);
     if (snapshot.clock) this.#clockRecord.set('offset', snapshot.clock);
   }
 }
@@ -362,3 +442,5 @@ export const orderKey = (mchid: string, subMchid: string | undefined, outTradeNo
 export const refundKey = (mchid: string, subMchid: string | undefined, outRefundNo: string): string => `${mchid}|${subMchid ?? ''}|${outRefundNo}`;
 export const transferKey = (mchid: string, outBillNo: string): string => `${mchid}|${outBillNo}`;
 export const combineKey = (mchid: string, combineOutTradeNo: string): string => `${mchid}|${combineOutTradeNo}`;
+export const receiverKey = (mchid: string, subMchid: string | undefined, type: string, account: string): string => `${mchid}|${subMchid ?? ''}|${type}|${account}`;
+export const sharingKey = (mchid: string, subMchid: string | undefined, outNo: string): string => `${mchid}|${subMchid ?? ''}|${outNo}`;

@@ -4,14 +4,15 @@
  *     GET    /__sandbox/clock                    {"now":"<RFC 3339, Beijing time>","offset_seconds":0,"real":"...","due":[...]}
  *     POST   /__sandbox/clock                    {"advance": <seconds>}: business time moves on; what is due on the way happens
  *
- * and what a restored state puts back on it (orders' `time_expire`, transfer bills' next step; pending
- * notifications are put back by deliveries.ts).
+ * and what a restored state puts back on it (orders' `time_expire`, transfer bills' next step, profit
+ * sharing not yet finished; pending notifications are put back by deliveries.ts).
  */
 import type { Runtime } from '../call.js';
 import { InputError } from '../checks.js';
 import type { ControlRoute } from '../control.js';
 import { rfc3339 } from '../ids.js';
 import { scheduleExpiry } from './orders.js';
+import { resumeSharing } from './profitsharing.js';
 import { scheduleTransfer } from './transfers.js';
 
 export interface ClockView {
@@ -42,6 +43,7 @@ export async function advanceClock(runtime: Runtime, seconds: number): Promise<C
 export function resumeClock(runtime: Runtime): void {
   for (const [key, order] of runtime.state.orders) if (order.trade_state === 'NOTPAY') scheduleExpiry(runtime, key, order);
   for (const [key, bill] of runtime.state.transfers) scheduleTransfer(runtime, key, bill);
+  resumeSharing(runtime);
 }
 
 export const clockRoutes: readonly ControlRoute[] = [

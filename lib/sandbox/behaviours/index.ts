@@ -18,6 +18,7 @@ import { mediaBehaviours, mediaRoutes, mediaUpload } from './media.js';
 import { notifierRoutes } from './notifier.js';
 import { orderBehaviours } from './orders.js';
 import { payerRoutes } from './payer.js';
+import { profitSharingBehaviours, profitSharingRoutes } from './profitsharing.js';
 import { transferBehaviours, transferRoutes } from './transfers.js';
 
 export interface Behaviour {
@@ -37,6 +38,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
   { control: clockRoutes },
   { api: transferBehaviours, control: transferRoutes },
   { api: combineBehaviours, control: combineRoutes },
+  { api: profitSharingBehaviours, control: profitSharingRoutes },
 ];
 
 const BY_ROUTE: Readonly<Record<string, Handler>> = Object.assign({}, ...BEHAVIOURS.map((behaviour) => behaviour.api ?? {}));
