@@ -5,8 +5,8 @@ export { FileCertificateStore, MemoryCertificateStore } from './helpers/certific
 export type { CertificateStore, StoredCertificates } from './helpers/certificate-store.js';
 export type { ClientConfig, CertsInput, KeyInput } from './core/config.js';
 export type { Hooks, HookRequest, HookHeaders, BeforeRequestHook, AfterResponseHook, BeforeErrorHook } from './core/hooks.js';
-export { PlatformKeys } from './core/platform-keys.js';
-export type { PlatformKeyInfo } from './core/platform-keys.js';
+export { PlatformKeys } from './v3/platform-keys.js';
+export type { PlatformKeyInfo } from './v3/platform-keys.js';
 export { Notification } from './helpers/notification.js';
 export { MemoryNotificationStore, MIN_NOTIFICATION_TTL_MS } from './helpers/notification-store.js';
 export type { NotificationStore, NotificationClaim, NotificationState, MemoryNotificationStoreOptions } from './helpers/notification-store.js';

@@ -14,7 +14,7 @@ import {
 import { headerOf } from '../util/headers.js';
 import { openCertificates, type PlatformCertificate } from '../v3/certificates.js';
 import { MAX_CLOCK_OFFSET, WECHATPAY_SERIAL, WECHATPAY_TIMESTAMP } from '../v3/verifier.js';
-import type { PlatformKeySource, PlatformKeys, TrustedPlatformKeys } from './platform-keys.js';
+import type { PlatformKeySource, PlatformKeys, TrustedPlatformKeys } from '../v3/platform-keys.js';
 import type { Transport } from './transport.js';
 
 export const DEFAULT_REFRESH_INTERVAL = 12 * 3600 * 1000;

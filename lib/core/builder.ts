@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { createChain, taggedTemplate } from './chain.js';
 import { createTransport } from './transport.js';
 import { loadConfig, type CertsInput, type ClientConfig } from './config.js';
-import { TrustedPlatformKeys, type PlatformKeyInfo, type PlatformKeySource } from './platform-keys.js';
+import { TrustedPlatformKeys, type PlatformKeyInfo, type PlatformKeySource } from '../v3/platform-keys.js';
 import { AutoCertificates, downloadCertificates, type CertificateDownload } from './auto-certificates.js';
 import { SensitiveFields } from '../helpers/sensitive.js';
 import { ConfigError, RequestError, VerificationError } from '../errors.js';

@@ -1,39 +1,9 @@
-import { BASE_URIS, DYNAMIC_SEGMENTS, STATEMENTS, UNSIGNED_DOWNLOADS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from '../generated/routes.js';
-import type { ResponseRule } from '../util/exchange.js';
-import type { HttpVerb } from '../types.js';
+import { BASE_URIS, DYNAMIC_SEGMENTS, V2_CERT_REQUIRED, V2_GET, V2_UNSIGNED_RESPONSES } from '../generated/routes.js';
+import { bare } from '../v3/response-rule.js';
 
-/**
- * A regular expression matching concrete paths of the given templates (`{x}` = one segment), also behind
- * a path prefix (a base URL such as `https://apihk.mch.weixin.qq.com/hk/`, or a proxy's own prefix).
- */
-function matcher(templates: readonly string[]): RegExp {
-  const alternatives = templates.map((template) =>
-    template.split(/\{[^}]+\}/).map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+'));
-  return new RegExp(`^(?:[^?#]*/)?(?:${alternatives.join('|')})$`);
-}
-
-const unsigned = matcher(UNSIGNED_DOWNLOADS);
-const statements = matcher(STATEMENTS);
 const v2Get = new Set(V2_GET);
 const v2CertRequired = new Set(V2_CERT_REQUIRED);
 const v2Unsigned = new Set(V2_UNSIGNED_RESPONSES);
-
-function bare(path: string): string {
-  return path.replace(/[?#].*$/, '').replace(/^\/+/, '');
-}
-
-/**
- * How the answer to an APIv3 request is verified (docs/protocol.md#apiv3-response-verification), decided by the
- * path actually requested (the URL's path, base-URL prefix included, whichever way it was assembled): file
- * downloads (always GET; the uploads beside them are POST and signed) carry no signature, overseas statements
- * sign a SHA-1.
- */
-export function responseRule(verb: HttpVerb, path: string): ResponseRule {
-  const route = bare(path);
-  if (statements.test(route)) return 'statement';
-  if (verb === 'get' && unsigned.test(route)) return 'unsigned-download';
-  return 'signed';
-}
 
 /** What the API description says of an APIv2 endpoint. */
 export interface V2Traits {

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { BillError, WechatpayError } from '../errors.js';
-import { responseRule } from '../core/routes.js';
+import { responseRule } from '../v3/response-rule.js';
 import type { LooseOptions, WechatpayResponse } from '../types.js';
 import { sniff } from '../util/body.js';
 import { headerOf } from '../util/headers.js';

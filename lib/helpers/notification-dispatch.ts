@@ -4,7 +4,7 @@
  * matches runs: the exact one, else the longest prefix, else `*`.
  */
 import { ConfigError } from '../errors.js';
-import type { NotificationEnvelope } from './notification.js';
+import type { NotificationEnvelope } from './notification-open.js';
 import type { NotificationEventType, NotificationResourceOf } from './notification-types.js';
 
 /** A notification as a handler receives it: what `parse` returns, its `resource` typed by its event type. */

@@ -7,7 +7,7 @@ import { ConfigError, VerificationError } from '../errors.js';
 import { plainHeaders } from '../util/headers.js';
 import { dispatcher, type NotificationEvent, type NotificationHandlers } from './notification-dispatch.js';
 import { createNotificationHandler, type IncomingNotification, type NotificationHandler, type NotificationHandlerOptions, type NotificationHandlerReply } from './notification-handler.js';
-import type { NotificationEnvelope } from './notification.js';
+import type { NotificationEnvelope } from './notification-open.js';
 import {
   failureV2, successV2, type NotificationV2Request, type V2Notification, type V2PaymentNotification, type V2RefundNotification,
 } from './notification-v2.js';

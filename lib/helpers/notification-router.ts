@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import { ConfigError, VerificationError } from '../errors.js';
 import { headerOf, plainHeaders } from '../util/headers.js';
 import { verifySigned, WECHATPAY_SERIAL } from '../v3/verifier.js';
-import { openWith, rawBody, type NotificationEnvelope, type NotificationRequest } from './notification.js';
+import { openWith, rawBody, type NotificationEnvelope, type NotificationRequest } from './notification-open.js';
 import type { NotificationEvent, NotificationHandlers } from './notification-dispatch.js';
 import type { NotificationHandler, NotificationHandlerOptions } from './notification-handler.js';
 import { v3Handler } from './notification-receivers.js';

@@ -1,9 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import { AesGcm } from '../crypto/aes-gcm.js';
-import { ConfigError, CryptoError, VerificationError } from '../errors.js';
-import { PlatformKeys, type CertsInput } from '../core/platform-keys.js';
-import { plainHeaders, type HeaderBag } from '../util/headers.js';
+import { ConfigError, VerificationError } from '../errors.js';
+import { PlatformKeys, type CertsInput } from '../v3/platform-keys.js';
 import { checkMaxClockOffset, verifySigned } from '../v3/verifier.js';
 import type { KnownEventType, NotificationResources } from './notification-types.js';
 import {
@@ -11,12 +9,10 @@ import {
   type NotificationV2Options, type NotificationV2Reply, type NotificationV2Request, type V2Notification,
 } from './notification-v2.js';
 import { createRouter, type NotificationRouter, type RoutableClient } from './notification-router.js';
+import { openWith, rawBody, type NotificationEnvelope, type NotificationRequest } from './notification-open.js';
 
-/** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */
-export interface NotificationRequest {
-  headers: HeaderBag;
-  body: string | Buffer | Uint8Array;
-}
+export { openWith, rawBody } from './notification-open.js';
+export type { EncryptedResource, NotificationEnvelope, NotificationRequest } from './notification-open.js';
 
 export interface NotificationOptions {
   /** The platform certificates/public keys (as `Builder.factory`'s `certs`), or a loaded keyring. */
@@ -25,27 +21,6 @@ export interface NotificationOptions {
   apiv3Key: string;
   /** Seconds between the notification's timestamp and this machine's clock (default 300). */
   maxClockOffset?: number;
-}
-
-/** The encrypted `resource` as it arrives. */
-export interface EncryptedResource {
-  original_type: string;
-  algorithm: 'AEAD_AES_256_GCM';
-  ciphertext: string;
-  associated_data?: string;
-  nonce: string;
-}
-
-/** A verified notification: the envelope, with `resource` decrypted and parsed. */
-export interface NotificationEnvelope<Resource = Record<string, unknown>> {
-  id: string;
-  create_time: string;
-  event_type: string;
-  resource_type: string;
-  summary: string;
-  resource: Resource;
-  /** The `original_type`, `algorithm` and `associated_data` of the encrypted resource, without the ciphertext. */
-  resource_meta: Omit<EncryptedResource, 'ciphertext'>;
 }
 
 /** What a handler answers: write `status`, `headers` and `body` back to the platform. */
@@ -148,64 +123,6 @@ function parseWith<Resource>(request: NotificationRequest, keys: ReadonlyMap<str
   const opened = openWith<Resource>(raw, request, apiv3Key);
   if ('refused' in opened) throw opened.refused;
   return opened.envelope;
-}
-
-/** Why a verified notification could not be read (a body that is not the platform's shape). */
-function resourceError(raw: Buffer, request: NotificationRequest, message: string, cause?: unknown): VerificationError {
-  return new VerificationError('EV3_NOTIFY_RESOURCE', message, { headers: plainHeaders(request.headers), body: raw }, { cause });
-}
-
-/**
- * The envelope of a verified notification with its resource decrypted; `refused` when the APIv3 key is not
- * the one the resource was sealed with (GCM's tag says so), so that a router can try another merchant's.
- */
-export function openWith<Resource>(raw: Buffer, request: NotificationRequest, apiv3Key: string):
-{ envelope: NotificationEnvelope<Resource> } | { refused: VerificationError } {
-  const fail = (message: string, cause?: unknown) => resourceError(raw, request, message, cause);
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw fail('The notification body is not JSON', error);
-  }
-  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw fail('The notification body is not a JSON object');
-  const resource = (envelope as Record<string, unknown>)['resource'] as Partial<EncryptedResource> | undefined;
-  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) throw fail('The notification has no `resource`');
-  if (resource.algorithm !== 'AEAD_AES_256_GCM') {
-    throw fail(`The notification's resource.algorithm is ${JSON.stringify(resource.algorithm)}, not AEAD_AES_256_GCM`);
-  }
-  if (typeof resource.ciphertext !== 'string' || typeof resource.nonce !== 'string' || !['string', 'undefined'].includes(typeof resource.associated_data)) {
-    throw fail('The notification\'s resource lacks ciphertext or nonce (strings), or has an associated_data that is not a string');
-  }
-  let plaintext: string;
-  try {
-    plaintext = AesGcm.decrypt(resource.ciphertext, apiv3Key, resource.nonce, resource.associated_data ?? '');
-  } catch (error) {
-    const reason = error instanceof CryptoError ? error.message : 'decryption failed';
-    const refused = fail(`The notification's resource cannot be decrypted with the APIv3 key: ${reason}`, error);
-    if (error instanceof CryptoError && error.code === 'ECRYPTO_AUTH') return { refused };
-    throw refused;
-  }
-  let decrypted: Resource;
-  try {
-    decrypted = JSON.parse(plaintext) as Resource;
-  } catch (error) {
-    throw fail('The notification\'s decrypted resource is not JSON', error);
-  }
-  const { ciphertext: _ciphertext, ...meta } = resource as EncryptedResource;
-  return { envelope: { ...(envelope as Omit<NotificationEnvelope<Resource>, 'resource' | 'resource_meta'>), resource: decrypted, resource_meta: meta } };
-}
-
-export function rawBody(request: NotificationRequest): Buffer {
-  const body: unknown = request?.body;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const kind = body === undefined || body === null ? String(body) : typeof body === 'object' ? 'an already-parsed object' : typeof body;
-  throw new VerificationError('EV3_NOTIFY_RAW_BODY',
-    `A notification must be verified over its raw body (a string or Buffer), got ${kind}: a parsed and re-serialised ` +
-    'object no longer has the signed bytes (key order, spacing and escapes change). Keep the raw body: ' +
-    'express.raw({ type: "application/json" }), Koa ctx.request.rawBody, Fastify addContentTypeParser(..., { parseAs: "buffer" }), ' +
-    'Next.js `await request.text()`.');
 }
 
 /** A 32-byte APIv3 key, checked where it is configured. */

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { Rsa } from '../crypto/rsa.js';
-import type { PlatformKeys } from '../core/platform-keys.js';
+import type { PlatformKeys } from '../v3/platform-keys.js';
 
 /** Ciphertexts remembered per client so the request that carries one names its key; bounded. */
 const REMEMBERED_LIMIT = 256;
