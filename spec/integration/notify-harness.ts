@@ -12,6 +12,7 @@ import { Builder, type Client } from '../../lib/index.js';
 import type { NotificationEvent } from '../../lib/helpers/notification-dispatch.js';
 import type { NotificationErrorStage, NotificationHandler } from '../../lib/helpers/notification-handler.js';
 import { Notification } from '../../lib/helpers/notification.js';
+import { MemoryNotificationStore, type NotificationStore } from '../../lib/helpers/notification-store.js';
 import { startSandbox, type Delivery, type Sandbox } from '../../lib/sandbox/index.js';
 
 /** A server an example started: where it listens, and how to stop it. */
@@ -87,6 +88,20 @@ export function adapterSuite(name: string, serve: Serve): void {
     const routedRuns: Array<{ mchid: string; out_trade_no: string }> = [];
     const errors: Array<{ stage: NotificationErrorStage; message: string }> = [];
     let behaviour: () => Promise<void> = async () => undefined;
+    /** The handler's store, counting the deliveries that found their id busy (so a test knows they wait). */
+    const memory = new MemoryNotificationStore();
+    let waiting = 0;
+    const store: NotificationStore = {
+      claim: async (...args) => {
+        const claim = await memory.claim(...args);
+        if (claim === 'busy') waiting += 1;
+        return claim;
+      },
+      complete: (...args) => memory.complete(...args),
+      release: (...args) => memory.release(...args),
+      state: (...args) => memory.state(...args),
+      settled: (...args) => memory.settled(...args),
+    };
 
     beforeAll(async () => {
       sandboxes = await Promise.all(MERCHANTS.map((mchid) => startSandbox({ mchid, timeScale: 0.001 })));
@@ -99,7 +114,7 @@ export function adapterSuite(name: string, serve: Serve): void {
         'REFUND.SUCCESS': (event) => {
           runs.push(event);
         },
-      }, { onError: (error, stage) => errors.push({ stage, message: error.message }) });
+      }, { store, onError: (error, stage) => errors.push({ stage, message: error.message }) });
       const router = Notification.router(clients).handler({
         'TRANSACTION.*': (event) => {
           routedRuns.push({ mchid: event.mchid, out_trade_no: String(event.resource['out_trade_no']) });
@@ -200,18 +215,23 @@ export function adapterSuite(name: string, serve: Serve): void {
     });
 
     it('runs one handler for ten concurrent duplicates; the others answer as it did', async () => {
-      behaviour = () => sleep(150);
       const genuine = await caughtNotification();
+      waiting = 0;
+      // The first one runs until the nine others are waiting for it.
+      behaviour = async () => {
+        await until('nine deliveries waiting', () => waiting, (count) => count >= 9);
+      };
       const answers = await Promise.all(Array.from({ length: 10 }, () => send(served.url, genuine.headers, genuine.body)));
       expect(answers.map((answer) => answer.status >= 200 && answer.status < 300)).toEqual(Array(10).fill(true));
       expect(runs).toHaveLength(1);
 
       // When the one running fails, the waiting ones answer 5xx too, and a redelivery runs it again.
+      const other = await caughtNotification();
+      waiting = 0;
       behaviour = async () => {
-        await sleep(150);
+        await until('three deliveries waiting', () => waiting, (count) => count >= 3);
         throw new Error('failed once');
       };
-      const other = await caughtNotification();
       const failed = await Promise.all(Array.from({ length: 4 }, () => send(served.url, other.headers, other.body)));
       expect(failed.map((answer) => answer.status >= 500)).toEqual(Array(4).fill(true));
       behaviour = async () => undefined;
