@@ -1,6 +1,7 @@
 /**
  * Logging with hooks: every call's request id, status and duration, and every error's code, without
- * touching the calls themselves. A trace id header is added to each request (sent, not signed).
+ * touching the calls themselves. A trace id header is added to each request (sent, not signed). Each hook
+ * prints a line: `>` as a request leaves, `<` for an answer, `!` for an error.
  *
  *   npx tsx examples/logging.ts
  */
@@ -10,16 +11,18 @@ import { outTradeNo, run } from './support.js';
 
 const hooks: Hooks = {
   beforeRequest: (request) => {
-    request.headers.set('X-Trace-Id', randomUUID());
+    const traceId = randomUUID();
+    request.headers.set('X-Trace-Id', traceId);
+    console.log(`> ${request.method} ${request.template} X-Trace-Id=${traceId}`);
   },
   afterResponse: (response, request) => {
     const ms = (performance.now() - request.startedAt).toFixed(1);
-    console.log(`${request.method} ${request.template} -> ${response.status} request-id=${String(response.headers['request-id'] ?? '-')} ${ms} ms`);
+    console.log(`< ${request.method} ${request.template} -> ${response.status} request-id=${String(response.headers['request-id'] ?? '-')} ${ms} ms`);
   },
   beforeError: (error, request) => {
     const ms = request ? (performance.now() - request.startedAt).toFixed(1) : '-';
     const status = error instanceof ApiError ? ` ${error.status} request-id=${error.requestId ?? '-'}` : '';
-    console.log(`${request?.method ?? ''} ${request?.template ?? '(not sent)'} failed: ${error.code}${status} ${ms} ms`);
+    console.log(`! ${request?.method ?? ''} ${request?.template ?? '(not sent)'} failed: ${error.code}${status} ${ms} ms`);
   },
 };
 
