@@ -12,6 +12,8 @@ import { EVENT_TYPES } from '../../lib/cli/events.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
 
 const bin = join(__dirname, '..', '..', 'dist', 'cjs', 'cli', 'index.js');
+// Child processes on a shared machine: seconds each under load.
+jest.setTimeout(60_000);
 let sandbox: Sandbox;
 let dir: string;
 let config: string;

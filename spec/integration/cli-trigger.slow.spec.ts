@@ -15,6 +15,8 @@ import { Builder } from '../../lib/core/builder.js';
 import { startSandbox } from '../../lib/sandbox/index.js';
 
 const bin = join(__dirname, '..', '..', 'dist', 'cjs', 'cli', 'index.js');
+// Child processes on a shared machine: seconds each under load.
+jest.setTimeout(60_000);
 let dir: string;
 let folder: string;
 let platform: { serial: string; publicKeyId: string; mchid: string; apiv3Key: string };
