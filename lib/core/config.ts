@@ -12,6 +12,8 @@ import { loadHooks, type HookLists, type Hooks } from './hooks.js';
 import { loadAutoCertificates, type AutoCertificatesOptions, type AutoCertificatesSettings } from './auto-certificates.js';
 import { checkBaseURL, checkHeaders, checkMaxContentLength, checkTimeout, describe, type Refuse } from './options.js';
 import { redirectProblem, TRANSFORM_REQUEST_PROBLEM } from './request-rules.js';
+import { checkRetry, type RetryOptions, type RetrySettings } from './retry.js';
+import { defaultBackupBaseURL } from './hosts.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
@@ -57,6 +59,17 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
   merchant?: MerchantTlsInput;
   /** wechatpay-php's name for `baseURL`. */
   base_uri?: string;
+  /**
+   * The host an attempt goes to when the primary host cannot be reached (docs/resilience.md): default
+   * `https://api2.mch.weixin.qq.com/` (with `baseURL`'s path) when `baseURL` is the official host, none otherwise;
+   * `false`: none.
+   */
+  backupBaseURL?: string | false;
+  /**
+   * Automatic retries where they are safe (docs/resilience.md): `false` (one attempt), or `{ retries, minDelay,
+   * maxDelay }` (default 2 retries, full-jitter backoff from 100 ms capped at 2 s). A call may give its own.
+   */
+  retry?: boolean | RetryOptions;
   headers?: HeadersInit;
   /** The largest accepted offset between the platform's timestamps and this machine's clock, in seconds. */
   maxClockOffset?: number;
@@ -94,6 +107,10 @@ export interface LoadedConfig {
   tls: SecureContext | undefined;
   /** Whether `baseURL`/`base_uri` was configured (else endpoints on other hosts go to their own). */
   customBaseURL: boolean;
+  /** The backup host's base URL, if any (core/hosts.ts). */
+  backupBaseURL: string | undefined;
+  /** The client's retry settings (core/retry.ts). */
+  retry: RetrySettings;
   /** The client's default headers, checked, as strings. */
   headers: Readonly<Record<string, string>>;
   /** The caller's axios instance settings, minus the SDK's own fields and the two below. */
@@ -105,7 +122,7 @@ export interface LoadedConfig {
   hooks: HookLists;
 }
 
-const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'headers', 'maxClockOffset', 'hooks',
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'backupBaseURL', 'retry', 'headers', 'maxClockOffset', 'hooks',
   'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls', 'timeout', 'maxContentLength']);
 
 /** axios instance settings that would change every request after it is signed, and what to do instead. */
@@ -141,6 +158,8 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
   const baseURL = config.baseURL ?? config.base_uri ?? DEFAULT_BASE_URL;
   checkBaseURL(baseURL, refuse(config.baseURL !== undefined ? 'baseURL' : 'base_uri'));
   if (config.baseURL !== undefined && config.base_uri !== undefined) checkBaseURL(config.base_uri, refuse('base_uri'));
+  if (config.backupBaseURL !== undefined && config.backupBaseURL !== false) checkBaseURL(config.backupBaseURL, refuse('backupBaseURL'));
+  const retry = checkRetry(config.retry, refuse('retry'));
   const maxClockOffset = checkMaxClockOffset(config.maxClockOffset);
   const timeout = config.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(config.timeout, refuse('timeout'));
   const maxContentLength = config.maxContentLength === undefined
@@ -169,6 +188,8 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     secret: optionalSecret(config, 'secret'),
     tls: config.merchant === undefined ? undefined : merchantTls(config.merchant, privateKey, mchid, serial),
     customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,
+    backupBaseURL: defaultBackupBaseURL(baseURL, config.backupBaseURL),
+    retry,
     headers,
     axios: axios as CreateAxiosDefaults,
     transformResponse: config.transformResponse,

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, type AxiosResponseHeaders, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
-import type { HttpVerb } from '../types.js';
+import type { Attempt, WechatpayError } from '../errors.js';
+import type { HttpVerb, WechatpayResponse } from '../types.js';
 import { toSdkError } from '../util/exchange.js';
 import { headerOf } from '../util/headers.js';
 import { createV2Signer } from '../v2/signer.js';
@@ -11,7 +13,13 @@ import { createV3Verifier, WECHATPAY_STATEMENT_SHA1 } from '../v3/verifier.js';
 import { callOf, type Call } from './call.js';
 import type { LoadedConfig } from './config.js';
 import { Deadline } from './deadline.js';
-import { errorAfterHooks, hasHooks, hookRequest, runAfterResponse, runBeforeRequest, type HookLists } from './hooks.js';
+import { errorAfterHooks, hasHooks, hookRequest, runAfterResponse, runBeforeRequest, runBeforeRetry, type HookLists } from './hooks.js';
+import { withAttempts, type AttemptPlan } from './attempts.js';
+import { HostSelector } from './hosts.js';
+import { checkRetry, DEFAULT_RETRY, type RetrySettings } from './retry.js';
+import { v2Traits } from './routes.js';
+import { startCallSpan } from './telemetry.js';
+import { RequestError } from '../errors.js';
 import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
 import type { PlatformKeySource } from '../v3/platform-keys.js';
@@ -56,7 +64,8 @@ const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderNam
  * `timeout`, the caller's `signal`); the code below runs them in the same order:
  *   1. check      the template and the options                   core/uri.ts checkTemplate, core/options.ts checkOptions
  *   2. prepare    URL, headers, body bytes: the call's state      core/prepare.ts prepareV3 | prepareV2 -> core/call.ts Call
- *      one attempt (attempt(), below):
+ *      the attempts, each as below, where and when the retry policy says (core/attempts.ts withAttempts,
+ *      core/retry.ts, core/hosts.ts: the backup host), each recorded; one attempt (attempt(), below):
  *   3. sign       the request interceptor, first                  v3/signer.ts signV3Request | v2/signer.ts signV2Request
  *   4. hooks      the caller's beforeRequest hooks                core/hooks.ts runBeforeRequest
  *   5. send       exactly what was signed (the adapter)           core/send.ts sendAsSigned
@@ -68,6 +77,7 @@ const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderNam
  * Each protocol's axios instance has exactly one request interceptor (steps 3 and 4: {@link signStep}) and one
  * response interceptor (7 and 8: {@link verifyStep}), so the order is this code's, not that of installation.
  * The call's state is one object, the {@link Call}, which its request config carries through axios.
+ * When the application has `@opentelemetry/api`, the call is a span, each attempt an event of it (core/telemetry.ts).
  * With automatic certificates (core/auto-certificates.ts), an APIv3 call first waits for the platform keys
  * (one download for all the calls that start at once), and step 7 looks up a serial it does not know.
  */
@@ -99,6 +109,8 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
       ...(keys.lookUp ? { lookUp: (serial: string) => keys.lookUp!(serial) } : {}),
     }));
   const announced = new AnnouncedHashes();
+  // The client's primary and backup hosts, and its failover window: per client, never global.
+  const hosts = new HostSelector(config.baseURL, config.backupBaseURL);
   let v2: AxiosInstance | undefined;
   const v2Instance = (secret: string): AxiosInstance => (v2 ??= protocolInstance(defaults, config, hooks,
     createV2Signer({ mchid: config.credentials.mchid, secret }),
@@ -109,6 +121,9 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
       let call: Call | undefined;
       let deadline: Deadline | undefined;
       let work: Promise<AxiosResponse> | undefined;
+      const attempts: Attempt[] = [];
+      const span = startCallSpan(verb.toUpperCase(), route);
+      const started = performance.now();
       callsInFlight += 1;
       try {
         // 1. check
@@ -116,7 +131,8 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
         const options = checkOptions(template, rawOptions);
         deadline = deadlineOf(verb, template, options, config);
         const within = deadline;
-        return await within.race(() => work = (async () => {
+        const retry = retryOf(template, options, config.retry);
+        const run = () => within.race(() => work = (async () => {
           // 2. prepare (an APIv3 call once the platform keys are there)
           let instance: AxiosInstance;
           if (V2_TEMPLATE.test(template)) {
@@ -127,16 +143,36 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
             call = await prepareV3(verb, template, options, context, within, route, extras);
             instance = v3;
           }
-          // 3.-8. one attempt
-          const response = within.settle(await attempt(instance, call));
+          // 3.-8. the attempts
+          const prepared = call;
+          const plan: AttemptPlan = {
+            target: { verb, route, mutualTls: prepared.exchange.protocol === 'v2' && mutualTls(template, options) },
+            retry,
+            hosts,
+            span,
+            attempts,
+            signal: within.signal,
+            remaining: () => (within.timeout > 0 ? within.timeout - (performance.now() - started) : Infinity),
+            replayable: () => !(prepared.request.data instanceof Readable) && !(prepared.exchange.protocol === 'v2' && prepared.exchange.upload),
+            beforeRetry: (failure: WechatpayError, next) => runBeforeRetry(hooks, failure, prepared.hookRequest, next),
+          };
+          const { response: answer } = await withAttempts(plan, prepared.request.url ?? '', (url) => attempt(instance, prepared, url));
+          const response = within.settle(answer);
+          (response as WechatpayResponse).attempts = attempts;
           // 9. finish
-          return await finish(response, call, announced);
+          return await finish(response, prepared, announced);
         })());
+        return await (span ? span.run(run) : run());
       } catch (error) {
         // A sink removes its temporary file as the deadline's abort reaches it: the call ends once it has.
         if (call?.sink && work) await Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SINK_CLEAN_UP_MS).unref())]);
-        throw await errorAfterHooks(deadline?.reason ?? toSdkError(error), call?.hookRequest, hooks);
+        const failure = deadline?.reason ?? toSdkError(error);
+        if (attempts.length > 0) failure.attempts ??= attempts;
+        const final = await errorAfterHooks(failure, call?.hookRequest, hooks);
+        span?.end(attempts, final);
+        throw final;
       } finally {
+        if (span && !span.ended) span.end(attempts);
         callsInFlight -= 1;
         call?.release?.();
         deadline?.finish();
@@ -149,12 +185,28 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
 const V2_TEMPLATE = /^\/*v2\//;
 
 /**
- * One attempt of a call: 3. sign, 4. beforeRequest hooks ({@link signStep}), 5. send, 6. receive (the guarded
- * adapter), 7. verify, 8. afterResponse hooks ({@link verifyStep}); each attempt signs anew. Resolves with the
- * verified answer (or one the caller's `validateStatus` accepts); rejects with what refused it.
+ * One attempt of a call, at `url` (the prepared one, or the same on the backup host): 3. sign, 4. beforeRequest
+ * hooks ({@link signStep}), 5. send, 6. receive (the guarded adapter), 7. verify, 8. afterResponse hooks
+ * ({@link verifyStep}); each attempt signs anew (a new nonce and timestamp) over the call's body bytes. Resolves
+ * with the verified answer (or one the caller's `validateStatus` accepts); rejects with the SDK's error.
  */
-function attempt(instance: AxiosInstance, call: Call): Promise<AxiosResponse> {
-  return instance.request(call.request);
+function attempt(instance: AxiosInstance, call: Call, url: string): Promise<AxiosResponse> {
+  const request = url === call.request.url ? call.request : { ...call.request, url };
+  return instance.request(request).catch((error: unknown) => {
+    throw toSdkError(error);
+  });
+}
+
+/** The retry settings of a call: its own `retry` (checked, over the client's), else the client's. */
+function retryOf(template: string, options: RequestOptions, client: RetrySettings): RetrySettings {
+  const given = options['retry'];
+  if (given === undefined) return client;
+  return checkRetry(given, (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: retry ${problem}`), client.retries === 0 ? DEFAULT_RETRY : client);
+}
+
+/** An APIv2 call over mutual TLS (`security: true`, or an endpoint that needs the merchant certificate), as prepareV2 decides it. */
+function mutualTls(template: string, options: RequestOptions): boolean {
+  return (options.security as boolean | undefined) ?? v2Traits(template).certRequired;
 }
 
 type Signer = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;

@@ -229,7 +229,7 @@ describe('failures', () => {
     const { client, refreshes, errors } = autoClient({ refreshInterval: 1000 });
     try {
       await platform.query(client);
-      platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
+      platform.sandbox.faults.inject('server-error', 3, '/v3/certificates'); // all three attempts of one download (docs/resilience.md)
       await eventually(() => errors.length === 1);
       expect(errors[0]).toBeInstanceOf(ApiError);
       expect(errors[0]).toMatchObject({ code: 'SYSTEM_ERROR', status: 500 });
@@ -247,7 +247,7 @@ describe('failures', () => {
     const { client, errors } = autoClient();
     await platform.query(client);
     platform.sandbox.faults.inject('unknown-serial', 1, '/v3/pay/');
-    platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    platform.sandbox.faults.inject('server-error', 3, '/v3/certificates'); // all three attempts of one download (docs/resilience.md)
     expect(await rejected(platform.query(client))).toMatchObject({ code: 'EV3_RES_HEADER_PLATFORM_SERIAL' });
     expect(errors).toEqual([expect.objectContaining({ code: 'SYSTEM_ERROR' })]);
     expect((await platform.query(client)).status).toBe(200);
@@ -256,7 +256,7 @@ describe('failures', () => {
   it('a manual refresh that fails rejects, and the keys stay', async () => {
     const { client, errors } = autoClient();
     await platform.query(client);
-    platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    platform.sandbox.faults.inject('server-error', 3, '/v3/certificates'); // all three attempts of one download (docs/resilience.md)
     expect(await rejected(client.certificates.refresh())).toMatchObject({ code: 'SYSTEM_ERROR' });
     expect(errors).toEqual([]);
     expect((await platform.query(client)).status).toBe(200);
@@ -265,7 +265,7 @@ describe('failures', () => {
 
   it('the first call without any key fails with the download error, and the next one tries again', async () => {
     const { client } = autoClient();
-    platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    platform.sandbox.faults.inject('server-error', 3, '/v3/certificates'); // all three attempts of one download (docs/resilience.md)
     expect(await rejected(platform.query(client))).toMatchObject({ code: 'SYSTEM_ERROR', url: expect.stringContaining('/v3/certificates') });
     clockAhead(1100);
     expect((await platform.query(client)).status).toBe(200);

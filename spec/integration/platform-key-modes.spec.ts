@@ -105,7 +105,7 @@ describe('the public key', () => {
   it('during the migration, a failed first download does not fail calls: the first certificate-signed answer looks again', async () => {
     const errors: WechatpayError[] = [];
     const client = Builder.factory({ ...platform.settings, certs: publicKey, autoCertificates: { onError: (error) => errors.push(error) } });
-    platform.sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    platform.sandbox.faults.inject('server-error', 3, '/v3/certificates'); // all three attempts of one download (docs/resilience.md)
     const answer = await platform.query(client);
     expect(serialOf(answer)).toBe(platform.sandbox.platform.serial);
     expect(errors).toEqual([expect.objectContaining({ code: 'SYSTEM_ERROR' })]);
