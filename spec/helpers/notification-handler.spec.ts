@@ -5,7 +5,7 @@
  * two handlers (two processes) without `settled`, the setup checks, and APIv2's `handlerV2`. Notifications
  * are the sandbox's, signed and encrypted by its own code, sent to `handler.node` on loopback.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Builder, ConfigError, type Client } from '../../lib/index.js';
 import { dispatcher } from '../../lib/helpers/notification-dispatch.js';
@@ -196,6 +196,37 @@ describe('client.notification.handler', () => {
     } finally {
       await Promise.all([close(a.server), close(b.server), close(capture)]);
     }
+  });
+
+  it('counts the bytes of a body without Content-Length: over maxBodySize is 413 (node: chunked; fetch: a stream); a read Request is 500', async () => {
+    const handler = client.notification.handler({ '*': () => undefined }, { maxBodySize: 1024 });
+    const { url, server } = await served(handler);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(url, { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        for (let i = 0; i < 4; i++) req.write(Buffer.alloc(512, 0x20));
+        req.end();
+      });
+      expect(status).toBe(413);
+    } finally {
+      await close(server);
+    }
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(512));
+        controller.close();
+      },
+    });
+    const streamed = await handler.fetch(new Request('http://127.0.0.1/notify', { method: 'POST', body: chunks, duplex: 'half' } as RequestInit));
+    expect(streamed.status).toBe(413);
+    const read = new Request('http://127.0.0.1/notify', { method: 'POST', body: '{}' });
+    await read.text();
+    expect((await handler.fetch(read)).status).toBe(500);
+    expect((await handler.fetch(new Request('http://127.0.0.1/notify'))).status).toBe(405);
   });
 
   it('is checked at setup: handlers, store, TTL at least 25 h, sizes; a client without an APIv3 key or secret has none', () => {
