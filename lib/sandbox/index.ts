@@ -29,6 +29,9 @@ export { RETRY_SCHEDULE } from './deliveries.js';
 export type { SandboxCertificates } from './certificate-control.js';
 export type { CertificatesView, RotateOptions } from './platform-certificates.js';
 export type { NotifyV2Options } from './behaviours/notifications-v2.js';
+export type { ClockView } from './behaviours/clock.js';
+export type { ConfirmOptions } from './behaviours/transfers.js';
+export type { TransferState } from './state.js';
 export type { CouponStockView, NotificationSubject, NotifyOptions, PayOptions, PayResult, Sandbox, SandboxEvent, SandboxOptions } from './types.js';
 
 /** Starts a sandbox; resolves once it listens and `sandbox.json` is written. */

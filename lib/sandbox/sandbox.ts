@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { couponsView } from './behaviours/coupons.js';
 import type { NotifyV2Options } from './behaviours/notifications-v2.js';
-import { resumeClock } from './behaviours/clock.js';
+import { advanceClock, clockView, resumeClock, type ClockView } from './behaviours/clock.js';
+import { payCombine } from './behaviours/combine.js';
+import { confirmTransfer, type ConfirmOptions } from './behaviours/transfers.js';
 import { deliveriesView, notify, notifyV2, retry } from './behaviours/notifier.js';
 import { close, orderView, ordersView, pay, refundsView, settle, type SettleStatus } from './behaviours/payer.js';
 import type { NotificationResult, Runtime, Settings } from './call.js';
@@ -202,6 +204,22 @@ export class RunningSandbox implements Sandbox {
 
   closeOrder(outTradeNo: string, subMchid?: string): Record<string, unknown> {
     return close(this.#parts.runtime, outTradeNo, subMchid);
+  }
+
+  clock(): ClockView {
+    return clockView(this.#parts.runtime);
+  }
+
+  advanceClock(seconds: number): Promise<ClockView> {
+    return advanceClock(this.#parts.runtime, seconds);
+  }
+
+  confirmTransfer(outBillNo: string, options: ConfirmOptions): Promise<{ bill: Record<string, unknown>; delivery?: Delivery }> {
+    return confirmTransfer(this.#parts.runtime, outBillNo, options);
+  }
+
+  payCombine(combineOutTradeNo: string, options: { openid?: string; notify?: boolean } = {}): Promise<{ combine: Record<string, unknown>; delivery?: Delivery }> {
+    return payCombine(this.#parts.runtime, combineOutTradeNo, options);
   }
 
   settleRefund(outRefundNo: string, status: SettleStatus, options: { sub_mchid?: string; notify?: boolean } = {}): Promise<{ refund: Record<string, unknown>; delivery?: Delivery }> {

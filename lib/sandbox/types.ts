@@ -1,5 +1,7 @@
 /** The sandbox's public shapes: its options, what its operations take and give, and the `Sandbox` itself. */
+import type { ClockView } from './behaviours/clock.js';
 import type { NotifyV2Options } from './behaviours/notifications-v2.js';
+import type { ConfirmOptions } from './behaviours/transfers.js';
 import type { NotificationInput, NotificationResult, Settings } from './call.js';
 import type { SandboxCertificates } from './certificate-control.js';
 import type { Faults } from './faults.js';
@@ -122,6 +124,14 @@ export interface Sandbox {
   pay(outTradeNo: string, options?: PayOptions): Promise<PayResult>;
   /** Closes a NOTPAY order, as the merchant's close call does. */
   closeOrder(outTradeNo: string, subMchid?: string): Record<string, unknown>;
+  /** Business time (`now`, RFC 3339), how far it is ahead of real time, and what is due on it. */
+  clock(): ClockView;
+  /** Moves business time `seconds` on; resolves once everything due on the way has happened (docs/sandbox.md#the-clock). */
+  advanceClock(seconds: number): Promise<ClockView>;
+  /** The payee confirms (`accept: true`) or declines a WAIT_USER_CONFIRM transfer bill; a decline ends it FAIL and notifies. */
+  confirmTransfer(outBillNo: string, options: ConfirmOptions): Promise<{ bill: Record<string, unknown>; delivery?: Delivery }>;
+  /** The payer pays a combined order (every sub-order at once); `notify` delivers its TRANSACTION.SUCCESS. */
+  payCombine(combineOutTradeNo: string, options?: { openid?: string; notify?: boolean }): Promise<{ combine: Record<string, unknown>; delivery?: Delivery }>;
   /** Settles a PROCESSING refund: SUCCESS, or ABNORMAL / CLOSED (a failure); `notify` delivers `REFUND.*` to its notify_url. */
   settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED', options?: { sub_mchid?: string; notify?: boolean }): Promise<{ refund: Record<string, unknown>; delivery?: Delivery }>;
   /** Sends one signed, encrypted notification to `url` (one attempt, no retries) and resolves with the receiver's answer. */

@@ -86,8 +86,7 @@ describe('a transfer the payee confirms', () => {
 describe('a transfer that does not happen', () => {
   it('declined: FAIL at once, notified', async () => {
     await bills().post({ json: bill('D1') });
-    const [status, answer] = await confirm('D1', { accept: false });
-    expect(status).toBe(200);
+    const answer = await sandbox.confirmTransfer('D1', { accept: false });
     expect(answer.bill).toMatchObject({ state: 'FAIL', fail_reason: 'OTHER_FAIL_REASON_TYPE' });
     expect(answer.delivery).toMatchObject({ event_type: 'MCHTRANSFER.BILL.FINISHED', state: 'delivered' });
     expectFinished(finished('D1')[0], { out_bill_no: 'D1', state: 'FAIL', fail_reason: 'OTHER_FAIL_REASON_TYPE' });
@@ -97,7 +96,8 @@ describe('a transfer that does not happen', () => {
 
   it('unconfirmed for 24 hours of sandbox time: FAIL with OVERDUE_CLOSE', async () => {
     await bills().post({ json: bill('W1') });
-    await advance(24 * 3600 - 60);
+    expect(sandbox.clock().due).toEqual(expect.arrayContaining([expect.objectContaining({ key: expect.stringContaining('W1') })]));
+    expect((await sandbox.advanceClock(24 * 3600 - 60)).offset_seconds).toBeGreaterThanOrEqual(24 * 3600 - 60);
     expect((await byOutBillNo('W1')).state).toBe('WAIT_USER_CONFIRM');
     await advance(60);
     expect(await byOutBillNo('W1')).toMatchObject({ state: 'FAIL', fail_reason: 'OVERDUE_CLOSE' });
