@@ -75,6 +75,17 @@ async function until<T>(what: string, read: () => T, check: (value: T) => boolea
 
 const MERCHANTS = ['1230000109', '1900000101', '1900000102'] as const;
 
+/** The three merchants' sandboxes, started once per spec file and closed after its last suite. */
+let merchants: Promise<Sandbox[]> | undefined;
+let suites = 0;
+async function release(): Promise<void> {
+  suites -= 1;
+  if (suites > 0 || !merchants) return;
+  const started = merchants;
+  merchants = undefined;
+  await Promise.all((await started).map((sandbox) => sandbox.close()));
+}
+
 /** The whole suite for one adapter. */
 export function adapterSuite(name: string, serve: Serve): void {
   describe(`${name}: notifications delivered by the sandbox`, () => {
@@ -103,8 +114,11 @@ export function adapterSuite(name: string, serve: Serve): void {
       settled: (...args) => memory.settled(...args),
     };
 
+    suites += 1;
+    const suite = suites;
     beforeAll(async () => {
-      sandboxes = await Promise.all(MERCHANTS.map((mchid) => startSandbox({ mchid, timeScale: 0.001 })));
+      merchants ??= Promise.all(MERCHANTS.map((mchid) => startSandbox({ mchid, timeScale: 0.001 })));
+      sandboxes = await merchants;
       clients = sandboxes.map((sandbox) => Builder.factory(sandbox.config));
       const handler = clients[0]!.notification.handler({
         'TRANSACTION.SUCCESS': async (event) => {
@@ -125,7 +139,7 @@ export function adapterSuite(name: string, serve: Serve): void {
 
     afterAll(async () => {
       await Promise.all([served?.close(), routed?.close(), capture && new Promise((resolve) => capture.server.close(resolve))]);
-      await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
+      await release();
     });
 
     beforeEach(() => {
@@ -138,7 +152,7 @@ export function adapterSuite(name: string, serve: Serve): void {
     let orders = 0;
     /** A new order of merchant `index`, notified at `url`. */
     async function order(url: string, index = 0, total = 100): Promise<string> {
-      const outTradeNo = `N${Date.now()}${++orders}`;
+      const outTradeNo = `N${suite}_${Date.now()}_${++orders}`;
       await clients[index]!.v3.pay.transactions.native.post({ json: {
         appid: 'wxd678efh567hg6787', mchid: sandboxes[index]!.config.mchid, description: 'notified', out_trade_no: outTradeNo, notify_url: url, amount: { total },
       } });
