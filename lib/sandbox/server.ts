@@ -212,11 +212,11 @@ export interface ConnectionLimits {
   headersTimeout: number;
   /** The whole request, body included, must arrive within this (default 300 s). */
   requestTimeout: number;
-  /** Connections open at once; more are refused (default 1024). */
+  /** Connections open at once; more are refused (default 4096). */
   maxConnections: number;
 }
 
-export const CONNECTION_LIMITS: Readonly<ConnectionLimits> = { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000, maxConnections: 1024 };
+export const CONNECTION_LIMITS: Readonly<ConnectionLimits> = { keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000, maxConnections: 4096 };
 
 /** The limits given, checked, over the defaults. */
 export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
