@@ -229,6 +229,37 @@ describe('the sandbox console in a browser', () => {
     await shot(page, '09-identity');
   }, 60_000);
 
+  it('shows transfer bills: the payee confirms one and declines another; the clock moves on and the confirmed one succeeds', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sandbox.baseURL}#transfers`);
+    await page.locator('#live.on').waitFor();
+    const bill = (no: string) => client.v3.fundApp.mchTransfer.transferBills.post({ json: {
+      appid: 'wxf636efh567hg4356', out_bill_no: no, transfer_scene_id: '1000', openid: 'o-MYE42l80oelYMDE34nYD456Xoy', transfer_amount: 400,
+      transfer_remark: '新会员有礼', notify_url: notifyUrl,
+      transfer_scene_report_infos: [{ info_type: '活动名称', info_content: '新会员有礼' }, { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' }],
+    } });
+    await bill('BT1');
+    await bill('BT2');
+    const first = page.locator('#transfers tr[data-transfer="BT1"]');
+    const second = page.locator('#transfers tr[data-transfer="BT2"]');
+    await first.locator('text=WAIT_USER_CONFIRM').waitFor();
+    await shot(page, '10-transfers');
+    received.length = 0;
+    await first.getByRole('button', { name: 'Confirm' }).click();
+    await first.locator('text=TRANSFERING').waitFor();
+    await second.getByRole('button', { name: 'Decline' }).click();
+    await second.locator('text=OTHER_FAIL_REASON_TYPE').waitFor();
+    expect(await page.locator('#clock-now').textContent()).toContain('(real time)');
+    await page.getByRole('button', { name: '+1 min' }).click();
+    await first.locator('text=SUCCESS').waitFor();
+    await page.locator('#clock-now', { hasText: '(+1 min)' }).waitFor();
+    await shot(page, '11-transfers-done');
+    for (let i = 0; i < 200 && received.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(received.map((r) => (r instanceof Error ? r.message : [r.event_type, (r.resource as any).out_bill_no, (r.resource as any).state])).sort())
+      .toEqual([['MCHTRANSFER.BILL.FINISHED', 'BT1', 'SUCCESS'], ['MCHTRANSFER.BILL.FINISHED', 'BT2', 'FAIL']]);
+    expect((await client.v3.fundApp.mchTransfer.transferBills.outBillNo._out_bill_no_.get({ out_bill_no: 'BT1' })).data.state).toBe('SUCCESS');
+  }, 60_000);
+
   it('keeps the console and the payer page under a strict policy, and runs nothing of an uploaded SVG or HTML page', async () => {
     for (const path of ['', '__sandbox/payer?out_trade_no=X']) {
       const policy = (await fetch(`${sandbox.baseURL}${path}`)).headers.get('content-security-policy') ?? '';

@@ -10,6 +10,8 @@ const state = {
   selected: null,
   orders: [],
   refunds: [],
+  transfers: [],
+  clock: null,
   notifications: [],
   coupons: [],
   faults: [],
@@ -82,6 +84,7 @@ function inWords(ms) {
 const STATE_BADGE = {
   NOTPAY: 'warn', SUCCESS: 'ok', CLOSED: 'plain', REFUND: 'info', PROCESSING: 'warn', ABNORMAL: 'bad',
   delivered: 'ok', pending: 'warn', sending: 'info', failed: 'bad',
+  WAIT_USER_CONFIRM: 'warn', TRANSFERING: 'info', FAIL: 'bad', CANCELING: 'warn', CANCELLED: 'plain',
 };
 const badge = (text, kind) => h('span', { class: `badge ${kind || STATE_BADGE[text] || 'plain'}` }, text);
 
@@ -248,13 +251,47 @@ function renderRefunds() {
   $('count-refunds').textContent = String(state.refunds.length);
 }
 
+/* ---------------- transfers and the clock ---------------- */
+
+function renderTransfers() {
+  const body = $('transfers').tBodies[0];
+  body.replaceChildren(...state.transfers.slice().reverse().map((bill) => {
+    const answer = (accept) => act(`${bill.out_bill_no} ${accept ? 'confirmed' : 'declined'}`, () => call('POST', `/transfers/${encodeURIComponent(bill.out_bill_no)}/confirm`, { accept }));
+    return h('tr', { 'data-transfer': bill.out_bill_no },
+      h('td', {}, h('div', { class: 'mono' }, bill.out_bill_no), h('div', { class: 'mono muted' }, bill.transfer_bill_no), h('div', { class: 'muted' }, bill.transfer_remark)),
+      h('td', { class: 'mono' }, bill.openid),
+      h('td', {}, yuan(bill.transfer_amount)),
+      h('td', {}, badge(bill.state), bill.fail_reason ? h('div', { class: 'muted' }, bill.fail_reason) : null),
+      h('td', { class: 'mono' }, clock(bill.create_time)),
+      h('td', { class: 'mono muted' }, bill.due_at ? `${bill.state === 'WAIT_USER_CONFIRM' ? 'closes' : 'ends'} ${new Date(bill.due_at).toLocaleString([], { hour12: false })}` : '—'),
+      h('td', {}, bill.state === 'WAIT_USER_CONFIRM'
+        ? h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, 'Confirm'),
+          h('button', { type: 'button', class: 'danger', onclick: () => answer(false) }, 'Decline'))
+        : h('span', { class: 'muted' }, '—')));
+  }));
+  $('transfers-empty').hidden = state.transfers.length > 0;
+  $('count-transfers').textContent = String(state.transfers.length);
+}
+
+function renderClock() {
+  const view = state.clock;
+  if (!view) return;
+  const ahead = view.offset_seconds ? ` (+${inWords(view.offset_seconds * 1000).replace(/^in /, '')})` : ' (real time)';
+  const now = new Date(Date.now() + view.offset_seconds * 1000);
+  $('clock-now').textContent = `${now.toLocaleString([], { hour12: false })}${ahead}`;
+}
+
 /* ---------------- notifications ---------------- */
 
 function renderNotifications() {
   const list = $('notifications');
   list.replaceChildren(...state.notifications.slice().reverse().map((delivery) => {
     const next = delivery.state === 'pending' && delivery.next_at ? `next attempt ${inWords(Date.parse(delivery.next_at) - Date.now())} (${time(delivery.next_at)})` : '';
-    const about = delivery.subject ? (delivery.subject.out_refund_no ? `refund ${delivery.subject.out_refund_no}` : `order ${delivery.subject.out_trade_no}`) : '';
+    const subject = delivery.subject || {};
+    const about = subject.out_refund_no ? `refund ${subject.out_refund_no}` : subject.out_bill_no ? `transfer ${subject.out_bill_no}`
+      : subject.combine_out_trade_no ? `combined order ${subject.combine_out_trade_no}` : subject.out_order_no ? `profit sharing ${subject.out_order_no}`
+        : subject.out_trade_no ? `order ${subject.out_trade_no}` : '';
     return h('article', { class: 'delivery', 'data-delivery': delivery.id, 'data-state': delivery.state },
       h('header', {},
         badge(delivery.state),
@@ -344,6 +381,8 @@ function renderIdentity() {
 const loaders = {
   orders: async () => { state.orders = await call('GET', '/orders?detail=1'); renderOrders(); },
   refunds: async () => { state.refunds = await call('GET', '/refunds'); renderRefunds(); },
+  transfers: async () => { state.transfers = await call('GET', '/transfers'); renderTransfers(); },
+  clock: async () => { state.clock = await call('GET', '/clock'); renderClock(); },
   notifications: async () => { state.notifications = await call('GET', '/notifications'); renderNotifications(); },
   coupons: async () => { state.coupons = await call('GET', '/coupons'); renderCoupons(); },
   faults: async () => { state.faults = await call('GET', '/faults'); renderFaults(); },
@@ -365,7 +404,10 @@ function reload(...names) {
   }, 60);
 }
 
-const KIND_TO_LIST = { order: ['orders'], refund: ['refunds', 'orders'], delivery: ['notifications'], coupon: ['coupons'] };
+const KIND_TO_LIST = {
+  order: ['orders'], refund: ['refunds', 'orders'], delivery: ['notifications'], coupon: ['coupons'],
+  transfer: ['transfers'], clock: ['clock', 'transfers'], combine: ['orders'],
+};
 
 function connect() {
   const live = $('live');
@@ -373,7 +415,7 @@ function connect() {
   source.addEventListener('open', () => {
     live.textContent = 'live';
     live.classList.add('on');
-    reload('requests', 'orders', 'refunds', 'notifications', 'coupons', 'faults');
+    reload('requests', 'orders', 'refunds', 'transfers', 'clock', 'notifications', 'coupons', 'faults');
   });
   source.addEventListener('error', () => {
     live.textContent = 'reconnecting';
@@ -388,7 +430,7 @@ function connect() {
       state.selected = null;
       renderRequests();
       selectRequest(null);
-      reload('orders', 'refunds', 'notifications', 'coupons', 'faults');
+      reload('orders', 'refunds', 'transfers', 'clock', 'notifications', 'coupons', 'faults');
     } else {
       reload(...(KIND_TO_LIST[change.kind] || []));
     }
@@ -413,6 +455,12 @@ function wire() {
   $('reset').addEventListener('click', () => {
     if (window.confirm('Forget every order, refund, coupon code, notification, fault and the request log?')) act('Reset', () => call('POST', '/reset'));
   });
+  for (const button of document.querySelectorAll('[data-advance]')) {
+    button.addEventListener('click', () => act(`Clock moved on ${button.textContent.replace('+', '')}`, async () => {
+      state.clock = await call('POST', '/clock', { advance: Number(button.dataset.advance) });
+      renderClock();
+    }));
+  }
   $('clear-faults').addEventListener('click', () => act('Faults cleared', () => call('DELETE', '/faults')));
   $('fault-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -423,7 +471,10 @@ function wire() {
     act('Fault added', () => call('POST', '/faults', { fault, count: Number(form.get('count')) || 1, ...(match ? { match } : {}) }));
   });
   // Relative times ("next attempt in 12 s") move on.
-  window.setInterval(() => { if (state.notifications.some((d) => d.state === 'pending')) renderNotifications(); }, 1000);
+  window.setInterval(() => {
+    if (state.notifications.some((d) => d.state === 'pending')) renderNotifications();
+    renderClock();
+  }, 1000);
 }
 
 async function start() {
