@@ -8,6 +8,9 @@ import { ApiError, ConfigError, RequestError, VerificationError } from '../../li
 import { backoff, checkRetry, classify, DEFAULT_RETRY, isIdempotent, nextDelay, NO_RETRY, parseRetryAfter, verdict } from '../../lib/core/retry.js';
 import { IDEMPOTENT_ENDPOINTS } from '../../lib/generated/idempotency.js';
 import { toSdkError } from '../../lib/util/exchange.js';
+import { loadConfig } from '../../lib/core/config.js';
+import { Builder } from '../../lib/core/builder.js';
+import { keyPair, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL } from '../support/platform.js';
 
 /** The SDK error of a real axios request to `url` (what the transport turns a socket failure into). */
 async function transportError(url: string, options: Record<string, unknown> = {}): Promise<RequestError> {
@@ -218,5 +221,45 @@ describe('the retry setting', () => {
     ['min above max', { minDelay: 500, maxDelay: 100 }, /must not exceed maxDelay/],
   ])('refuses %s', (_what, value, message) => {
     expect(() => checkRetry(value, refuse)).toThrow(message);
+  });
+});
+
+describe('Builder.factory: retry and backupBaseURL', () => {
+  const merchant = keyPair('merchant');
+  const platformKey = keyPair('platform');
+  const base = { mchid: MCHID, serial: MERCHANT_SERIAL, privateKey: merchant.privatePem, certs: { [PLATFORM_SERIAL]: platformKey.publicPem } };
+
+  it('the official host has api2 as its backup; another host none unless given', () => {
+    expect(loadConfig(base)).toMatchObject({ backupBaseURL: 'https://api2.mch.weixin.qq.com/', retry: DEFAULT_RETRY });
+    expect(loadConfig({ ...base, baseURL: 'https://api.mch.weixin.qq.com/hk/' }).backupBaseURL).toBe('https://api2.mch.weixin.qq.com/hk/');
+    expect(loadConfig({ ...base, baseURL: 'http://127.0.0.1:9/' }).backupBaseURL).toBeUndefined();
+    expect(loadConfig({ ...base, backupBaseURL: false }).backupBaseURL).toBeUndefined();
+    expect(loadConfig({ ...base, baseURL: 'http://127.0.0.1:9/', backupBaseURL: 'http://127.0.0.1:10/' }).backupBaseURL).toBe('http://127.0.0.1:10/');
+    expect(loadConfig({ ...base, retry: false }).retry).toBe(NO_RETRY);
+  });
+
+  it.each([
+    ['backupBaseURL', { backupBaseURL: 'ftp://example.com/' }, /backupBaseURL: must be an http\(s\) URL/],
+    ['backupBaseURL', { backupBaseURL: 'https://user:pw@example.com/' }, /backupBaseURL: must be a URL without credentials/],
+    ['retry', { retry: { retries: 'two' } }, /retry: retries must be a whole number/],
+    ['retry', { retry: 'yes' }, /retry: must be false, true or/],
+  ])('refuses a bad %s, naming it', (field, extra, message) => {
+    const error = (() => {
+      try {
+        Builder.factory({ ...base, ...extra } as never);
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('pw@');
+  });
+
+  it('a call refuses a bad retry option before sending', async () => {
+    const client: any = Builder.factory(base);
+    await expect(client.v3.certificates.get({ retry: { retries: 99 } })).rejects.toMatchObject({ code: 'EREQUEST_OPTIONS', message: expect.stringMatching(/v3\/certificates: retry retries must be/) });
   });
 });

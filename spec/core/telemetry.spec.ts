@@ -7,10 +7,22 @@ import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startCallSpan } from '../../lib/core/telemetry.js';
+import { Builder } from '../../lib/index.js';
+import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
+
+type AnyClient = any;
+let sandbox: Sandbox;
+let client: AnyClient;
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  client = Builder.factory(sandbox.config);
+}, 30_000);
+afterAll(() => sandbox.close());
 
 describe('without a registered SDK', () => {
-  it('nothing records: no span object is made for the call', () => {
+  it('nothing records: no span object is made for the call', async () => {
     expect(startCallSpan('POST', 'v3/pay/transactions/native')).toBeUndefined();
+    expect((await client.v3.certificates.get()).status).toBe(200);
   });
 });
 
@@ -70,6 +82,36 @@ describe('with the SDK registered', () => {
     expect(finished!.attributes).toMatchObject({ 'error.type': 'SYSTEM_ERROR', 'server.address': '127.0.0.1', 'server.port': 8080, 'http.response.status_code': 500 });
     expect(finished!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'answered 500 SYSTEM_ERROR' });
     expect(JSON.stringify(finished!.events)).not.toContain('mchid=');
+  });
+
+  it('a client call is a span: a retried attempt is an event, the answer\'s Request-ID an attribute', async () => {
+    sandbox.faults.inject('server-error', 1, '/v3/pay/transactions/out-trade-no/');
+    const response = await client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'NONE1', query: { mchid: sandbox.config.mchid } })
+      .catch((error: { attempts: unknown[] }) => error);
+    // The order does not exist: 500 SYSTEM_ERROR (retried), then 404 ORDER_NOT_EXIST (not retried).
+    expect(response.attempts).toHaveLength(2);
+    const [finished] = exporter.getFinishedSpans();
+    const port = Number(new URL(sandbox.baseURL).port);
+    expect(finished).toMatchObject({
+      name: 'GET v3/pay/transactions/out-trade-no/{out_trade_no}',
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'GET', 'url.template': 'v3/pay/transactions/out-trade-no/{out_trade_no}', 'server.address': '127.0.0.1',
+        'server.port': port, 'http.response.status_code': 404, 'error.type': 'ORDER_NOT_EXIST', 'http.request.resend_count': 1,
+        'wechatpay.request_id': expect.stringMatching(/^08/),
+      },
+      status: { code: SpanStatusCode.ERROR },
+    });
+    expect(finished!.events.map((event) => [event.attributes!['http.request.resend_count'], event.attributes!['http.response.status_code'], event.attributes!['error.type']]))
+      .toEqual([[0, 500, 'SYSTEM_ERROR'], [1, 404, 'ORDER_NOT_EXIST']]);
+  });
+
+  it('a successful call ends its span without an error', async () => {
+    await client.v3.certificates.get();
+    const [finished] = exporter.getFinishedSpans();
+    expect(finished).toMatchObject({ name: 'GET v3/certificates', attributes: { 'http.response.status_code': 200 }, status: { code: SpanStatusCode.UNSET } });
+    expect(finished!.events).toHaveLength(1);
+    expect(finished!.ended).toBe(true);
   });
 
   it('work run in the span sees it as the active span (an HTTP instrumentation nests under it)', async () => {
