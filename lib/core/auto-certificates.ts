@@ -17,8 +17,8 @@ import { MAX_CLOCK_OFFSET, WECHATPAY_SERIAL, WECHATPAY_TIMESTAMP } from '../v3/v
 import type { PlatformKeySource, PlatformKeys, TrustedPlatformKeys } from '../v3/platform-keys.js';
 import type { Transport } from './transport.js';
 
-export const DEFAULT_REFRESH_INTERVAL = 12 * 3600 * 1000;
-export const DEFAULT_MIN_INTERVAL = 60 * 1000;
+const DEFAULT_REFRESH_INTERVAL = 12 * 3600 * 1000;
+const DEFAULT_MIN_INTERVAL = 60 * 1000;
 /** How soon a failed scheduled refresh is tried again (unless the refresh interval is shorter). */
 const RETRY_AFTER_FAILURE = 5 * 60 * 1000;
 /** setTimeout's largest delay. */
@@ -473,7 +473,7 @@ const DROPPED = new FinalizationRegistry<{ pending: NodeJS.Timeout | undefined }
  * Which look-ups of unknown serials may download: a serial at most once per window, and at most `bound`
  * serials per window altogether. It remembers only the serials admitted within the window (at most `bound`).
  */
-export class LookUpLimit {
+class LookUpLimit {
   /** Serial -> when it was admitted, oldest first. */
   readonly #admitted = new Map<string, number>();
 

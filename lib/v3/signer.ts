@@ -22,7 +22,7 @@ export function authorization(merchant: MerchantCredentials, method: string, tar
 }
 
 /** {@link authorization}, signed on libuv's thread pool: the event loop serves other calls meanwhile. */
-export async function authorizationOffLoop(merchant: MerchantCredentials, method: string, target: string, body: string): Promise<string> {
+async function authorizationOffLoop(merchant: MerchantCredentials, method: string, target: string, body: string): Promise<string> {
   const { message, header } = signingString(merchant, method, target, body);
   return header(await Rsa.signAsync(message, merchant.privateKey));
 }

@@ -71,7 +71,7 @@ export function verifySigned(message: SignedMessage, options: VerifyOptions): vo
 }
 
 /** {@link verifySigned} with the RSA verification on libuv's thread pool; every other rule is checked first, inline. */
-export async function verifySignedOffLoop(message: SignedMessage, options: VerifyOptions): Promise<void> {
+async function verifySignedOffLoop(message: SignedMessage, options: VerifyOptions): Promise<void> {
   const check = signatureCheck(message, options);
   if (!(await Rsa.verifyAsync(check.signed, check.signature, check.key))) throw check.mismatch();
 }
