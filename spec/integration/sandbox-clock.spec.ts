@@ -78,7 +78,7 @@ describe('the clock', () => {
     const first = Date.parse(delivery!.attempts[0]!.at);
     expect(Date.parse(delivery!.next_at!) - first).toBeGreaterThanOrEqual(15_000);
 
-    await advance(60); // 15 s, 15 s, 30 s: three more attempts
+    await advance(61); // 15 s, 15 s, 30 s (and the attempts' own milliseconds): three more attempts
     let now = sandbox.notifications().find((d) => d.id === delivery!.id)!;
     expect(now.attempts.map((a) => a.n)).toEqual([1, 2, 3, 4]);
     const gaps = now.attempts.slice(1).map((a, i) => Math.round((Date.parse(a.at) - Date.parse(now.attempts[i]!.at)) / 1000));
@@ -86,9 +86,9 @@ describe('the clock', () => {
     expect(now.state).toBe('pending');
 
     receiver.status = 204;
-    await advance(179);
+    await advance(177);
     expect(sandbox.notifications().find((d) => d.id === delivery!.id)!.attempts).toHaveLength(4);
-    await advance(2); // the 3 min retry
+    await advance(4); // the 3 min retry
     now = sandbox.notifications().find((d) => d.id === delivery!.id)!;
     expect(now.state).toBe('delivered');
     expect(now.attempts).toHaveLength(5);
@@ -120,4 +120,40 @@ describe('the clock', () => {
     sandbox.reset();
     expect((await clock()).offset_seconds).toBe(0);
   });
+});
+
+describe('the clock and what is due on it across a restart', () => {
+  it('a persisted sandbox keeps its offset and puts a waiting transfer bill and an order\'s time_expire back on the clock', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startSandbox } = await import('../../lib/sandbox/index.js');
+    const { Builder } = await import('../../lib/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-clock-'));
+    try {
+      let first = await startSandbox({ dir });
+      let api: any = Builder.factory(first.config);
+      await api.v3.fundApp.mchTransfer.transferBills.post({ json: {
+        appid: 'wxf636efh567hg4356', out_bill_no: 'RB1', transfer_scene_id: '1002', openid: 'o-PAYEE', transfer_amount: 100, transfer_remark: 'r',
+        transfer_scene_report_infos: [{ info_type: '活动名称', info_content: 'x' }],
+      } });
+      const start = Date.parse(first.clock().now);
+      await api.v3.pay.transactions.native.post({ json: { ...order('RK1'), mchid: first.config.mchid, time_expire: beijing(start + 7200_000) } });
+      await first.advanceClock(3600);
+      await first.close();
+
+      first = await startSandbox({ dir });
+      api = Builder.factory(first.config);
+      expect(first.clock().offset_seconds).toBeGreaterThanOrEqual(3600);
+      expect(first.clock().due.map((d) => d.key)).toEqual(expect.arrayContaining([expect.stringContaining('RB1'), expect.stringContaining('RK1')]));
+      expect((await api.v3.fundApp.mchTransfer.transferBills.outBillNo._out_bill_no_.get({ out_bill_no: 'RB1' })).data.state).toBe('WAIT_USER_CONFIRM');
+      await first.advanceClock(3601);
+      expect((await api.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'RK1', query: { mchid: first.config.mchid } })).data.trade_state).toBe('CLOSED');
+      await first.advanceClock(23 * 3600);
+      expect((await api.v3.fundApp.mchTransfer.transferBills.outBillNo._out_bill_no_.get({ out_bill_no: 'RB1' })).data).toMatchObject({ state: 'FAIL', fail_reason: 'OVERDUE_CLOSE' });
+      await first.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
