@@ -91801,7 +91801,7 @@ export interface V3ProfitsharingOrdersByOutOrderNoGetData {
   /** 微信分账单号 */
   order_id: string;
   /** 分账单状态 */
-  state: 'PENDING' | 'SUCCESS' | 'CLOSED';
+  state: 'PROCESSING' | 'FINISHED';
   /** 分账接收方列表 */
   receivers?: {
     /** 分账金额 */

@@ -407,6 +407,12 @@ export const FIXUPS: readonly FixUp[] = [
     (node) => {
       (node.enum as Json[]).push('MCHTRANSFER.BILL.FINISHED');
     }),
+  incompleteSchema('v3/profitsharing/orders/{out_order_no}.yaml', '/get/responses/200/schema/properties/state',
+    'the profit-sharing order query\'s `state` lists the receivers\' results (PENDING, SUCCESS, CLOSED) instead of the order\'s states PROCESSING and FINISHED, which the create and unfreeze answers list and its own example (FINISHED) uses',
+    (node) => Array.isArray(node.enum) && node.enum.includes('PENDING') && !node.enum.includes('FINISHED'),
+    (node) => {
+      node.enum = ['PROCESSING', 'FINISHED'];
+    }),
   incompleteSchema('v3/webhooks.yaml', '/WechatpayNotificationOriginalType',
     'the original types miss `mch_payment`, the `original_type` (and associated data) of `MCHTRANSFER.BILL.FINISHED`',
     (node) => Array.isArray(node.enum) && !node.enum.includes('mch_payment'),
