@@ -145,8 +145,14 @@ export function adapters(core: AdapterCore): NotificationAdapters {
 
   return {
     async node(req, res) {
-      const [reply, close] = await nodeReply(req, undefined);
-      writeNode(res, reply, close);
+      try {
+        const [reply, close] = await nodeReply(req, undefined);
+        writeNode(res, reply, close);
+      } catch (error) {
+        // Nothing above should throw; if it does, the platform still gets a failure (and retries), never a hang.
+        report(error instanceof Error ? error : new Error(String(error)));
+        writeNode(res, failure('internal error', 500), true);
+      }
     },
 
     express() {
