@@ -152,6 +152,41 @@ describe('the backup host', () => {
   });
 });
 
+describe('the beforeRetry hook', () => {
+  it('sees the failure, the failed attempt\'s request and what comes next; beforeRequest runs per attempt', async () => {
+    const seen: unknown[] = [];
+    const requests: string[] = [];
+    const client: AnyClient = Builder.factory({
+      ...sandbox.config,
+      hooks: {
+        beforeRequest: (request) => {
+          requests.push(request.url);
+        },
+        beforeRetry: (error, request, retry) => {
+          seen.push({ code: error.code, url: request?.url, attempt: retry.attempt, reason: retry.reason, before: retry.attempts.length });
+        },
+      },
+    });
+    sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    await client.v3.certificates.get();
+    expect(seen).toEqual([{ code: 'SYSTEM_ERROR', url: `${sandbox.baseURL}v3/certificates`, attempt: 2, reason: expect.stringMatching(/could not do it now/), before: 1 }]);
+    expect(requests).toEqual([`${sandbox.baseURL}v3/certificates`, `${sandbox.baseURL}v3/certificates`]);
+  });
+
+  it('cancels the retry by throwing: the call ends with the failure, saying why', async () => {
+    const client: AnyClient = Builder.factory({ ...sandbox.config, hooks: { beforeRetry: () => { throw new Error('circuit open'); } } });
+    sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    const before = sandbox.requests.length;
+    const error = await fail(client.v3.certificates.get());
+    expect(error).toMatchObject({ code: 'SYSTEM_ERROR', notRetried: 'a beforeRetry hook cancelled the retry: circuit open' });
+    expect(sandbox.requests.length - before).toBe(1);
+  });
+
+  it('must be functions', () => {
+    expect(() => Builder.factory({ ...sandbox.config, hooks: { beforeRetry: 1 as never } })).toThrow(/hooks.beforeRetry: must be a function/);
+  });
+});
+
 describe('retry: false and the deadline', () => {
   it('retry: false makes exactly one attempt', async () => {
     const client: AnyClient = Builder.factory({ ...sandbox.config, retry: false });
