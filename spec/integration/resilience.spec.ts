@@ -152,6 +152,25 @@ describe('the backup host', () => {
   });
 });
 
+describe('APIv2', () => {
+  it('an idempotent write (unifiedorder, out_trade_no) whose answer is lost is signed again and sent again', async () => {
+    const { client } = observed();
+    sandbox.faults.inject('reset-after-processing', 1, '/pay/unifiedorder');
+    const before = sandbox.requests.length;
+    const response = await client.v2.pay.unifiedorder.post({ xml: {
+      appid: APPID, mch_id: sandbox.config.mchid, body: 'retried', out_trade_no: 'V2RS1', total_fee: 1,
+      spbill_create_ip: '127.0.0.1', notify_url: 'https://example.com/notify', trade_type: 'NATIVE',
+    } });
+    expect(response.data).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS' });
+    expect(response.attempts.map((a: { code?: string; status?: number }) => a.code ?? a.status)).toEqual(['ECONNRESET', 200]);
+    const [first, second] = sandbox.requests.slice(before).map((entry) => entry.request.body);
+    // Its nonce is in the body: a fresh nonce_str, every other field the same.
+    const withoutNonce = (xml: string) => xml.replace(/<nonce_str>.*?<\/nonce_str>/, '').replace(/<sign>.*?<\/sign>/, '');
+    expect(first).not.toBe(second);
+    expect(withoutNonce(first!)).toBe(withoutNonce(second!));
+  });
+});
+
 describe('the beforeRetry hook', () => {
   it('sees the failure, the failed attempt\'s request and what comes next; beforeRequest runs per attempt', async () => {
     const seen: unknown[] = [];
