@@ -9,8 +9,10 @@
  *   gzip when `tar_type=GZIP` was asked for (the hash is over the CSV itself);
  * - APIv2 `pay/downloadbill` and `pay/downloadfundflow` answer the same CSV directly.
  *
- * Rows are the payments made (and refunds accepted) on that Beijing day; a day without any gives a bill
- * with no rows. Fees are 0.60%. Bills for days after today are refused.
+ * Rows are the payments made (and refunds accepted) on that Beijing day (business time: the sandbox
+ * clock); a day without any gives a bill with no rows. The fund flow bill's BASIC account also has the
+ * profit shares paid out and returned, its OPERATION account the transfer bills paid. Fees are 0.60%.
+ * Bills for days after today are refused.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -118,16 +120,43 @@ export function tradeBill(state: SandboxState, mchid: string, date: string, type
   return csv(header, rows.map((row) => header.map((name) => row[name] ?? '')), TRADE_SUMMARY, summary, bom);
 }
 
-/** The fund flow of a day on the basic account: each payment's income, its fee, each refund. */
-export function fundFlowBill(state: SandboxState, mchid: string, date: string, bom = true): string {
-  const { payments, refunds } = day(state, mchid, date);
+/** A fund account of the fund flow bill (`account_type`). */
+export type FundAccount = 'BASIC' | 'OPERATION' | 'FEES';
+
+/**
+ * The fund flow of a day on one account. BASIC: each payment's income, its fee, each refund, each profit
+ * share paid out (分账) and each share returned (分账回退); OPERATION: each transfer bill paid (商家转账);
+ * FEES: nothing.
+ */
+export function fundFlowBill(state: SandboxState, mchid: string, date: string, bom = true, account: FundAccount = 'BASIC'): string {
   const entries: Array<{ time: string; id: string; name: string; kind: '收入' | '支出'; cents: number; voucher: string }> = [];
-  for (const o of payments) {
-    entries.push({ time: o.success_time!, id: o.transaction_id!, name: '交易', kind: '收入', cents: o.amount.total, voucher: o.out_trade_no });
-    const fee = Math.round((o.amount.total * FEE_UNITS_PER_CENT) / 1000);
-    if (fee > 0) entries.push({ time: o.success_time!, id: o.transaction_id!, name: '扣除交易手续费', kind: '支出', cents: fee, voucher: o.out_trade_no });
+  const onDay = (time: string | undefined) => time !== undefined && time.slice(0, 10) === date;
+  if (account === 'BASIC') {
+    const { payments, refunds } = day(state, mchid, date);
+    for (const o of payments) {
+      entries.push({ time: o.success_time!, id: o.transaction_id!, name: '交易', kind: '收入', cents: o.amount.total, voucher: o.out_trade_no });
+      const fee = Math.round((o.amount.total * FEE_UNITS_PER_CENT) / 1000);
+      if (fee > 0) entries.push({ time: o.success_time!, id: o.transaction_id!, name: '扣除交易手续费', kind: '支出', cents: fee, voucher: o.out_trade_no });
+    }
+    for (const { refund: r } of refunds) entries.push({ time: r.create_time, id: r.refund_id, name: '退款', kind: '支出', cents: r.amount.refund, voucher: r.out_refund_no });
+    for (const sharing of state.sharings.values()) {
+      if (sharing.mchid !== mchid) continue;
+      for (const item of sharing.receivers) {
+        // An unfreeze's share to the merchant itself moves nothing out.
+        if (item.result !== 'SUCCESS' || !onDay(item.finish_time) || item.account === (sharing.sub_mchid ?? sharing.mchid)) continue;
+        entries.push({ time: item.finish_time!, id: item.detail_id, name: '分账', kind: '支出', cents: item.amount, voucher: sharing.out_order_no });
+      }
+    }
+    for (const back of state.sharingReturns.values()) {
+      if (back.mchid !== mchid || back.result !== 'SUCCESS' || !onDay(back.finish_time)) continue;
+      entries.push({ time: back.finish_time!, id: back.return_id, name: '分账回退', kind: '收入', cents: back.amount, voucher: back.out_return_no });
+    }
+  } else if (account === 'OPERATION') {
+    for (const bill of state.transfers.values()) {
+      if (bill.mch_id !== mchid || bill.state !== 'SUCCESS' || !onDay(bill.update_time)) continue;
+      entries.push({ time: bill.update_time, id: bill.transfer_bill_no, name: '商家转账', kind: '支出', cents: bill.transfer_amount, voucher: bill.out_bill_no });
+    }
   }
-  for (const { refund: r } of refunds) entries.push({ time: r.create_time, id: r.refund_id, name: '退款', kind: '支出', cents: r.amount.refund, voucher: r.out_refund_no });
   entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   let balance = 0;
   const rows = entries.map((e, i) => {
@@ -169,7 +198,8 @@ const tradeBillAnswer: Handler = (call) => {
 const fundFlowAnswer: Handler = (call) => {
   const date = String(call.query['bill_date']);
   checkDate(call, date, 'query');
-  return offer(call, fundFlowBill(call.runtime.state, call.runtime.identity.mchid, date));
+  const account = String(call.query['account_type'] ?? 'BASIC').toUpperCase();
+  return offer(call, fundFlowBill(call.runtime.state, call.runtime.identity.mchid, date, true, account === 'OPERATION' || account === 'FEES' ? account : 'BASIC'));
 };
 
 const download: Handler = (call) => {
