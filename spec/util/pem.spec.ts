@@ -1,12 +1,11 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import forge from 'node-forge';
 import { CryptoError, KeyError } from '../../lib/errors.js';
 import { Rsa } from '../../lib/crypto/rsa.js';
 import { PemUtil } from '../../lib/util/pem.js';
 import { createCertificate, createPkcs12 } from '../../lib/sandbox/self-signed.js';
-import { fixtureDir, fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
+import { fixtureFile, keyFixture, pkcs12Fixture, removeFixtureDir } from '../fixtures/keys.js';
 import { expectThrown, thrown } from '../support/thrown.js';
 
 const merchant = keyFixture('merchant');
@@ -25,9 +24,6 @@ function expectKeyError(run: () => unknown, text: RegExp): KeyError {
 function certificateWithSerial(serial: string): string {
   return createCertificate({ publicKey: merchant.publicKey, signingKey: merchant.privateKey, serial, commonName: 'serial test' });
 }
-
-const openssl = spawnSync('openssl', ['version']).status === 0;
-const withOpenssl = openssl ? it : it.skip;
 
 describe('PemUtil.loadCertificate / loadCertificateFromString', () => {
   it('loads from a plain path, a file:// URL, PEM text, a PEM Buffer and a DER file', () => {
@@ -90,13 +86,6 @@ describe('PemUtil.parseCertificateSerialNo', () => {
     expect(PemUtil.parseCertificateSerialNo(certificateWithSerial('01'))).toBe('01');
   });
 
-  withOpenssl('agrees with `openssl x509 -serial`', () => {
-    for (const serial of ['0A1B2C3D4E5F60718293A4B5C6D7E8F901234567', 'F1D2', platform.serial]) {
-      const path = fixtureFile(`serial-${serial}.pem`, certificateWithSerial(serial));
-      const printed = spawnSync('openssl', ['x509', '-in', path, '-noout', '-serial'], { encoding: 'utf8' }).stdout.trim();
-      expect(printed).toBe(`serial=${PemUtil.parseCertificateSerialNo(PemUtil.loadCertificate(path))}`);
-    }
-  });
 });
 
 describe('PemUtil.loadPrivateKey / loadPrivateKeyFromString', () => {
@@ -162,25 +151,6 @@ describe('PemUtil.loadPkcs12', () => {
     expectKeyError(() => PemUtil.loadPkcs12(Buffer.from('junk'), 'x'), /a PKCS#12 bundle that cannot be decoded/);
     expectKeyError(() => PemUtil.loadPkcs12(42 as unknown as string, 'x'), /neither a Buffer, a file path nor a file:\/\/ URL/);
     expectKeyError(() => PemUtil.loadPkcs12(pkcs12Fixture().der, undefined as unknown as string), /password must be a string/);
-  });
-
-  withOpenssl('reads bundles made by OpenSSL 3 (PBES2/AES, SHA-256 MAC) and legacy ones (RC2-40/3DES, SHA-1 MAC)', () => {
-    const key = fixtureFile('openssl-key.pem', merchant.pem.pkcs8Private);
-    const cert = fixtureFile('openssl-cert.pem', merchant.pem.certificate);
-    const variants: string[][] = [[], ['-descert'], ['-legacy']];
-    let read = 0;
-    for (const extra of variants) {
-      const out = `${fixtureDir()}/openssl-${read}.p12`;
-      const made = spawnSync('openssl', ['pkcs12', '-export', ...extra, '-inkey', key, '-in', cert, '-out', out, '-passout', 'pass:1900000109']);
-      if (made.status !== 0 && extra[0] === '-legacy') continue; // legacy provider not installed
-      expect(made.status).toBe(0);
-      const bundle = PemUtil.loadPkcs12(out, '1900000109');
-      expect(bundle.serial).toBe(merchant.serial);
-      expect(der(bundle.privateKey)).toBe(der(merchant.privateKey));
-      expect(Rsa.verify('m', Rsa.sign('m', [`file://${out}`, '1900000109']), [`file://${out}`, '1900000109'])).toBe(true);
-      read += 1;
-    }
-    expect(read).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a bundle without a key, or without the certificate of its key', () => {
