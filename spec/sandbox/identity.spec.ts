@@ -7,6 +7,9 @@ import { Builder } from '../../lib/core/builder.js';
 import { ensureIdentity, loadIdentity, writeConfig } from '../../lib/sandbox/identity.js';
 import { startSandbox } from '../../lib/sandbox/index.js';
 
+// Each test makes RSA keys (and most start a sandbox): seconds on a loaded machine.
+jest.setTimeout(30_000);
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'wechatpay-identity-'));
