@@ -287,6 +287,8 @@ export type RequestErrorCode =
   | 'EREQUEST_HOOK'
   /** The request about to be sent is not the one that was signed (its URL, body, Authorization or framing changed): refused. */
   | 'EREQUEST_UNSIGNED'
+  /** The request would go to an origin the client does not sign for (not its baseURL, backupBaseURL nor allowedOrigins): refused before signing. */
+  | 'EREQUEST_ORIGIN'
   /** `timeout` ran out: the whole exchange of a buffered answer, or a gap in a streamed download. */
   | 'EREQUEST_TIMEOUT'
   /** The caller's `signal` (or `cancelToken`) ended the call. */

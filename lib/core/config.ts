@@ -11,6 +11,7 @@ import { checkMaxClockOffset } from '../v3/verifier.js';
 import { loadHooks, type HookLists, type Hooks } from './hooks.js';
 import { loadAutoCertificates, type AutoCertificatesOptions, type AutoCertificatesSettings } from './auto-certificates.js';
 import { checkBaseURL, checkHeaders, checkMaxContentLength, checkTimeout, describe, type Refuse } from './options.js';
+import { loadAllowedOrigins } from './origins.js';
 import { redirectProblem, TRANSFORM_REQUEST_PROBLEM } from './request-rules.js';
 import { checkRetry, type RetryOptions, type RetrySettings } from './retry.js';
 import { defaultBackupBaseURL } from './hosts.js';
@@ -59,6 +60,11 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
   merchant?: MerchantTlsInput;
   /** wechatpay-php's name for `baseURL`. */
   base_uri?: string;
+  /**
+   * Further origins the client may sign requests for (a proxy: `['https://proxy.example.com:8443']`). A signed
+   * request goes only to `baseURL`, `backupBaseURL` and these; any other origin is refused before signing.
+   */
+  allowedOrigins?: readonly string[];
   /**
    * The host an attempt goes to when the primary host cannot be reached (docs/resilience.md): default
    * `https://api2.mch.weixin.qq.com/` (with `baseURL`'s path) when `baseURL` is the official host, none otherwise;
@@ -111,6 +117,8 @@ export interface LoadedConfig {
   backupBaseURL: string | undefined;
   /** The client's retry settings (core/retry.ts). */
   retry: RetrySettings;
+  /** `allowedOrigins`, checked (origins only). */
+  allowedOrigins: readonly string[];
   /** The client's default headers, checked, as strings. */
   headers: Readonly<Record<string, string>>;
   /** The caller's axios instance settings, minus the SDK's own fields and the two below. */
@@ -122,7 +130,7 @@ export interface LoadedConfig {
   hooks: HookLists;
 }
 
-const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'backupBaseURL', 'retry', 'headers', 'maxClockOffset', 'hooks',
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'backupBaseURL', 'retry', 'allowedOrigins', 'headers', 'maxClockOffset', 'hooks',
   'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls', 'timeout', 'maxContentLength']);
 
 /** axios instance settings that would change every request after it is signed, and what to do instead. */
@@ -190,6 +198,7 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,
     backupBaseURL: defaultBackupBaseURL(baseURL, config.backupBaseURL),
     retry,
+    allowedOrigins: loadAllowedOrigins(config.allowedOrigins),
     headers,
     axios: axios as CreateAxiosDefaults,
     transformResponse: config.transformResponse,

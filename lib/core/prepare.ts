@@ -20,6 +20,7 @@ import { endpointBaseURI, v2Traits } from './routes.js';
 import { guardedAdapterFor } from './send.js';
 import { sinkTarget } from './sink.js';
 import { CREDENTIALS_PROBLEM, hasCredentials } from './request-rules.js';
+import { checkOrigin } from './origins.js';
 import { expandTemplate, resolveUrl } from './uri.js';
 
 /** What preparing a call needs from its client. */
@@ -30,6 +31,8 @@ export interface PrepareContext {
   readonly defaultHeaders: Readonly<Record<string, string>>;
   /** The key id a body holding values from `client.encrypt()` must name in `Wechatpay-Serial`. */
   platformSerialFor(body: string): string | undefined;
+  /** The origins the client signs requests for (core/origins.ts). */
+  readonly origins: ReadonlySet<string>;
   /** The keep-alive agent of APIv2 mutual-TLS calls (one per client). */
   tlsAgent(): Agent;
 }
@@ -60,7 +63,7 @@ export async function prepareV3(
   verb: HttpVerb, template: string, options: RequestOptions, context: PrepareContext, deadline: Deadline, route = template, extras: CallExtras = {},
 ): Promise<Call> {
   const path = expandTemplate(template, options);
-  const url = sendable(template, resolveUrl(baseURLOf(template, options, context.config), path, queryString(template, queryOf(options))));
+  const url = sendable(template, verb, resolveUrl(baseURLOf(template, options, context.config), path, queryString(template, queryOf(options))), context.origins);
   deadline.url = url.href;
   // `multipart: media`, or wechatpay-php's `body: media.getStream()` (a stream MediaUtil made).
   const multipart = (options.multipart as MultipartLike | undefined) ?? multipartOf(options.body);
@@ -102,7 +105,8 @@ export async function prepareV3(
   const sink = sinkTarget(template, options.sink);
   const request = baseRequest(template, verb, url, options, { ...headers, ...context.defaultHeaders }, deadline);
   // A sink, or a download asked for as a stream, streams the answer: no size limit, its own check on the way.
-  const streamed = sink !== undefined || (rule === 'unsigned-download' && options['responseType'] === 'stream');
+  // A signed answer is verified whole before a sink writes it: read into memory, bounded like any other.
+  const streamed = (sink !== undefined && rule !== 'signed') || (rule === 'unsigned-download' && options['responseType'] === 'stream');
   if (streamed) request.responseType = 'stream';
   if (data !== undefined) request.data = data;
   const exchange: Exchange = {
@@ -146,7 +150,7 @@ export async function prepareV2(
   const path = expandTemplate(template, options).replace(/^\/*v2\//, '');
   const query = queryOf(options);
   const fields = upload?.fields ?? (traits.get ? { ...query, ...(xml as Record<string, unknown>) } : (xml as Record<string, unknown>));
-  const url = sendable(template, resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : queryString(template, query)));
+  const url = sendable(template, traits.get ? 'get' : verb, resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : queryString(template, query)), context.origins);
   deadline.url = url.href;
   const contentType = upload ? upload.media.getContentType() : CONTENT_TYPE_XML;
   const headers = { Accept: ACCEPT_XML, 'Content-Type': contentType, 'User-Agent': context.userAgent, ...context.defaultHeaders };
@@ -226,12 +230,16 @@ function baseRequest(
   return request;
 }
 
-/** The URL a call goes to, when it is one the SDK sends: http(s), no credentials (a template may be a whole URL). */
-function sendable(template: string, url: URL): URL {
+/**
+ * The URL a call goes to, when it is one the SDK sends: http(s), no credentials, and an origin the client signs
+ * for (a template may be a whole URL, a call may give its own base URL).
+ */
+function sendable(template: string, verb: HttpVerb, url: URL, origins: ReadonlySet<string>): URL {
   if (hasCredentials(url)) throw new RequestError('EREQUEST_OPTIONS', `The URL of the call ${CREDENTIALS_PROBLEM}`);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new RequestError('EREQUEST_OPTIONS', `${template}: the request would go to a ${url.protocol.length <= 12 ? url.protocol : 'non-http'} URL; the SDK sends http(s) only`);
   }
+  checkOrigin(origins, url, template, verb.toUpperCase());
   return url;
 }
 

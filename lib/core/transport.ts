@@ -23,6 +23,7 @@ import { RequestError } from '../errors.js';
 import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
 import type { PlatformKeySource } from '../v3/platform-keys.js';
+import { signableOrigins } from './origins.js';
 import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext } from './prepare.js';
 import { MAX_REDIRECTS } from './request-rules.js';
 import { guardedAdapterFor } from './send.js';
@@ -97,6 +98,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
     userAgent: userAgent(),
     defaultHeaders: config.headers,
     platformSerialFor,
+    origins: signableOrigins(config),
     tlsAgent: () => (tlsAgent ??= new https.Agent({ ...KEEP_ALIVE, secureContext: config.tls })),
   };
 

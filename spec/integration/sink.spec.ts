@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -234,6 +234,13 @@ describe('what a sink guarantees', () => {
     const sink = join(fresh(), 'order.json');
     await client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'S1', query: { mchid: sandbox.config.mchid }, sink } as never);
     expect(JSON.parse(readFileSync(sink, 'utf8'))).toMatchObject({ out_trade_no: 'S1', trade_state: 'SUCCESS' });
+  });
+
+  it('a signed answer given a sink is read within maxContentLength, as any buffered answer (it is verified whole first)', async () => {
+    const sink = join(fresh(), 'order.json');
+    const call = client.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'S1', query: { mchid: sandbox.config.mchid }, sink, maxContentLength: 64 } as never);
+    expect(await rejected(call)).toMatchObject({ code: 'EREQUEST_ANSWER_TOO_LARGE' });
+    expect(files(dirname(sink))).toEqual([]);
   });
 
   it('refuses a sink that is neither a path, a file: URL nor a Writable, and sink with responseType, before sending', async () => {
