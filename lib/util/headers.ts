@@ -12,7 +12,10 @@ interface ReadableHeaders {
 /** A fetch `Headers` or a `Map`: read through its methods, not its (empty) own properties. */
 function isReadable(headers: HeaderBag): headers is ReadableHeaders {
   const bag = headers as Partial<ReadableHeaders>;
-  return typeof bag.get === 'function' && typeof bag.forEach === 'function' && typeof (headers as { toJSON?: unknown }).toJSON !== 'function';
+  if (typeof bag.get !== 'function' || typeof bag.forEach !== 'function') return false;
+  // Bun's and Deno's Headers have a toJSON too: a fetch Headers is read through get whatever else it has.
+  if (headers instanceof Map || (typeof Headers === 'function' && headers instanceof Headers)) return true;
+  return typeof (headers as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 /** The value of a header, whatever the casing of its name; repeated headers give their first value. */
