@@ -8,7 +8,7 @@
  *
  * const redis = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 });
  * const client = Builder.factory({ ...settings, autoCertificates: { store: new RedisCertificateStore(redis) } });
- * app.post('/notify', client.notification.handler(handlers, { store: new RedisNotificationStore(redis) }));
+ * app.post('/notify', client.notification.handler(handlers, { store: new RedisNotificationStore(redis) }).express());
  * ```
  *
  * See docs/fleet.md.
