@@ -269,6 +269,7 @@ export class RunningSandbox implements Sandbox {
   reset(): void {
     this.#parts.runtime.deliveries.clear();
     this.#parts.runtime.state.reset();
+    resumeClock(this.#parts.runtime);
     this.faults.clear();
     this.#parts.log.clear();
   }

@@ -157,3 +157,40 @@ describe('the clock and what is due on it across a restart', () => {
     }
   }, 60_000);
 });
+
+describe('the platform certificate approaching expiry', () => {
+  it('30 days before the newest certificate ends (business time), a new one is issued, listed and signing; a client that downloads certificates follows it', async () => {
+    const { startSandbox } = await import('../../lib/sandbox/index.js');
+    const { Builder } = await import('../../lib/index.js');
+    const own = await startSandbox();
+    try {
+      const fixed: any = Builder.factory(own.config);
+      const downloading: any = Builder.factory({ ...own.config, autoCertificates: true });
+      const query = (api: any) => api.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'NONE', query: { mchid: own.config.mchid } });
+      await expect(query(downloading)).rejects.toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
+      const [first] = own.certificates.view().certificates;
+      const renewal = own.clock().due.find((d) => d.key === 'certificate-renewal')!;
+      expect(Date.parse(first!.validTo) - Date.parse(renewal.at)).toBe(30 * 24 * 3600_000);
+
+      const until = (Date.parse(renewal.at) - Date.parse(own.clock().now)) / 1000;
+      await own.advanceClock(until - 60);
+      expect(own.certificates.view().certificates).toHaveLength(1);
+      await own.advanceClock(120);
+      const [, next] = own.certificates.view().certificates;
+      expect(next).toBeDefined();
+      expect(Date.parse(next!.validFrom)).toBeLessThanOrEqual(Date.now());
+      expect(own.certificates.view().signing).toBe(next!.serial);
+      // The next renewal is five years (less 30 days) of business time later.
+      expect(Date.parse(own.clock().due.find((d) => d.key === 'certificate-renewal')!.at) - Date.parse(own.clock().now)).toBeGreaterThan(4 * 365 * 24 * 3600_000);
+
+      // v3/certificates lists both; a client downloading certificates verifies answers signed with the new key.
+      const listed = (await downloading.v3.certificates.get()).data.data.map((c: any) => c.serial_no);
+      expect(listed).toEqual(expect.arrayContaining([first!.serial, next!.serial]));
+      await expect(query(downloading)).rejects.toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
+      // One configured with the first certificate alone still works while requests name it (the platform signs with the key they name).
+      await expect(query(fixed)).rejects.toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});

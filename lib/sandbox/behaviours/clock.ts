@@ -5,12 +5,14 @@
  *     POST   /__sandbox/clock                    {"advance": <seconds>}: business time moves on; what is due on the way happens
  *
  * and what a restored state puts back on it (orders' `time_expire`, transfer bills' next step, profit
- * sharing not yet finished; pending notifications are put back by deliveries.ts).
+ * sharing not yet finished, the platform certificate's renewal; pending notifications are put back by
+ * deliveries.ts).
  */
 import type { Runtime } from '../call.js';
 import { InputError } from '../checks.js';
 import type { ControlRoute } from '../control.js';
 import { rfc3339 } from '../ids.js';
+import { platformCertificates } from '../platform-certificates.js';
 import { scheduleExpiry } from './orders.js';
 import { resumeSharing } from './profitsharing.js';
 import { scheduleTransfer } from './transfers.js';
@@ -39,8 +41,29 @@ export async function advanceClock(runtime: Runtime, seconds: number): Promise<C
   return clockView(runtime);
 }
 
-/** Puts what the restored records are waiting for back on the clock. */
+/** How long before the newest platform certificate expires (business time) the sandbox issues the next. */
+export const RENEW_BEFORE_SECONDS = 30 * 24 * 3600;
+const CERTIFICATE_YEARS_MS = 5 * 365 * 24 * 3600 * 1000;
+
+/**
+ * The platform certificate approaching expiry: when business time comes within RENEW_BEFORE_SECONDS of
+ * the newest certificate's end, a new one is issued (listed by `v3/certificates` at once, signing from
+ * then), as the platform replaces its certificates before they expire. Its validity starts in real time
+ * (clients check it against their own clock) and lasts five years of business time.
+ */
+export function scheduleCertificateRenewal(runtime: Runtime): void {
+  const lifecycle = platformCertificates(runtime.identity);
+  const newest = lifecycle.view().certificates.at(-1);
+  if (!newest) return;
+  runtime.state.clock.schedule('certificate-renewal', Date.parse(newest.validTo) - RENEW_BEFORE_SECONDS * 1000, async () => {
+    if (!lifecycle.publicKeyOnly) await lifecycle.rotate({ notAfter: new Date(runtime.state.clock.now() + CERTIFICATE_YEARS_MS) });
+    scheduleCertificateRenewal(runtime);
+  });
+}
+
+/** Puts what the restored records are waiting for back on the clock (and the certificate renewal). */
 export function resumeClock(runtime: Runtime): void {
+  scheduleCertificateRenewal(runtime);
   for (const [key, order] of runtime.state.orders) if (order.trade_state === 'NOTPAY') scheduleExpiry(runtime, key, order);
   for (const [key, bill] of runtime.state.transfers) scheduleTransfer(runtime, key, bill);
   resumeSharing(runtime);
