@@ -4,7 +4,9 @@ export type { AutoCertificatesOptions, CertificateDownload, CertificateRefresh, 
 export { FileCertificateStore, MemoryCertificateStore } from './helpers/certificate-store.js';
 export type { CertificateStore, StoredCertificates } from './helpers/certificate-store.js';
 export type { ClientConfig, CertsInput, KeyInput } from './core/config.js';
-export type { Hooks, HookRequest, HookHeaders, BeforeRequestHook, AfterResponseHook, BeforeErrorHook } from './core/hooks.js';
+export type { Hooks, HookRequest, HookHeaders, BeforeRequestHook, AfterResponseHook, BeforeErrorHook, BeforeRetryHook } from './core/hooks.js';
+export type { RetryInfo } from './core/attempts.js';
+export type { RetryOptions } from './core/retry.js';
 export { PlatformKeys } from './v3/platform-keys.js';
 export type { PlatformKeyInfo } from './v3/platform-keys.js';
 export { Notification } from './helpers/notification.js';
