@@ -50,6 +50,8 @@ const unique = () => `RT${Date.now().toString(36)}${(sequence++).toString(36)}`;
 async function order(partner: boolean, outTradeNo: string, total?: number, subMchid?: string): Promise<void> {
   const template = partner ? 'v3/pay/partner/transactions/native' : 'v3/pay/transactions/native';
   const json: Options = { ...clone(endpoint('post', template).example.request.json as Options), out_trade_no: outTradeNo };
+  // The documented time_expire is long past: such an order would be closed at once.
+  delete json['time_expire'];
   if (total !== undefined) json['amount'] = { total, currency: 'CNY' };
   if (subMchid !== undefined) json['sub_mchid'] = subMchid;
   await client.chain(template).post({ json });
@@ -108,6 +110,103 @@ for (const template of ['v3/merchant-service/images/{media_id}', 'v3/global/merc
     o['media_id'] = answer.media_id;
   };
 }
+
+// Combined orders: this merchant's, with numbers of their own, unexpired.
+const COMBINE = 'v3/combine-transactions';
+function combineRequest(o: Options): Options {
+  const json = o['json'];
+  const mchid = sandbox.config.mchid;
+  json['combine_mchid'] = mchid;
+  json['combine_out_trade_no'] = unique();
+  delete json['time_expire'];
+  for (const sub of json['sub_orders']) Object.assign(sub, { mchid, out_trade_no: unique(), sub_mchid: sub['sub_mchid'] ?? '1900000109' });
+  return json;
+}
+async function combined(pay: boolean): Promise<Options> {
+  const json = combineRequest({ json: clone(endpoint('post', `${COMBINE}/jsapi`).example.request.json as Options) });
+  await client.chain(`${COMBINE}/jsapi`).post({ json });
+  if (pay) json['combine_transaction_id'] = (await sandbox.payCombine(json['combine_out_trade_no'])).combine['combine_transaction_id'];
+  return json;
+}
+for (const kind of ['jsapi', 'app', 'h5', 'native', 'miniprogram']) {
+  PREPARE[`post ${COMBINE}/${kind}`] = async (o) => {
+    combineRequest(o);
+  };
+}
+PREPARE[`get ${COMBINE}/out-trade-no/{combine_out_trade_no}`] = async (o) => {
+  o['combine_out_trade_no'] = (await combined(false))['combine_out_trade_no'];
+};
+PREPARE[`get ${COMBINE}/id/{combine_transaction_id}`] = async (o) => {
+  o['combine_transaction_id'] = (await combined(true))['combine_transaction_id'];
+};
+PREPARE[`post ${COMBINE}/out-trade-no/{combine_out_trade_no}/close`] = async (o) => {
+  const json = await combined(false);
+  o['combine_out_trade_no'] = json['combine_out_trade_no'];
+  o['json'] = { combine_appid: json['combine_appid'], sub_orders: json['sub_orders'].map((sub: Options) => ({ mchid: sub['mchid'], out_trade_no: sub['out_trade_no'], sub_mchid: sub['sub_mchid'] })) };
+};
+
+// Transfer bills: a number of their own, the scene's report items complete; queries and cancel of a bill made first.
+const TRANSFER = 'v3/fund-app/mch-transfer/transfer-bills';
+function transferRequest(): Options {
+  const json = clone(endpoint('post', TRANSFER).example.request.json as Options);
+  json['out_bill_no'] = unique();
+  json['transfer_scene_report_infos'] = [{ info_type: '活动名称', info_content: '注册会员有礼' }, { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' }];
+  return json;
+}
+PREPARE[`post ${TRANSFER}`] = async (o) => {
+  o['json'] = transferRequest();
+};
+for (const template of [`get ${TRANSFER}/out-bill-no/{out_bill_no}`, `post ${TRANSFER}/out-bill-no/{out_bill_no}/cancel`, `get ${TRANSFER}/transfer-bill-no/{transfer_bill_no}`]) {
+  PREPARE[template] = async (o) => {
+    const json = transferRequest();
+    const { data: bill } = await client.chain(TRANSFER).post({ json });
+    if (template.includes('{out_bill_no}')) o['out_bill_no'] = json['out_bill_no'];
+    else o['transfer_bill_no'] = bill.transfer_bill_no;
+  };
+}
+
+// Profit sharing: an order of the documented sub-merchant paid for sharing, the documented receiver added.
+const SHARING = 'v3/profitsharing';
+async function sharingOrder(): Promise<{ transactionId: string; outOrderNo: string }> {
+  const outTradeNo = unique();
+  const json: Options = { ...clone(endpoint('post', 'v3/pay/partner/transactions/native').example.request.json as Options), out_trade_no: outTradeNo, sub_mchid: '1900000109', amount: { total: 10000, currency: 'CNY' }, settle_info: { profit_sharing: true } };
+  delete json['time_expire'];
+  await client.chain('v3/pay/partner/transactions/native').post({ json });
+  const transactionId = String((await sandbox.pay(outTradeNo, { sub_mchid: '1900000109' })).transaction['transaction_id']);
+  await client.chain(`${SHARING}/receivers/add`).post({ json: clone(endpoint('post', `${SHARING}/receivers/add`).example.request.json as Options) });
+  return { transactionId, outOrderNo: unique() };
+}
+PREPARE[`post ${SHARING}/orders`] = async (o) => {
+  const { transactionId, outOrderNo } = await sharingOrder();
+  Object.assign(o['json'], { transaction_id: transactionId, out_order_no: outOrderNo });
+};
+PREPARE[`post ${SHARING}/orders/unfreeze`] = PREPARE[`post ${SHARING}/orders`];
+PREPARE[`get ${SHARING}/transactions/{transaction_id}/amounts`] = async (o) => {
+  o['transaction_id'] = (await sharingOrder()).transactionId;
+};
+async function shared(): Promise<{ transactionId: string; outOrderNo: string }> {
+  const made = await sharingOrder();
+  await client.chain(`${SHARING}/orders`).post({ json: { ...clone(endpoint('post', `${SHARING}/orders`).example.request.json as Options), transaction_id: made.transactionId, out_order_no: made.outOrderNo } });
+  return made;
+}
+PREPARE[`get ${SHARING}/orders/{out_order_no}`] = async (o) => {
+  const { transactionId, outOrderNo } = await shared();
+  o['out_order_no'] = outOrderNo;
+  o['query']['transaction_id'] = transactionId;
+};
+PREPARE[`post ${SHARING}/return-orders`] = async (o) => {
+  const { outOrderNo } = await shared();
+  delete o['json']['order_id'];
+  Object.assign(o['json'], { out_order_no: outOrderNo, out_return_no: unique() });
+};
+PREPARE[`get ${SHARING}/return-orders/{out_return_no}`] = async (o) => {
+  const { outOrderNo } = await shared();
+  const json = { ...clone(endpoint('post', `${SHARING}/return-orders`).example.request.json as Options), out_order_no: outOrderNo, out_return_no: unique() };
+  delete json['order_id'];
+  await client.chain(`${SHARING}/return-orders`).post({ json });
+  o['out_return_no'] = json['out_return_no'];
+  o['query']['out_order_no'] = outOrderNo;
+};
 
 /** Why an answer is not the endpoint's documented kind of answer (undefined: it is). */
 function wrongAnswer(e: SandboxEndpoint, response: { status: number; data: unknown }): string | undefined {
