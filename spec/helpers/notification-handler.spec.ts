@@ -276,4 +276,36 @@ describe('client.notification.handlerV2', () => {
       await close(server);
     }
   });
+
+  it('answers 500 with the XML FAIL reply when a handler throws, releases the id and runs it again on the redelivery', async () => {
+    const seen: string[] = [];
+    const stages: string[] = [];
+    let failing = true;
+    const { url, server } = await served(client.notification.handlerV2({
+      payment: (notification) => {
+        seen.push(notification.out_trade_no);
+        if (failing) throw new Error('the warehouse is down');
+      },
+    }, { onError: (_error, stage) => stages.push(stage) }));
+    try {
+      await client.v3.pay.transactions.native.post({ json: {
+        appid: 'wxd678efh567hg6787', mchid: sandbox.config.mchid, description: 'v2', out_trade_no: 'HV2-F', notify_url: url, amount: { total: 300 },
+      } });
+      await sandbox.pay('HV2-F');
+      const failed = await sandbox.notifyV2(url, { order: 'HV2-F' });
+      expect(failed.status).toBe(500);
+      expect(Transformer.toArray(failed.body)).toEqual({ return_code: 'FAIL', return_msg: 'handler failed' });
+      failing = false;
+      const redelivered = await sandbox.notifyV2(url, { order: 'HV2-F' });
+      const duplicate = await sandbox.notifyV2(url, { order: 'HV2-F' });
+      for (const answer of [redelivered, duplicate]) {
+        expect(answer.status).toBe(200);
+        expect(Transformer.toArray(answer.body)).toEqual({ return_code: 'SUCCESS', return_msg: 'OK' });
+      }
+      expect(seen).toEqual(['HV2-F', 'HV2-F']);
+      expect(stages).toEqual(['handler']);
+    } finally {
+      await close(server);
+    }
+  });
 });
