@@ -7,6 +7,7 @@
  */
 import { ConfigError, RequestError } from '../errors.js';
 import { BASE_URIS } from '../generated/routes.js';
+import { CREDENTIALS_PROBLEM, hasCredentials } from './request-rules.js';
 
 /** The platform's hosts of endpoints that do not live on the default one (`x-base-uri` in the API description). */
 const DOCUMENTED_ORIGINS: readonly string[] = [...new Set(Object.values(BASE_URIS).map((url) => new URL(url).origin))];
@@ -44,7 +45,7 @@ export function loadAllowedOrigins(value: unknown): readonly string[] {
       throw refuse('is not a URL: give an origin such as https://proxy.example.com');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('must be an http(s) origin');
-    if (url.username !== '' || url.password !== '') throw refuse('must not carry credentials');
+    if (hasCredentials(url)) throw refuse(CREDENTIALS_PROBLEM);
     if (url.href !== `${url.origin}/`) {
       throw refuse(`must be an origin only (scheme, host, port), such as ${url.origin}`);
     }
