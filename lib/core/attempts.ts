@@ -124,7 +124,8 @@ const PRIMARY: HostChoice = Object.freeze({ backup: false, probe: false });
 const BACKUP: HostChoice = Object.freeze({ backup: true, probe: false });
 
 function answered(url: string, status: number, requestId: string | undefined, started: number): Attempt {
-  return { url, status, ...(requestId === undefined ? {} : { requestId }), ms: Math.round(performance.now() - started) };
+  const ms = Math.round(performance.now() - started);
+  return requestId === undefined ? { url, status, ms } : { url, status, requestId, ms };
 }
 
 /** The record of a failed attempt: the platform's status, code and request id, or the socket's error code. */
