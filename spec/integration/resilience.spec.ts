@@ -221,6 +221,14 @@ describe('retry: false and the deadline', () => {
     expect(once.attempts).toHaveLength(1);
   });
 
+  it('an answer the caller\'s validateStatus accepts is the answer: not retried', async () => {
+    const client: AnyClient = Builder.factory(sandbox.config);
+    sandbox.faults.inject('server-error', 1, '/v3/certificates');
+    const response = await client.v3.certificates.get({ validateStatus: () => true });
+    expect(response.status).toBe(500);
+    expect(response.attempts).toHaveLength(1);
+  });
+
   it('the deadline covers all the attempts together', async () => {
     const client: AnyClient = Builder.factory({ ...sandbox.config, timeout: 400, retry: { retries: 10, minDelay: 300, maxDelay: 300 } });
     sandbox.faults.inject('server-error', 20);
