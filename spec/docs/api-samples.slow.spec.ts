@@ -115,7 +115,9 @@ const DOCUMENTED_ORDER = '1217752501201407033233368018';
 
 async function order(partner: boolean, outTradeNo: string, total = 100, pay = false): Promise<string | undefined> {
   const template = partner ? 'v3/pay/partner/transactions/native' : 'v3/pay/transactions/native';
-  const json = { ...(endpointOf.get(`post ${template}`)!.example.request.json as Record<string, unknown>), out_trade_no: outTradeNo, amount: { total, currency: 'CNY' } };
+  const json: Record<string, unknown> = { ...(endpointOf.get(`post ${template}`)!.example.request.json as Record<string, unknown>), out_trade_no: outTradeNo, amount: { total, currency: 'CNY' } };
+  // The documented time_expire is long past: such an order would be closed at once.
+  delete json['time_expire'];
   await client.chain(template).post({ json });
   if (!pay) return undefined;
   const { transaction } = await sandbox.pay(outTradeNo, partner ? { sub_mchid: SUB_MERCHANT } : {});
@@ -151,6 +153,64 @@ for (const template of ['v3/merchant-service/images/{media_id}', 'v3/global/merc
     return { media_id: answer.media_id };
   };
 }
+
+// Combined orders: the samples name merchant 1900000109; the sandbox's merchant is the caller's.
+const COMBINE = 'v3/combine-transactions';
+async function combined(combineOutTradeNo: string, pay = false): Promise<string | undefined> {
+  const mchid = sandbox.config.mchid;
+  await client.chain(`${COMBINE}/app`).post({ json: {
+    combine_appid: 'wxd678efh567hg6787', combine_mchid: mchid, combine_out_trade_no: combineOutTradeNo, notify_url: 'https://yourapp.com/notify',
+    sub_orders: [{ mchid, sub_mchid: SUB_MERCHANT, out_trade_no: '20150806125346', attach: '深圳分店', description: 'd', amount: { total_amount: 100, currency: 'CNY' } }],
+  } });
+  return pay ? String((await sandbox.payCombine(combineOutTradeNo)).combine['combine_transaction_id']) : undefined;
+}
+for (const kind of ['jsapi', 'app', 'h5', 'native', 'miniprogram']) PREPARE[`post ${COMBINE}/${kind}`] = async () => ({ combine_mchid: sandbox.config.mchid, mchid: sandbox.config.mchid });
+PREPARE[`get ${COMBINE}/out-trade-no/{combine_out_trade_no}`] = async () => (await combined('P20150806125346'), {});
+PREPARE[`get ${COMBINE}/id/{combine_transaction_id}`] = async () => ({ combine_transaction_id: (await combined('P20150806125346', true))! });
+PREPARE[`post ${COMBINE}/out-trade-no/{combine_out_trade_no}/close`] = async () => (await combined('sandbox-combine_out_trade_no'), { mchid: sandbox.config.mchid });
+
+// Transfer bills: the documented request reports one item of the two its scene (1000) requires; scene 1002 takes it.
+const TRANSFER = 'v3/fund-app/mch-transfer/transfer-bills';
+async function transferBill(): Promise<string> {
+  const json = { ...(endpointOf.get(`post ${TRANSFER}`)!.example.request.json as Record<string, unknown>), transfer_scene_id: '1002' };
+  return String((await client.chain(TRANSFER).post({ json })).data.transfer_bill_no);
+}
+PREPARE[`post ${TRANSFER}`] = async () => ({ transfer_scene_id: '1002' });
+PREPARE[`get ${TRANSFER}/out-bill-no/{out_bill_no}`] = async () => (await transferBill(), {});
+PREPARE[`post ${TRANSFER}/out-bill-no/{out_bill_no}/cancel`] = async () => (await transferBill(), {});
+PREPARE[`get ${TRANSFER}/transfer-bill-no/{transfer_bill_no}`] = async () => ({ transfer_bill_no: await transferBill() });
+
+// Profit sharing: the documented sub-merchant's order paid for sharing, the documented receiver added.
+const SHARING = 'v3/profitsharing';
+async function sharingOrder(): Promise<string> {
+  const template = 'v3/pay/partner/transactions/native';
+  const json: Record<string, unknown> = {
+    ...(endpointOf.get(`post ${template}`)!.example.request.json as Record<string, unknown>), out_trade_no: 'PS20150806125346', sub_mchid: SUB_MERCHANT,
+    amount: { total: 10000, currency: 'CNY' }, settle_info: { profit_sharing: true },
+  };
+  delete json['time_expire'];
+  await client.chain(template).post({ json });
+  const transactionId = String((await sandbox.pay('PS20150806125346', { sub_mchid: SUB_MERCHANT })).transaction['transaction_id']);
+  await client.chain(`${SHARING}/receivers/add`).post({ json: endpointOf.get(`post ${SHARING}/receivers/add`)!.example.request.json });
+  return transactionId;
+}
+async function shared(outOrderNo: string): Promise<{ transactionId: string; orderId: string }> {
+  const transactionId = await sharingOrder();
+  const json = { ...(endpointOf.get(`post ${SHARING}/orders`)!.example.request.json as Record<string, unknown>), transaction_id: transactionId, out_order_no: outOrderNo };
+  return { transactionId, orderId: String((await client.chain(`${SHARING}/orders`).post({ json })).data.order_id) };
+}
+PREPARE[`post ${SHARING}/orders`] = async () => ({ transaction_id: await sharingOrder() });
+PREPARE[`post ${SHARING}/orders/unfreeze`] = async () => ({ transaction_id: await sharingOrder() });
+PREPARE[`get ${SHARING}/transactions/{transaction_id}/amounts`] = async () => ({ transaction_id: await sharingOrder() });
+PREPARE[`get ${SHARING}/orders/{out_order_no}`] = async () => ({ transaction_id: (await shared('P20150806125346')).transactionId });
+PREPARE[`post ${SHARING}/return-orders`] = async () => ({ order_id: (await shared('P20150806125346')).orderId });
+PREPARE[`get ${SHARING}/return-orders/{out_return_no}`] = async () => {
+  await shared('P20190806125346');
+  const json = { ...(endpointOf.get(`post ${SHARING}/return-orders`)!.example.request.json as Record<string, unknown>), out_order_no: 'P20190806125346' };
+  delete json['order_id'];
+  await client.chain(`${SHARING}/return-orders`).post({ json });
+  return {};
+};
 
 /** Samples that do not resolve, each with the reason; the spec fails when one starts to (the list is then out of date). */
 const EXCEPTIONS: Record<string, RegExp> = {

@@ -102,10 +102,10 @@ function create(tradeType: TradeType, payerRequired: boolean): Handler {
       if (sub['mchid'] !== mchid) throw invalidRequest(`sub_orders[${i}].mchid ${String(sub['mchid'])} is not the combined order's merchant ${mchid}`);
       const total = Number(record(sub['amount'])['total_amount']);
       if (!Number.isSafeInteger(total) || total < 1) throw paramError('body', `/sub_orders/${i}/amount/total_amount`, 'must be a whole number of cents, 1 or more', record(sub['amount'])['total_amount']);
-      const orderId = orderKey(mchid, String(sub['sub_mchid']), String(sub['out_trade_no']));
+      const orderId = orderKey(mchid, str(sub['sub_mchid']), String(sub['out_trade_no']));
       if (seen.has(orderId)) throw invalidRequest(`子单商户订单号重复: sub_orders[${i}].out_trade_no ${String(sub['out_trade_no'])} is given twice`);
       seen.add(orderId);
-      if (state.orders.has(orderId)) throw invalidRequest(`201 商户订单号重复: sub_orders[${i}].out_trade_no ${String(sub['out_trade_no'])} is already an order of ${String(sub['sub_mchid'])}`);
+      if (state.orders.has(orderId)) throw invalidRequest(`201 商户订单号重复: sub_orders[${i}].out_trade_no ${String(sub['out_trade_no'])} is already an order${str(sub['sub_mchid']) ? ` of ${String(sub['sub_mchid'])}` : ''}`);
     });
     const prepayId = ids.prepay();
     const prepay: Record<string, string> = tradeType === 'NATIVE' ? { code_url: ids.codeUrl() }
@@ -117,11 +117,13 @@ function create(tradeType: TradeType, payerRequired: boolean): Handler {
     for (const sub of subs) {
       const amount = record(sub['amount']);
       const settle = record(sub['settle_info']);
-      const orderId = orderKey(mchid, String(sub['sub_mchid']), String(sub['out_trade_no']));
+      const subMchid = str(sub['sub_mchid']);
+      const orderId = orderKey(mchid, subMchid, String(sub['out_trade_no']));
       const order: Order = {
-        partner: true,
+        // A sub-order of a sub-merchant is a service provider's order; without one, the merchant's own.
+        partner: subMchid !== undefined,
         mchid,
-        sub_mchid: String(sub['sub_mchid']),
+        ...(subMchid ? { sub_mchid: subMchid } : {}),
         appid: String(body['combine_appid']),
         ...(str(sub['sub_appid']) ? { sub_appid: str(sub['sub_appid'])! } : {}),
         out_trade_no: String(sub['out_trade_no']),
