@@ -35,6 +35,8 @@ module.exports = {
   ],
   // Two workers on the 2-core machine CI runs on (jest's default would be one: the cores minus one).
   maxWorkers: 2,
+  // Two workers on two busy cores can take twice jest's default 5 s over a test of real signing and HTTP; a hang still fails.
+  testTimeout: 15_000,
   coverageProvider: 'v8',
   collectCoverageFrom: ['lib/**/*.ts', '!lib/generated/**'],
   coverageThreshold: {
