@@ -15,6 +15,7 @@ import { loadAllowedOrigins } from './origins.js';
 import { redirectProblem, TRANSFORM_REQUEST_PROBLEM } from './request-rules.js';
 import { checkRetry, type RetryOptions, type RetrySettings } from './retry.js';
 import { defaultBackupBaseURL } from './hosts.js';
+import { DEFAULT_CONNECT_TIMEOUT } from './connect-timeout.js';
 
 /** Anything `Rsa.from` accepts: PEM, `file://`, `private.pkcs1://`..., a KeyObject, `[pem, passphrase]`, PKCS#12. */
 export type KeyInput = Parameters<typeof Rsa.from>[0];
@@ -76,6 +77,12 @@ export interface ClientConfig extends Omit<CreateAxiosDefaults, 'headers' | 'url
    * maxDelay }` (default 2 retries, full-jitter backoff from 100 ms capped at 2 s). A call may give its own.
    */
   retry?: boolean | RetryOptions;
+  /**
+   * Milliseconds a new connection may take to connect (DNS and TCP; default 10,000; 0: no bound of its own): a host
+   * that drops connection attempts is then given up on, and the attempt retried (docs/resilience.md). Applies to the
+   * client's own agents, not to an `httpAgent`/`httpsAgent` you give.
+   */
+  connectTimeout?: number;
   headers?: HeadersInit;
   /** The largest accepted offset between the platform's timestamps and this machine's clock, in seconds. */
   maxClockOffset?: number;
@@ -117,6 +124,8 @@ export interface LoadedConfig {
   backupBaseURL: string | undefined;
   /** The client's retry settings (core/retry.ts). */
   retry: RetrySettings;
+  /** Milliseconds a new connection of the client's agents may take to connect (0: no bound). */
+  connectTimeout: number;
   /** `allowedOrigins`, checked (origins only). */
   allowedOrigins: readonly string[];
   /** The client's default headers, checked, as strings. */
@@ -130,7 +139,7 @@ export interface LoadedConfig {
   hooks: HookLists;
 }
 
-const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'backupBaseURL', 'retry', 'allowedOrigins', 'headers', 'maxClockOffset', 'hooks',
+const OWN_FIELDS = new Set(['mchid', 'serial', 'privateKey', 'certs', 'autoCertificates', 'apiv3Key', 'secret', 'merchant', 'base_uri', 'baseURL', 'backupBaseURL', 'retry', 'connectTimeout', 'allowedOrigins', 'headers', 'maxClockOffset', 'hooks',
   'transformResponse', 'validateStatus', 'transformRequest', 'responseType', 'allowAbsoluteUrls', 'timeout', 'maxContentLength']);
 
 /** axios instance settings that would change every request after it is signed, and what to do instead. */
@@ -168,6 +177,7 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
   if (config.baseURL !== undefined && config.base_uri !== undefined) checkBaseURL(config.base_uri, refuse('base_uri'));
   if (config.backupBaseURL !== undefined && config.backupBaseURL !== false) checkBaseURL(config.backupBaseURL, refuse('backupBaseURL'));
   const retry = checkRetry(config.retry, refuse('retry'));
+  const connectTimeout = config.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : checkTimeout(config.connectTimeout, refuse('connectTimeout'));
   const maxClockOffset = checkMaxClockOffset(config.maxClockOffset);
   const timeout = config.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(config.timeout, refuse('timeout'));
   const maxContentLength = config.maxContentLength === undefined
@@ -198,6 +208,7 @@ export function loadConfig(config: ClientConfig): LoadedConfig {
     customBaseURL: config.baseURL !== undefined || config.base_uri !== undefined,
     backupBaseURL: defaultBackupBaseURL(baseURL, config.backupBaseURL),
     retry,
+    connectTimeout,
     allowedOrigins: loadAllowedOrigins(config.allowedOrigins),
     headers,
     axios: axios as CreateAxiosDefaults,

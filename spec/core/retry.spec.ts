@@ -224,7 +224,7 @@ describe('the retry setting', () => {
   });
 });
 
-describe('Builder.factory: retry and backupBaseURL', () => {
+describe('Builder.factory: retry, backupBaseURL and connectTimeout', () => {
   const merchant = keyPair('merchant');
   const platformKey = keyPair('platform');
   const base = { mchid: MCHID, serial: MERCHANT_SERIAL, privateKey: merchant.privatePem, certs: { [PLATFORM_SERIAL]: platformKey.publicPem } };
@@ -236,6 +236,8 @@ describe('Builder.factory: retry and backupBaseURL', () => {
     expect(loadConfig({ ...base, backupBaseURL: false }).backupBaseURL).toBeUndefined();
     expect(loadConfig({ ...base, baseURL: 'http://127.0.0.1:9/', backupBaseURL: 'http://127.0.0.1:10/' }).backupBaseURL).toBe('http://127.0.0.1:10/');
     expect(loadConfig({ ...base, retry: false }).retry).toBe(NO_RETRY);
+    expect(loadConfig(base).connectTimeout).toBe(10_000);
+    expect(loadConfig({ ...base, connectTimeout: 0 }).connectTimeout).toBe(0);
   });
 
   it.each([
@@ -243,6 +245,7 @@ describe('Builder.factory: retry and backupBaseURL', () => {
     ['backupBaseURL', { backupBaseURL: 'https://user:pw@example.com/' }, /backupBaseURL: must be a URL without credentials/],
     ['retry', { retry: { retries: 'two' } }, /retry: retries must be a whole number/],
     ['retry', { retry: 'yes' }, /retry: must be false, true or/],
+    ['connectTimeout', { connectTimeout: -1 }, /connectTimeout: must be a whole number of milliseconds/],
   ])('refuses a bad %s, naming it', (field, extra, message) => {
     const error = (() => {
       try {

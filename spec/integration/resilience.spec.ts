@@ -5,6 +5,7 @@
  * any endpoint; a primary host that is down costs one connect per window while the backup host serves; `retry:
  * false` is one attempt; the deadline bounds all attempts together.
  */
+import { lookup } from 'node:dns';
 import { Builder } from '../../lib/index.js';
 import { ApiError, RequestError, WechatpayError } from '../../lib/errors.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/index.js';
@@ -107,6 +108,28 @@ describe('a refused connection', () => {
     expect([200, 204]).toContain(response.status);
     expect(response.attempts.length).toBeGreaterThan(1);
     expect(response.attempts[0].code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('a connect that hangs', () => {
+  it('is given up on after connectTimeout (it never reached the platform) and retried on the backup host', async () => {
+    // A host whose name never resolves stands for one that drops connection attempts: the connect never completes.
+    const client: AnyClient = Builder.factory({
+      ...sandbox.config,
+      baseURL: 'http://blackhole.test:9/',
+      backupBaseURL: sandbox.baseURL,
+      connectTimeout: 150,
+      lookup: ((hostname: string, options: object, callback: (...args: unknown[]) => void) => {
+        if (hostname !== 'blackhole.test') lookup(hostname, options, callback as never);
+      }) as never,
+    });
+    const response = await client.v3.certificates.get();
+    expect(response.status).toBe(200);
+    expect(response.attempts).toEqual([
+      { url: 'http://blackhole.test:9/v3/certificates', code: 'ETIMEDOUT', ms: expect.any(Number) },
+      { url: `${sandbox.baseURL}v3/certificates`, status: 200, requestId: expect.any(String), ms: expect.any(Number) },
+    ]);
+    expect(response.attempts[0].ms).toBeGreaterThanOrEqual(140);
   });
 });
 
