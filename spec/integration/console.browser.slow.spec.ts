@@ -258,6 +258,18 @@ describe('the sandbox console in a browser', () => {
     expect(received.map((r) => (r instanceof Error ? r.message : [r.event_type, (r.resource as any).out_bill_no, (r.resource as any).state])).sort())
       .toEqual([['MCHTRANSFER.BILL.FINISHED', 'BT1', 'SUCCESS'], ['MCHTRANSFER.BILL.FINISHED', 'BT2', 'FAIL']]);
     expect((await client.v3.fundApp.mchTransfer.transferBills.outBillNo._out_bill_no_.get({ out_bill_no: 'BT1' })).data.state).toBe('SUCCESS');
+
+    // The payee's page, opened from the console: confirm receipt.
+    await bill('BT3');
+    const third = page.locator('#transfers tr[data-transfer="BT3"]');
+    const [payee] = await Promise.all([page.context().waitForEvent('page'), third.getByRole('link', { name: 'Open the payee page' }).click()]);
+    await payee.locator('#confirm').waitFor();
+    expect(await payee.locator('.amount').textContent()).toContain('4.00');
+    await shot(payee, '12-payee-page');
+    await payee.locator('#confirm').click();
+    await payee.locator('#result', { hasText: 'Receipt confirmed' }).waitFor();
+    await third.locator('text=TRANSFERING').waitFor();
+    await payee.close();
   }, 60_000);
 
   it('keeps the console and the payer page under a strict policy, and runs nothing of an uploaded SVG or HTML page', async () => {

@@ -259,7 +259,9 @@ function renderTransfers() {
     const answer = (accept) => act(`${bill.out_bill_no} ${accept ? 'confirmed' : 'declined'}`, () => call('POST', `/transfers/${encodeURIComponent(bill.out_bill_no)}/confirm`, { accept }));
     return h('tr', { 'data-transfer': bill.out_bill_no },
       h('td', {}, h('div', { class: 'mono' }, bill.out_bill_no), h('div', { class: 'mono muted' }, bill.transfer_bill_no), h('div', { class: 'muted' }, bill.transfer_remark)),
-      h('td', { class: 'mono' }, bill.openid),
+      h('td', { class: 'mono' }, bill.openid, bill.state === 'WAIT_USER_CONFIRM'
+        ? h('div', {}, h('a', { href: `${API}/payer?${new URLSearchParams({ out_bill_no: bill.out_bill_no })}`, target: '_blank', rel: 'noopener', class: 'payer-link' }, 'Open the payee page'))
+        : null),
       h('td', {}, yuan(bill.transfer_amount)),
       h('td', {}, badge(bill.state), bill.fail_reason ? h('div', { class: 'muted' }, bill.fail_reason) : null),
       h('td', { class: 'mono' }, clock(bill.create_time)),

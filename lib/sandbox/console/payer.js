@@ -1,5 +1,7 @@
 /* The payer's page: a simulated WeChat user confirms or cancels an order's payment. Confirming pays it
- * (SUCCESS) and the platform notifies the order's notify_url, with retries; cancelling leaves it NOTPAY. */
+ * (SUCCESS) and the platform notifies the order's notify_url, with retries; cancelling leaves it NOTPAY.
+ * With ?out_bill_no=..., the payee's page of a transfer bill (the page package_info opens): confirming
+ * receipt moves it to TRANSFERING (then SUCCESS), declining ends it FAIL; either end is notified. */
 /* global document, window, fetch, URLSearchParams */
 'use strict';
 
@@ -96,4 +98,64 @@ async function show() {
   );
 }
 
-show();
+/* ---------------- a transfer bill: the payee confirms receipt or declines ---------------- */
+
+const transferAmount = (bill) => h('div', { class: 'amount' }, h('small', {}, '¥'), (bill.transfer_amount / 100).toFixed(2));
+
+function transferDetails(bill) {
+  return h('dl', {},
+    h('dt', {}, 'Merchant'), h('dd', {}, bill.mch_id),
+    h('dt', {}, 'Bill'), h('dd', {}, bill.out_bill_no),
+    h('dt', {}, 'Payee'), h('dd', {}, bill.openid));
+}
+
+function transferShown(bill, result, note) {
+  root.replaceChildren(
+    h('div', { class: `result ${result.ok ? 'ok' : 'bad'}`, id: 'result' }, result.text),
+    transferAmount(bill),
+    h('div', { class: 'what' }, bill.transfer_remark),
+    transferDetails(bill),
+    h('p', { class: 'note' }, `transfer_bill_no ${bill.transfer_bill_no}`),
+    h('p', { class: 'note' }, note),
+  );
+}
+
+async function showTransfer(outBillNo) {
+  let bill;
+  try {
+    bill = await call('GET', `/transfers/${encodeURIComponent(outBillNo)}`);
+  } catch (error) {
+    root.replaceChildren(h('div', { class: 'result bad' }, 'No such transfer'), h('p', { class: 'note' }, error.message));
+    return;
+  }
+  if (bill.state !== 'WAIT_USER_CONFIRM') {
+    transferShown(bill, { ok: bill.state === 'SUCCESS' || bill.state === 'TRANSFERING', text: `This transfer is ${bill.state}` }, bill.fail_reason || '');
+    return;
+  }
+  const answer = (accept) => async () => {
+    (accept ? confirm : decline).disabled = true;
+    try {
+      const { bill: now } = await call('POST', `/transfers/${encodeURIComponent(outBillNo)}/confirm`, { accept });
+      transferShown(now, accept ? { ok: true, text: 'Receipt confirmed' } : { ok: false, text: 'Transfer declined' }, accept
+        ? 'The transfer is on its way (TRANSFERING, then SUCCESS); the platform notifies the merchant (MCHTRANSFER.BILL.FINISHED).'
+        : `The bill ends FAIL (${now.fail_reason}); the platform notifies the merchant (MCHTRANSFER.BILL.FINISHED).`);
+    } catch (error) {
+      confirm.disabled = false;
+      decline.disabled = false;
+      root.append(h('p', { class: 'note' }, error.message));
+    }
+  };
+  const confirm = h('button', { type: 'button', class: 'primary', id: 'confirm', onclick: answer(true) }, 'Confirm receipt');
+  const decline = h('button', { type: 'button', id: 'cancel', onclick: answer(false) }, 'Decline');
+  root.replaceChildren(
+    h('div', { class: 'merchant' }, `Merchant ${bill.mch_id} transfers to you`),
+    transferAmount(bill),
+    h('div', { class: 'what' }, bill.transfer_remark),
+    transferDetails(bill),
+    confirm,
+    decline,
+  );
+}
+
+if (params.get('out_bill_no')) showTransfer(params.get('out_bill_no'));
+else show();
