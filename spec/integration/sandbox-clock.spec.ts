@@ -123,7 +123,7 @@ describe('the clock', () => {
 });
 
 describe('the clock and what is due on it across a restart', () => {
-  it('a persisted sandbox keeps its offset and puts a waiting transfer bill and an order\'s time_expire back on the clock', async () => {
+  it('a persisted sandbox keeps its offset and puts a waiting transfer bill, an order\'s time_expire and an unfinished profit share back on the clock; combined orders are restored', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
@@ -140,6 +140,17 @@ describe('the clock and what is due on it across a restart', () => {
       const start = Date.parse(first.clock().now);
       await api.v3.pay.transactions.native.post({ json: { ...order('RK1'), mchid: first.config.mchid, time_expire: beijing(start + 7200_000) } });
       await first.advanceClock(3600);
+      // A combined order paid for sharing, a receiver, a share not yet finished: each journalled.
+      await api.v3.combineTransactions.app.post({ json: {
+        combine_appid: 'wxd678efh567hg6787', combine_mchid: first.config.mchid, combine_out_trade_no: 'RC1', notify_url: receiver.url,
+        sub_orders: [{ mchid: first.config.mchid, sub_mchid: '1900000109', out_trade_no: 'RC1-A', attach: 'a', description: 'd', amount: { total_amount: 1000, currency: 'CNY' }, settle_info: { profit_sharing: true } }],
+      } });
+      const paid = (await first.payCombine('RC1')).combine['sub_orders'] as Array<Record<string, string>>;
+      await api.v3.profitsharing.receivers.add.post({ json: { sub_mchid: '1900000109', appid: 'wxd678efh567hg6787', type: 'MERCHANT_ID', account: '1900000999', relation_type: 'STORE' } });
+      await api.v3.profitsharing.orders.post({ json: {
+        sub_mchid: '1900000109', appid: 'wxd678efh567hg6787', transaction_id: paid[0]!['transaction_id'], out_order_no: 'RS1', unfreeze_unsplit: false,
+        receivers: [{ type: 'MERCHANT_ID', account: '1900000999', amount: 100, description: 'x' }],
+      } });
       await first.close();
 
       first = await startSandbox({ dir });
@@ -147,7 +158,13 @@ describe('the clock and what is due on it across a restart', () => {
       expect(first.clock().offset_seconds).toBeGreaterThanOrEqual(3600);
       expect(first.clock().due.map((d) => d.key)).toEqual(expect.arrayContaining([expect.stringContaining('RB1'), expect.stringContaining('RK1')]));
       expect((await api.v3.fundApp.mchTransfer.transferBills.outBillNo._out_bill_no_.get({ out_bill_no: 'RB1' })).data.state).toBe('WAIT_USER_CONFIRM');
-      await first.advanceClock(3601);
+      expect((await api.v3.combineTransactions.outTradeNo._combine_out_trade_no_.get({ combine_out_trade_no: 'RC1' })).data.sub_orders[0].trade_state).toBe('SUCCESS');
+      const sharing = () => api.v3.profitsharing.orders._out_order_no_.get({ out_order_no: 'RS1', query: { sub_mchid: '1900000109', transaction_id: paid[0]!['transaction_id'] } });
+      expect((await sharing()).data.state).toBe('PROCESSING');
+      await first.advanceClock(3600);
+      expect((await sharing()).data).toMatchObject({ state: 'FINISHED', receivers: [{ result: 'SUCCESS' }] });
+      expect((await api.v3.profitsharing.transactions._transaction_id_.amounts.get({ transaction_id: paid[0]!['transaction_id'] })).data.unsplit_amount).toBe(900);
+      await first.advanceClock(1);
       expect((await api.v3.pay.transactions.outTradeNo._out_trade_no_.get({ out_trade_no: 'RK1', query: { mchid: first.config.mchid } })).data.trade_state).toBe('CLOSED');
       await first.advanceClock(23 * 3600);
       expect((await api.v3.fundApp.mchTransfer.transferBills.outBillNo._out_bill_no_.get({ out_bill_no: 'RB1' })).data).toMatchObject({ state: 'FAIL', fail_reason: 'OVERDUE_CLOSE' });
