@@ -77,19 +77,29 @@ export function createChain(dispatch: Dispatch): Chain {
     return node;
   }
 
+  /** A property's node: made once per parent and property (no closure per access: it is on every call's path). */
   function child(state: NodeState, property: string): unknown {
-    const make = () => {
-      const segment = normalizeProperty(property);
-      const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.describedTemplate);
-      // Where the API has one variable child, a plain property is that variable's value: verbatim, encoded.
-      const template = joinTemplate(state.template, variable ? encodeSegment(property) : segment);
-      const describedTemplate = joinTemplate(state.describedTemplate, variable ?? segment);
-      const depth = state.depth + 1;
-      return makeNode(VERBS.has(property)
-        ? { template, describedTemplate, depth, verbOf: { verb: property as HttpVerb, template: state.template, route: state.describedTemplate } }
-        : { template, describedTemplate, depth });
-    };
-    return state.depth < CACHED_DEPTH ? cached(state.children ??= new Map(), property, make) : make();
+    if (state.depth >= CACHED_DEPTH) return makeChild(state, property);
+    const cache = state.children ??= new Map();
+    let node = cache.get(property);
+    if (node === undefined) {
+      node = makeChild(state, property);
+      if (cache.size >= CHILDREN_LIMIT) cache.clear();
+      cache.set(property, node);
+    }
+    return node;
+  }
+
+  function makeChild(state: NodeState, property: string): unknown {
+    const segment = normalizeProperty(property);
+    const variable = segment.startsWith('{') ? undefined : dynamicSegment(state.describedTemplate);
+    // Where the API has one variable child, a plain property is that variable's value: verbatim, encoded.
+    const template = joinTemplate(state.template, variable ? encodeSegment(property) : segment);
+    const describedTemplate = joinTemplate(state.describedTemplate, variable ?? segment);
+    const depth = state.depth + 1;
+    return makeNode(VERBS.has(property)
+      ? { template, describedTemplate, depth, verbOf: { verb: property as HttpVerb, template: state.template, route: state.describedTemplate } }
+      : { template, describedTemplate, depth });
   }
 
   const handler: ProxyHandler<NodeTarget> = {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Agent } from 'node:https';
 import { Readable } from 'node:stream';
-import type { AxiosRequestConfig, AxiosResponseTransformer } from 'axios';
+import type { AxiosRequestConfig, AxiosResponseTransformer, CancelToken } from 'axios';
 import { ALGO_MD5 } from '../crypto/hash.js';
 import { ConfigError, RequestError } from '../errors.js';
 import type { HttpVerb, MultipartLike } from '../types.js';
@@ -53,6 +53,7 @@ export const OWNED_SETTINGS = {
   baseURL: undefined,
 } satisfies AxiosRequestConfig;
 type OwnedSetting = keyof typeof OWNED_SETTINGS;
+const OWNED_KEYS = Object.keys(OWNED_SETTINGS) as readonly OwnedSetting[];
 
 /**
  * An APIv3 call: the URL (template expanded, base URL, query), the headers (each set here, once), the body
@@ -207,7 +208,7 @@ Promise<{ media: MediaUtil; fields: Record<string, unknown> } | undefined> {
 
 /**
  * The axios request common to both protocols: method, URL, headers (the call's own last, checked), the caller's
- * axios settings, then the settings the SDK owns. The deadline's signal replaces `signal`, `cancelToken` and
+ * axios settings, then the settings the SDK owns. The deadline (its token) replaces `signal`, `cancelToken` and
  * axios's own `timeout` (which only measures idle time), and receive() applies `maxContentLength`.
  */
 function baseRequest(
@@ -218,13 +219,15 @@ function baseRequest(
   for (const key in options) {
     if (AXIOS_OPTIONS.has(key)) (request as Record<string, unknown>)[key] = options[key];
   }
-  for (const key of Object.keys(OWNED_SETTINGS) as OwnedSetting[]) {
+  for (const key of OWNED_KEYS) {
     if (key in request) (request as Record<string, unknown>)[key] = OWNED_SETTINGS[key];
   }
-  request.signal = deadline.signal;
+  // axios's adapter is ended by the deadline's token (no AbortSignal per call: core/deadline.ts); an adapter
+  // of the caller's gets the deadline's signal too (core/send.ts). Deletes only when needed: they slow the object.
+  if ('signal' in request) delete request.signal;
+  request.cancelToken = deadline.token as unknown as CancelToken;
   request.timeout = 0;
-  delete request.cancelToken;
-  delete request.maxContentLength;
+  if ('maxContentLength' in request) delete request.maxContentLength;
   // The caller's own adapter sends too, but only after the same check as the SDK's.
   if (request.adapter !== undefined) request.adapter = guardedAdapterFor(request.adapter);
   return request;

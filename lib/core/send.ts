@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import axios, { type AxiosAdapter, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { RequestError, WechatpayError } from '../errors.js';
 import { exchangeOf, headerText, type Exchange } from '../util/exchange.js';
+import { DeadlineToken } from './deadline.js';
 import { receive } from './receive.js';
 import { headerOwner, redirectProblem, withoutCredentials } from './request-rules.js';
 
@@ -12,7 +13,7 @@ import { headerOwner, redirectProblem, withoutCredentials } from './request-rule
  * (a hook, an interceptor, a default) cannot make an unsigned request go out. The answer comes back through
  * {@link receive}: bounded, or streamed.
  */
-export function sendAsSigned(adapter: AxiosAdapter): AxiosAdapter {
+export function sendAsSigned(adapter: AxiosAdapter, withSignal = true): AxiosAdapter {
   return async function guardedAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const exchange = exchangeOf(config);
     const refusal = refusalOf(config, exchange);
@@ -25,7 +26,10 @@ export function sendAsSigned(adapter: AxiosAdapter): AxiosAdapter {
     let response: AxiosResponse;
     try {
       // The adapter hands over the body as a stream: receive() reads it, and stops at the limit.
-      response = await adapter({ ...config, responseType: 'stream', maxContentLength: -1 });
+      const sent: InternalAxiosRequestConfig = { ...config, responseType: 'stream', maxContentLength: -1 };
+      // axios's http adapter is ended by the deadline's token; any other adapter may want a signal (made when read).
+      if (withSignal && config.cancelToken instanceof DeadlineToken) lendSignal(sent, config.cancelToken);
+      response = await adapter(sent);
     } catch (error) {
       throw bodyFailure.error ?? error;
     }
@@ -45,9 +49,13 @@ function refusalOf(config: InternalAxiosRequestConfig, exchange: Exchange): stri
     return signed.authorization === undefined ? 'it carries an Authorization header APIv2 does not send' : 'its Authorization is not the signature';
   }
   let contentLength: string | undefined;
-  for (const [name, value] of Object.entries(config.headers.toJSON())) {
+  // AxiosHeaders keeps each header as an own property (null or false: not sent, as its toJSON() leaves them out).
+  const headers = config.headers as unknown as Record<string, unknown>;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === null || value === undefined || value === false) continue;
     const lower = name.toLowerCase();
-    if (lower === 'content-length') contentLength = headerText(value);
+    if (lower === 'content-length') contentLength = headerText(Array.isArray(value) ? value.join(', ') : value);
     else if (headerOwner(lower) === 'framing') return `it carries a ${name} header, which only the transport writes (for the bytes it sends)`;
   }
   if (contentLength !== signed.contentLength) return 'its Content-Length is not the one of the signed body';
@@ -74,5 +82,13 @@ function watchBody(data: unknown): { error: WechatpayError | undefined } {
 
 /** The adapter a configuration names (the caller's, or axios's http adapter), guarded by {@link sendAsSigned}. */
 export function guardedAdapterFor(adapter: AxiosRequestConfig['adapter']): AxiosAdapter {
-  return sendAsSigned(axios.getAdapter(adapter ?? 'http'));
+  const resolved = axios.getAdapter(adapter ?? 'http');
+  return sendAsSigned(resolved, resolved !== HTTP_ADAPTER);
+}
+
+const HTTP_ADAPTER = axios.getAdapter('http');
+
+/** `config.signal`, the deadline's, made only if the adapter reads it. */
+function lendSignal(config: InternalAxiosRequestConfig, token: DeadlineToken): void {
+  Object.defineProperty(config, 'signal', { get: () => token.toAbortSignal(), enumerable: true, configurable: true });
 }

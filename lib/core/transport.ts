@@ -14,12 +14,12 @@ import { callOf, type Call } from './call.js';
 import type { LoadedConfig } from './config.js';
 import { Deadline } from './deadline.js';
 import { errorAfterHooks, hasHooks, hookRequest, runAfterResponse, runBeforeRequest, runBeforeRetry, type HookLists } from './hooks.js';
-import { withAttempts, type AttemptPlan } from './attempts.js';
+import { withAttempts, type AttemptPlan, type RetryInfo } from './attempts.js';
 import { HostSelector } from './hosts.js';
 import { withConnectTimeout } from './connect-timeout.js';
-import { checkRetry, DEFAULT_RETRY, type RetrySettings } from './retry.js';
+import { checkRetry, DEFAULT_RETRY, type RetrySettings, type RetryTarget } from './retry.js';
 import { v2Traits } from './routes.js';
-import { startCallSpan } from './telemetry.js';
+import { startCallSpan, type CallSpan } from './telemetry.js';
 import { RequestError } from '../errors.js';
 import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
@@ -135,7 +135,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
         deadline = deadlineOf(verb, template, options, config);
         const within = deadline;
         const retry = retryOf(template, options, config.retry);
-        const run = () => within.race(() => work = (async () => {
+        return await inSpan(span, () => within.race(() => work = (async () => {
           // 2. prepare (an APIv3 call once the platform keys are there)
           let instance: AxiosInstance;
           if (V2_TEMPLATE.test(template)) {
@@ -148,24 +148,14 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
           }
           // 3.-8. the attempts
           const prepared = call;
-          const plan: AttemptPlan = {
-            target: { verb, route, mutualTls: prepared.exchange.protocol === 'v2' && mutualTls(template, options) },
-            retry,
-            hosts,
-            span,
-            attempts,
-            signal: within.signal,
-            remaining: () => (within.timeout > 0 ? within.timeout - (performance.now() - started) : Infinity),
-            replayable: () => !(prepared.request.data instanceof Readable) && !(prepared.exchange.protocol === 'v2' && prepared.exchange.upload),
-            beforeRetry: (failure: WechatpayError, next) => runBeforeRetry(hooks, failure, prepared.hookRequest, next),
-          };
+          const plan = new CallPlan({ verb, route, mutualTls: prepared.exchange.protocol === 'v2' && mutualTls(template, options) },
+            retry, hosts, span, attempts, within, started, prepared, hooks);
           const { response: answer } = await withAttempts(plan, prepared.request.url ?? '', (url) => attempt(instance, prepared, url));
           const response = within.settle(answer);
           (response as WechatpayResponse).attempts = attempts;
           // 9. finish
-          return await finish(response, prepared, announced);
-        })());
-        return await (span ? span.run(run) : run());
+          return await finish(response, prepared, announced, within);
+        })()));
       } catch (error) {
         // A sink removes its temporary file as the deadline's abort reaches it: the call ends once it has.
         if (call?.sink && work) await Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SINK_CLEAN_UP_MS).unref())]);
@@ -182,6 +172,47 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
       }
     },
   };
+}
+
+/** `work`, within the call's span when it has one. */
+function inSpan<T>(span: CallSpan | undefined, work: () => T): T {
+  return span ? span.run(work) : work();
+}
+
+/**
+ * What the attempt loop needs of a call (core/attempts.ts), read only when an attempt fails: its methods are
+ * the class's, so a call that succeeds at once makes no closure for them, and no AbortSignal.
+ */
+class CallPlan implements AttemptPlan {
+  constructor(
+    readonly target: RetryTarget,
+    readonly retry: RetrySettings,
+    readonly hosts: HostSelector,
+    readonly span: CallSpan | undefined,
+    readonly attempts: Attempt[],
+    readonly deadline: Deadline,
+    readonly started: number,
+    readonly call: Call,
+    readonly hooks: HookLists,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.deadline.signal;
+  }
+
+  remaining(): number {
+    const { timeout } = this.deadline;
+    return timeout > 0 ? timeout - (performance.now() - this.started) : Infinity;
+  }
+
+  replayable(): boolean {
+    const { request, exchange } = this.call;
+    return !(request.data instanceof Readable) && !(exchange.protocol === 'v2' && exchange.upload);
+  }
+
+  beforeRetry(failure: WechatpayError, next: RetryInfo): Promise<void> {
+    return runBeforeRetry(this.hooks, failure, this.call.hookRequest, next);
+  }
 }
 
 /** A template of the APIv2 (XML) protocol. */
@@ -213,7 +244,7 @@ function mutualTls(template: string, options: RequestOptions): boolean {
 }
 
 type Signer = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
-type Verifier = (response: AxiosResponse) => Promise<AxiosResponse>;
+type Verifier = (response: AxiosResponse) => AxiosResponse | Promise<AxiosResponse>;
 
 /** The request interceptor: 3. sign, then 4. the beforeRequest hooks see the signed request (a client without hooks: signing only). */
 function signStep(sign: Signer, hooks: HookLists): Signer {
@@ -270,7 +301,7 @@ function protocolInstance(
  * it), or its data through the caller's `transformResponse`. A verified APIv3 answer announcing a download's
  * hash (a bill's `hash_value`) is remembered for that download.
  */
-async function finish(response: AxiosResponse, call: Call, announced: AnnouncedHashes): Promise<AxiosResponse> {
+async function finish(response: AxiosResponse, call: Call, announced: AnnouncedHashes, deadline: Deadline): Promise<AxiosResponse> {
   const { exchange } = call;
   const ok = response.status >= 200 && response.status < 300;
   if (call.sink && ok) {
@@ -278,7 +309,7 @@ async function finish(response: AxiosResponse, call: Call, announced: AnnouncedH
     return sinkAnswer(response, call.sink, {
       ...(statement ? { statementSha1: headerOf(response.headers, WECHATPAY_STATEMENT_SHA1) ?? '' } : {}),
       ...(exchange.protocol === 'v3' ? { announced: announced.lookup(response.config.url) } : {}),
-    }, call.request.signal as AbortSignal | undefined);
+    }, deadline.signal);
   }
   if (exchange.protocol === 'v3' && exchange.rule === 'signed' && ok) announced.remember(response.data);
   let data: unknown = response.data;

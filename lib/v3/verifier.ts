@@ -67,13 +67,15 @@ export interface VerifyOptions {
  */
 export function verifySigned(message: SignedMessage, options: VerifyOptions): void {
   const check = signatureCheck(message, options);
-  if (!Rsa.verify(check.signed, check.signature, check.key)) throw check.mismatch();
+  if (!Rsa.verify(check.signed, check.signature, check.key)) throw mismatch(message, check);
 }
 
 /** {@link verifySigned} with the RSA verification on libuv's thread pool; every other rule is checked first, inline. */
-async function verifySignedOffLoop(message: SignedMessage, options: VerifyOptions): Promise<void> {
+function verifySignedOffLoop(message: SignedMessage, options: VerifyOptions): Promise<void> {
   const check = signatureCheck(message, options);
-  if (!(await Rsa.verifyAsync(check.signed, check.signature, check.key))) throw check.mismatch();
+  return Rsa.verifyAsync(check.signed, check.signature, check.key).then((valid) => {
+    if (!valid) throw mismatch(message, check);
+  });
 }
 
 interface SignatureCheck {
@@ -81,18 +83,29 @@ interface SignatureCheck {
   signed: Buffer;
   signature: string;
   key: KeyObject;
-  mismatch(): VerificationError;
+  /** For the error when the signature does not verify. */
+  subject: string;
+  serial: string;
+}
+
+/** The error of a message that breaks a rule, with what is known of its exchange. */
+function failure(message: SignedMessage, code: VerificationErrorCode, text: string): VerificationError {
+  return new VerificationError(code, text, {
+    ...(typeof message.facts === 'function' ? message.facts() : message.facts),
+    headers: plainHeaders(message.headers),
+    body: message.raw,
+  });
+}
+
+function mismatch(message: SignedMessage, check: SignatureCheck): VerificationError {
+  return failure(message, 'EV3_RES_HEADER_SIGNATURE_DIGEST',
+    `The ${check.subject}'s signature does not verify with the platform key ${check.serial}: the body or its headers were altered`);
 }
 
 /** Every rule but the RSA verification itself, which it prepares. */
 function signatureCheck(message: SignedMessage, options: VerifyOptions): SignatureCheck {
   const subject = options.subject ?? 'response';
-  const fail = (code: VerificationErrorCode, text: string): VerificationError =>
-    new VerificationError(code, text, {
-      ...(typeof message.facts === 'function' ? message.facts() : message.facts),
-      headers: plainHeaders(message.headers),
-      body: message.raw,
-    });
+  const fail = failure.bind(undefined, message);
   const timestamp = headerOf(message.headers, WECHATPAY_TIMESTAMP);
   const nonce = headerOf(message.headers, WECHATPAY_NONCE);
   const serial = headerOf(message.headers, WECHATPAY_SERIAL);
@@ -134,8 +147,8 @@ function signatureCheck(message: SignedMessage, options: VerifyOptions): Signatu
     signed: Buffer.concat([Buffer.from(Formatter.joinedByLineFeed(timestamp, nonce)), body, LINE_FEED]),
     signature,
     key,
-    mismatch: () => fail('EV3_RES_HEADER_SIGNATURE_DIGEST',
-      `The ${subject}'s signature does not verify with the platform key ${serial}: the body or its headers were altered`),
+    subject,
+    serial,
   };
 }
 
@@ -191,48 +204,61 @@ export interface V3VerifierSettings {
  * signed headers verify) is left streaming, and a signed answer's verified body is left as bytes.
  */
 export function createV3Verifier(settings: V3VerifierSettings) {
-  return async function verifyV3Answer(response: AxiosResponse): Promise<AxiosResponse> {
+  return function verifyV3Answer(response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> {
     const exchange = exchangeOf(response.config);
     if (exchange.protocol !== 'v3') throw new RequestError('EREQUEST_PROTOCOL', `${exchange.template} is not an APIv3 request`);
     const ok = response.status >= 200 && response.status < 300;
     if (ok && exchange.rule === 'unsigned-download') return response;
     if (ok && exchange.sink && exchange.rule === 'statement') {
-      verifySigned({ headers: response.headers, raw: Buffer.alloc(0), facts: () => exchangeFacts(response) }, {
+      verifySigned({ headers: response.headers, raw: Buffer.alloc(0), facts: exchangeFacts.bind(undefined, response) }, {
         keys: settings.keys(),
         maxClockOffset: settings.maxClockOffset,
         statement: 'streamed',
       });
       return response;
     }
-
-    const raw = bytesOf(response.data) ?? await readBody(response.data ?? '');
-    if (ok) {
-      const message: SignedMessage = { headers: response.headers, raw, facts: () => exchangeFacts(response) };
-      const options: VerifyOptions = {
-        keys: await keysFor(response, raw, exchange, settings),
-        maxClockOffset: settings.maxClockOffset,
-        statement: exchange.rule === 'statement',
-      };
-      if (settings.offLoop?.()) await verifySignedOffLoop(message, options);
-      else verifySigned(message, options);
-    } else if (!exchange.acceptStatus?.(response.status)) {
-      throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
-    }
-    response.data = exchange.sink && ok ? raw : parseBody(raw, response.headers);
-    return response;
+    // The answer is bytes already (core/receive.ts); read here only when it is not.
+    const raw = bytesOf(response.data);
+    if (!raw) return readBody(response.data ?? '').then((bytes) => verifyRaw(response, exchange, bytes, settings, ok));
+    return verifyRaw(response, exchange, raw, settings, ok);
   };
 }
 
-/**
- * The keys an answer is verified with: the trusted ones; when they lack the answer's serial, also the keys
- * the answer itself carries (the certificate download's bootstrap), or else the trusted ones after a look-up.
- */
-async function keysFor(response: AxiosResponse, raw: Buffer, exchange: V3Exchange, settings: V3VerifierSettings): Promise<VerificationKeys> {
+/** The answer's body verified (a 2xx), or its error; then its data. Synchronous unless a key look-up or the thread pool is needed. */
+function verifyRaw(response: AxiosResponse, exchange: V3Exchange, raw: Buffer, settings: V3VerifierSettings, ok: boolean): AxiosResponse | Promise<AxiosResponse> {
+  if (!ok) {
+    if (!exchange.acceptStatus?.(response.status)) throw ApiError.fromAnswer(raw, { ...exchangeFacts(response), headers: plainHeaders(response.headers) });
+    return withData(response, exchange, raw, ok);
+  }
   const keys = settings.keys();
   const serial = headerOf(response.headers, WECHATPAY_SERIAL);
-  if (!serial || keys.has(serial)) return keys;
-  if (exchange.answerKeys) return new Map([...exchange.answerKeys(raw), ...keys]);
-  if (!settings.lookUp) return keys;
+  if (serial && !keys.has(serial) && (exchange.answerKeys || settings.lookUp)) {
+    return keysFor(serial, raw, exchange, settings).then((found) => verifyWith(response, exchange, raw, settings, found));
+  }
+  return verifyWith(response, exchange, raw, settings, keys);
+}
+
+function verifyWith(response: AxiosResponse, exchange: V3Exchange, raw: Buffer, settings: V3VerifierSettings, keys: VerificationKeys): AxiosResponse | Promise<AxiosResponse> {
+  const message: SignedMessage = { headers: response.headers, raw, facts: exchangeFacts.bind(undefined, response) };
+  const options: VerifyOptions = { keys, maxClockOffset: settings.maxClockOffset, statement: exchange.rule === 'statement' };
+  if (settings.offLoop?.()) return verifySignedOffLoop(message, options).then(() => withData(response, exchange, raw, true));
+  verifySigned(message, options);
+  return withData(response, exchange, raw, true);
+}
+
+/** A verified (or accepted) answer's data: parsed, or the bytes a sink writes. */
+function withData(response: AxiosResponse, exchange: V3Exchange, raw: Buffer, ok: boolean): AxiosResponse {
+  response.data = exchange.sink && ok ? raw : parseBody(raw, response.headers);
+  return response;
+}
+
+/**
+ * The keys an answer naming a key id the trusted ones lack is verified with: the keys the answer itself carries
+ * (the certificate download's bootstrap) beside the trusted ones, or else the trusted ones after a look-up.
+ */
+async function keysFor(serial: string, raw: Buffer, exchange: V3Exchange, settings: V3VerifierSettings): Promise<VerificationKeys> {
+  if (exchange.answerKeys) return new Map([...exchange.answerKeys(raw), ...settings.keys()]);
+  if (!settings.lookUp) return settings.keys();
   await settings.lookUp(serial);
   return settings.keys();
 }
