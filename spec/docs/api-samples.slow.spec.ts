@@ -206,7 +206,7 @@ PREPARE[`get ${SHARING}/orders/{out_order_no}`] = async () => ({ transaction_id:
 PREPARE[`post ${SHARING}/return-orders`] = async () => ({ order_id: (await shared('P20150806125346')).orderId });
 PREPARE[`get ${SHARING}/return-orders/{out_return_no}`] = async () => {
   await shared('P20190806125346');
-  const json = { ...(endpointOf.get(`post ${SHARING}/return-orders`)!.example.request.json as Record<string, unknown>), out_order_no: 'P20190806125346' };
+  const json: Record<string, unknown> = { ...(endpointOf.get(`post ${SHARING}/return-orders`)!.example.request.json as Record<string, unknown>), out_order_no: 'P20190806125346' };
   delete json['order_id'];
   await client.chain(`${SHARING}/return-orders`).post({ json });
   return {};

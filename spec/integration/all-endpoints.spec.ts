@@ -176,11 +176,12 @@ async function sharingOrder(): Promise<{ transactionId: string; outOrderNo: stri
   await client.chain(`${SHARING}/receivers/add`).post({ json: clone(endpoint('post', `${SHARING}/receivers/add`).example.request.json as Options) });
   return { transactionId, outOrderNo: unique() };
 }
-PREPARE[`post ${SHARING}/orders`] = async (o) => {
+const prepareSharing = async (o: Options): Promise<void> => {
   const { transactionId, outOrderNo } = await sharingOrder();
   Object.assign(o['json'], { transaction_id: transactionId, out_order_no: outOrderNo });
 };
-PREPARE[`post ${SHARING}/orders/unfreeze`] = PREPARE[`post ${SHARING}/orders`];
+PREPARE[`post ${SHARING}/orders`] = prepareSharing;
+PREPARE[`post ${SHARING}/orders/unfreeze`] = prepareSharing;
 PREPARE[`get ${SHARING}/transactions/{transaction_id}/amounts`] = async (o) => {
   o['transaction_id'] = (await sharingOrder()).transactionId;
 };
@@ -201,7 +202,7 @@ PREPARE[`post ${SHARING}/return-orders`] = async (o) => {
 };
 PREPARE[`get ${SHARING}/return-orders/{out_return_no}`] = async (o) => {
   const { outOrderNo } = await shared();
-  const json = { ...clone(endpoint('post', `${SHARING}/return-orders`).example.request.json as Options), out_order_no: outOrderNo, out_return_no: unique() };
+  const json: Options = { ...clone(endpoint('post', `${SHARING}/return-orders`).example.request.json as Options), out_order_no: outOrderNo, out_return_no: unique() };
   delete json['order_id'];
   await client.chain(`${SHARING}/return-orders`).post({ json });
   o['out_return_no'] = json['out_return_no'];
