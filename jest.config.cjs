@@ -37,6 +37,9 @@ module.exports = {
   maxWorkers: 2,
   // Two workers on two busy cores can take twice jest's default 5 s over a test of real signing and HTTP; a hang still fails.
   testTimeout: 15_000,
+  // A name for the run, under which withSandbox() keeps one sandbox identity per worker (spec/support/identity-template.ts).
+  globalSetup: '<rootDir>/spec/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/spec/support/global-teardown.cjs',
   coverageProvider: 'v8',
   collectCoverageFrom: ['lib/**/*.ts', '!lib/generated/**'],
   coverageThreshold: {
