@@ -16,6 +16,8 @@ export interface HookRequest {
   readonly template: string;
   /** `performance.now()` when the request was signed: `performance.now() - startedAt` is the call's duration. */
   readonly startedAt: number;
+  /** Which attempt of the call this request is: 1, then 2 for the first automatic retry (docs/resilience.md). */
+  readonly attempt: number;
   /**
    * The request headers. A hook may add its own (a trace id): they are sent and not signed. The protocol's
    * headers (Authorization, Content-Type, Content-Length, Wechatpay-Serial, ...) are the SDK's and cannot be set.
@@ -92,13 +94,14 @@ export function hasHooks(hooks: HookLists): boolean {
  * The request a call's hooks see, over the signed config about to leave: `startedAt` is the call's (its first
  * attempt's), the headers are this attempt's.
  */
-export function hookRequest(config: InternalAxiosRequestConfig, template: string, startedAt: number): HookRequest {
+export function hookRequest(config: InternalAxiosRequestConfig, template: string, startedAt: number, attempt = 1): HookRequest {
   const headers = config.headers;
   return {
     method: (config.method ?? 'get').toUpperCase(),
     url: config.url ?? '',
     template,
     startedAt,
+    attempt,
     headers: {
       get: (name) => {
         const value = headers.get(name);

@@ -253,7 +253,7 @@ function signStep(sign: Signer, hooks: HookLists): Signer {
     const signed = await sign(config);
     const call = callOf(signed);
     // The call's hooks see the request of its latest attempt, timed from its first.
-    call.hookRequest = hookRequest(signed, call.exchange.route, call.hookRequest?.startedAt ?? performance.now());
+    call.hookRequest = hookRequest(signed, call.exchange.route, call.hookRequest?.startedAt ?? performance.now(), (call.hookRequest?.attempt ?? 0) + 1);
     await runBeforeRequest(hooks, call.hookRequest);
     return signed;
   };

@@ -202,17 +202,17 @@ describe('the beforeRetry hook', () => {
       ...sandbox.config,
       hooks: {
         beforeRequest: (request) => {
-          requests.push(request.url);
+          requests.push(`${request.attempt} ${request.url}`);
         },
         beforeRetry: (error, request, retry) => {
-          seen.push({ code: error.code, url: request?.url, attempt: retry.attempt, reason: retry.reason, before: retry.attempts.length });
+          seen.push({ code: error.code, url: request?.url, failed: request?.attempt, attempt: retry.attempt, reason: retry.reason, before: retry.attempts.length });
         },
       },
     });
     sandbox.faults.inject('server-error', 1, '/v3/certificates');
     await client.v3.certificates.get();
-    expect(seen).toEqual([{ code: 'SYSTEM_ERROR', url: `${sandbox.baseURL}v3/certificates`, attempt: 2, reason: expect.stringMatching(/could not do it now/), before: 1 }]);
-    expect(requests).toEqual([`${sandbox.baseURL}v3/certificates`, `${sandbox.baseURL}v3/certificates`]);
+    expect(seen).toEqual([{ code: 'SYSTEM_ERROR', url: `${sandbox.baseURL}v3/certificates`, failed: 1, attempt: 2, reason: expect.stringMatching(/could not do it now/), before: 1 }]);
+    expect(requests).toEqual([`1 ${sandbox.baseURL}v3/certificates`, `2 ${sandbox.baseURL}v3/certificates`]);
   });
 
   it('cancels the retry by throwing: the call ends with the failure, saying why', async () => {
