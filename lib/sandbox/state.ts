@@ -267,6 +267,11 @@ export class SandboxState {
   readonly receivers = new Map<string, SharingReceiver>();
   readonly sharings = new Map<string, SharingOrder>();
   readonly sharingReturns = new Map<string, SharingReturn>();
+  /**
+   * The operation account's balance for transfer bills, in cents (undefined: unlimited). Not kept in the
+   * folder; `reset()` forgets it.
+   */
+  transferBalance: number | undefined;
   /** Business time, and what is due on it (clock.ts). */
   readonly clock = new SandboxClock();
   /** The clock's offset as journalled (`clock|offset`). */
@@ -344,6 +349,7 @@ export class SandboxState {
     this.media.clear();
     this.bills.clear();
     this.transfers.clear();
+    this.transferBalance = undefined;
     this.combines.clear();
     this.receivers.clear();
     this.sharings.clear();

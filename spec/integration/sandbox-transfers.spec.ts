@@ -149,6 +149,22 @@ describe('the same out_bill_no, and what the platform refuses', () => {
     expect((await control(sandbox.baseURL, 'GET', 'transfers/E1'))[0]).toBe(404);
   });
 
+  it('with an operation account balance: a bill takes its amount when made, 403 NOT_ENOUGH past it, given back when it fails', async () => {
+    expect(await control(sandbox.baseURL, 'GET', 'transfers/balance')).toEqual([200, { balance: null }]);
+    expect((await control(sandbox.baseURL, 'PUT', 'transfers/balance', { balance: 1000 }))[0]).toBe(200);
+    await bills().post({ json: bill('N1', { transfer_amount: 600 }) });
+    expect((await control(sandbox.baseURL, 'GET', 'transfers/balance'))[1]).toEqual({ balance: 400 });
+    await expect(bills().post({ json: bill('N2', { transfer_amount: 500 }) })).rejects.toMatchObject({ status: 403, code: 'NOT_ENOUGH', message: expect.stringContaining('资金不足') });
+    await confirm('N1', { accept: false });
+    expect((await control(sandbox.baseURL, 'GET', 'transfers/balance'))[1]).toEqual({ balance: 1000 });
+    expect((await bills().post({ json: bill('N2', { transfer_amount: 500 }) })).data.state).toBe('WAIT_USER_CONFIRM');
+    await confirm('N2', { accept: true });
+    await advance(5);
+    expect((await control(sandbox.baseURL, 'GET', 'transfers/balance'))[1]).toEqual({ balance: 500 });
+    expect((await control(sandbox.baseURL, 'PUT', 'transfers/balance', { balance: -1 }))[0]).toBe(400);
+    expect((await control(sandbox.baseURL, 'PUT', 'transfers/balance', { balance: null }))[1]).toEqual({ balance: null });
+  });
+
   it('the control API lists the bills, with what the console shows', async () => {
     const [status, list] = await control(sandbox.baseURL, 'GET', 'transfers');
     expect(status).toBe(200);

@@ -12,7 +12,9 @@
  * gets there at once; otherwise they happen in real time (24 h, 5 s, 5 s).
  *
  * Create is idempotent per `out_bill_no`: the same body answers the first bill as it is now; another
- * body is `400 INVALID_REQUEST`. Each new bill gets its own `transfer_bill_no`.
+ * body is `400 INVALID_REQUEST`. Each new bill gets its own `transfer_bill_no`. With an operation account
+ * balance set (`PUT /__sandbox/transfers/balance`), a bill takes its amount from it when made (`403
+ * NOT_ENOUGH` past it) and gives it back when it fails or is cancelled.
  */
 import { randomBytes } from 'node:crypto';
 import type { Call, Handler, NotificationInput, Runtime } from '../call.js';
@@ -122,6 +124,11 @@ const create: Handler = (call) => {
   }
   if (amount >= NAME_FROM && !str(body['user_name'])) throw paramError('body', '/user_name', 'is required from 2,000 yuan (200000 cents) on');
   checkReportInfos(body);
+  // The amount is taken from the operation account when the bill is made, and given back if it fails or is cancelled.
+  if (state.transferBalance !== undefined) {
+    if (amount > state.transferBalance) throw new PlatformError(403, 'NOT_ENOUGH', `资金不足: ${amount} asked, ${state.transferBalance} in the operation account`);
+    state.transferBalance -= amount;
+  }
   const now = state.clock.date();
   const bill: TransferBill = {
     mch_id: mchid,
@@ -173,6 +180,7 @@ const cancel: Handler = (call) => {
 
 /** Changes a bill's state (and what is due next), journals it; a final state is notified. */
 function move(runtime: Runtime, key: string, bill: TransferBill, to: TransferBill['state'], failReason?: string, dueAt?: number): Promise<Delivery | undefined> {
+  if ((to === 'FAIL' || to === 'CANCELLED') && runtime.state.transferBalance !== undefined) runtime.state.transferBalance += bill.transfer_amount;
   bill.state = to;
   if (failReason !== undefined) bill.fail_reason = failReason;
   bill.update_time = rfc3339(runtime.state.clock.date());
@@ -250,6 +258,19 @@ export const transferBehaviours: Record<string, Handler> = {
 };
 
 export const transferRoutes: readonly ControlRoute[] = [
+  {
+    method: 'GET', path: 'transfers/balance', summary: 'the operation account for transfer bills: {"balance": cents | null (unlimited)}',
+    handle: ({ parts }) => ({ balance: parts.runtime.state.transferBalance ?? null }),
+  },
+  {
+    method: 'PUT', path: 'transfers/balance', summary: '{"balance": cents | null}: what transfer bills may take (NOT_ENOUGH past it)',
+    handle: ({ parts, input }) => {
+      const balance = input()['balance'];
+      if (balance !== null && !(typeof balance === 'number' && Number.isSafeInteger(balance) && balance >= 0)) throw new InputError('balance is a whole number of cents, 0 or more, or null (unlimited)');
+      parts.runtime.state.transferBalance = balance ?? undefined;
+      return { balance };
+    },
+  },
   { method: 'GET', path: 'transfers', summary: 'the transfer bills', handle: ({ parts }) => transfersView(parts.runtime) },
   {
     method: 'GET', path: 'transfers/{out_bill_no}', summary: 'one transfer bill',
