@@ -53,6 +53,27 @@ describe('SandboxClock', () => {
     expect(clock.offsetMs).toBe(0);
   });
 
+  it('in real time, an item that takes long holds up nothing else due', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ran: string[] = [];
+    clock.schedule('slow', clock.now() + 5, async () => {
+      ran.push('slow started');
+      await slow;
+      ran.push('slow done');
+    });
+    const quick = new Promise<void>((resolve) => clock.schedule('quick', clock.now() + 10, () => {
+      ran.push('quick');
+      resolve();
+    }));
+    await quick;
+    expect(ran).toEqual(['slow started', 'quick']);
+    release();
+    await slow;
+  });
+
   it('refuses a negative or non-numeric advance', async () => {
     await expect(clock.advance(-1)).rejects.toThrow(/0 or more/);
     await expect(clock.advance(Number.NaN)).rejects.toThrow(/0 or more/);
