@@ -77,11 +77,14 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
   if (options.sink !== undefined && options['responseType'] !== undefined) {
     throw new RequestError('EREQUEST_OPTIONS', `${template}: give sink or responseType, not both: a sink streams the answer to its destination`);
   }
-  const bodies = BODY_OPTIONS.filter((name) => options[name] !== undefined);
-  if (bodies.length > 1) {
+  let given = 0;
+  for (const name of BODY_OPTIONS) if (options[name] !== undefined) given += 1;
+  if (given > 1) {
+    const bodies = BODY_OPTIONS.filter((name) => options[name] !== undefined);
     throw new RequestError('EREQUEST_OPTIONS', `${template}: give one of json, multipart or body, not ${bodies.join(' and ')}`);
   }
-  const refuse = (name: string): Refuse => (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: ${name} ${problem}`);
+  // Every call passes here: the refusals are made only for an option that is given.
+  const refuse = refuser.bind(undefined, template);
   if (options['timeout'] !== undefined) checkTimeout(options['timeout'], refuse('timeout'));
   if (options['maxContentLength'] !== undefined) checkMaxContentLength(options['maxContentLength'], refuse('maxContentLength'));
   for (const name of ['query', 'params'] as const) {
@@ -105,6 +108,10 @@ export function checkOptions(template: string, raw: unknown): RequestOptions {
     throw refuse('cancelToken')('must be an axios CancelToken (or use `signal`)');
   }
   return options;
+}
+
+function refuser(template: string, name: string): Refuse {
+  return (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: ${name} ${problem}`);
 }
 
 /** A whole number of milliseconds; a fraction (Guzzle's seconds) is refused with the value it means. */

@@ -24,14 +24,20 @@ export function sendAsSigned(adapter: AxiosAdapter, withSignal = true): AxiosAda
     }
     const bodyFailure = watchBody(config.data);
     let response: AxiosResponse;
+    // The adapter hands over the body as a stream: receive() reads it, and stops at the limit. Set on the config
+    // for the adapter and put back after it (a copy of axios's null-prototype config was this step's largest cost).
+    const { responseType, maxContentLength } = config;
+    config.responseType = 'stream';
+    config.maxContentLength = -1;
+    // axios's http adapter is ended by the deadline's token; any other adapter may want a signal (made when read).
+    if (withSignal && config.cancelToken instanceof DeadlineToken && !('signal' in config)) lendSignal(config);
     try {
-      // The adapter hands over the body as a stream: receive() reads it, and stops at the limit.
-      const sent: InternalAxiosRequestConfig = { ...config, responseType: 'stream', maxContentLength: -1 };
-      // axios's http adapter is ended by the deadline's token; any other adapter may want a signal (made when read).
-      if (withSignal && config.cancelToken instanceof DeadlineToken) lendSignal(sent, config.cancelToken);
-      response = await adapter(sent);
+      response = await adapter(config);
     } catch (error) {
       throw bodyFailure.error ?? error;
+    } finally {
+      config.responseType = responseType;
+      config.maxContentLength = maxContentLength;
     }
     response.config = config;
     return receive(response, exchange);
@@ -89,6 +95,10 @@ export function guardedAdapterFor(adapter: AxiosRequestConfig['adapter']): Axios
 const HTTP_ADAPTER = axios.getAdapter('http');
 
 /** `config.signal`, the deadline's, made only if the adapter reads it. */
-function lendSignal(config: InternalAxiosRequestConfig, token: DeadlineToken): void {
-  Object.defineProperty(config, 'signal', { get: () => token.toAbortSignal(), enumerable: true, configurable: true });
+function lendSignal(config: InternalAxiosRequestConfig): void {
+  Object.defineProperty(config, 'signal', { get: signalOfToken, enumerable: true, configurable: true });
+}
+
+function signalOfToken(this: InternalAxiosRequestConfig): AbortSignal {
+  return (this.cancelToken as unknown as DeadlineToken).toAbortSignal();
 }

@@ -142,7 +142,8 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
             call = await prepareV2(verb, template, options, context, within, route);
             instance = v2Instance(config.secret!);
           } else {
-            if (!extras.answerKeys) await keys.ready?.();
+            const ready = extras.answerKeys ? undefined : keys.ready?.();
+            if (ready) await ready;
             call = await prepareV3(verb, template, options, context, within, route, extras);
             instance = v3;
           }
@@ -154,7 +155,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
           const response = within.settle(answer);
           (response as WechatpayResponse).attempts = attempts;
           // 9. finish
-          return await finish(response, prepared, announced, within);
+          return finish(response, prepared, announced, within);
         })()));
       } catch (error) {
         // A sink removes its temporary file as the deadline's abort reaches it: the call ends once it has.
@@ -301,7 +302,7 @@ function protocolInstance(
  * it), or its data through the caller's `transformResponse`. A verified APIv3 answer announcing a download's
  * hash (a bill's `hash_value`) is remembered for that download.
  */
-async function finish(response: AxiosResponse, call: Call, announced: AnnouncedHashes, deadline: Deadline): Promise<AxiosResponse> {
+function finish(response: AxiosResponse, call: Call, announced: AnnouncedHashes, deadline: Deadline): AxiosResponse | Promise<AxiosResponse> {
   const { exchange } = call;
   const ok = response.status >= 200 && response.status < 300;
   if (call.sink && ok) {
