@@ -5,7 +5,8 @@
  * timestamps of requests and answers, both sides in this process) sees the later time at once. A spec that uses
  * it restores the clock with `realClock()` in an afterEach.
  */
-const REAL: NonNullable<Parameters<typeof jest.useFakeTimers>[0]>['doNotFake'] = [
+type ModernFakeTimers = Extract<NonNullable<Parameters<typeof jest.useFakeTimers>[0]>, { doNotFake?: unknown }>;
+const REAL: ModernFakeTimers['doNotFake'] = [
   'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame',
   'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval',
   'setTimeout', 'clearTimeout',
