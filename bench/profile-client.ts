@@ -107,6 +107,17 @@ function topSelf(file: string, top: number, calls: number, jsOnly = false): stri
     totals.set(key, (totals.get(key) ?? 0) + hits);
   }
   const usPerSample = (profile.endTime - profile.startTime) / all;
+  if (top === 0) {
+    // Shares by where the code is: ours (dist), axios, node's own JavaScript, everything else (native, GC, idle).
+    const shares = { ours: 0, axios: 0, node: 0, rest: 0 };
+    for (const node of profile.nodes) {
+      const { url } = node.callFrame;
+      const where = url.includes('/dist/esm/') ? 'ours' : url.includes('/axios/') ? 'axios' : url.startsWith('node:') ? 'node' : 'rest';
+      shares[where] += node.hitCount ?? 0;
+    }
+    return [`by origin: ours ${(100 * shares.ours / all).toFixed(1)}% (${(shares.ours * usPerSample / calls).toFixed(1)} us/call), axios ${(100 * shares.axios / all).toFixed(1)}% ` +
+      `(${(shares.axios * usPerSample / calls).toFixed(1)} us/call), node's JavaScript ${(100 * shares.node / all).toFixed(1)}%, native/GC/idle ${(100 * shares.rest / all).toFixed(1)}%`];
+  }
   return [...totals].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([key, hits], rank) => `${String(rank + 1).padStart(3)}. ${(100 * hits / all).toFixed(1).padStart(5)}%  ${(hits * usPerSample / calls).toFixed(1).padStart(6)} us/call  ${key}`);
 }
@@ -141,6 +152,7 @@ async function orchestrate(): Promise<void> {
   // thread pool's, in a crypto job's `run`; the server, in `writev`) is charged there. The JavaScript alone:
   console.log(`top ${top} self time in JavaScript (node's own, the packages' and ours; shares of all samples):`);
   for (const line of topSelf(file, top, result.calls, true)) console.log(line);
+  for (const line of topSelf(file, 0, result.calls)) console.log(line);
 }
 
 if (process.argv[2] === 'client') await clientRole();

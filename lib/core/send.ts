@@ -30,7 +30,8 @@ export function sendAsSigned(adapter: AxiosAdapter, withSignal = true): AxiosAda
     config.responseType = 'stream';
     config.maxContentLength = -1;
     // axios's http adapter is ended by the deadline's token; any other adapter may want a signal (made when read).
-    if (withSignal && config.cancelToken instanceof DeadlineToken && !('signal' in config)) lendSignal(config);
+    const lent = withSignal && config.cancelToken instanceof DeadlineToken && !('signal' in config);
+    if (lent) lendSignal(config);
     try {
       response = await adapter(config);
     } catch (error) {
@@ -38,6 +39,8 @@ export function sendAsSigned(adapter: AxiosAdapter, withSignal = true): AxiosAda
     } finally {
       config.responseType = responseType;
       config.maxContentLength = maxContentLength;
+      // Taken back: axios reads `signal` after the adapter (a cancellation check), which would make one for nothing.
+      if (lent) delete (config as { signal?: unknown }).signal;
     }
     response.config = config;
     return receive(response, exchange);
