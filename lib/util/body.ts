@@ -53,15 +53,15 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 export function parseBody(raw: Buffer, headers: HeaderBag): unknown {
   if (raw.length === 0) return undefined;
   const type = (headerOf(headers, 'Content-Type') ?? '').toLowerCase();
-  const text = (): string => raw.toString('utf8');
-  if (type.includes('json') || (type === '' && /^\s*[{[]/.test(text()))) {
+  if (type.includes('json') || (type === '' && /^\s*[{[]/.test(raw.toString('utf8')))) {
+    const text = raw.toString('utf8');
     try {
-      return JSON.parse(text());
+      return JSON.parse(text);
     } catch {
-      return text();
+      return text;
     }
   }
-  if (type === '' || type.startsWith('text/') || type.includes('xml') || type.includes('csv')) return text();
+  if (type === '' || type.startsWith('text/') || type.includes('xml') || type.includes('csv')) return raw.toString('utf8');
   return raw;
 }
 
