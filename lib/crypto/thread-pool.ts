@@ -15,29 +15,41 @@ function poolThreads(): number {
 export const THREAD_POOL_ADMISSIONS = 2 * poolThreads();
 
 let admitted = 0;
-const waiting: Array<() => void> = [];
+const waiting: Array<{ run(): void }> = [];
 
 /** Runs `start` (which hands `done` to a node:crypto callback form) once admitted; resolves with its result. */
 export function onThreadPool<T>(start: (done: (error: Error | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const run = (): void => {
-      admitted += 1;
-      const release = (): void => {
-        admitted -= 1;
-        waiting.shift()?.();
-      };
-      try {
-        start((error, value) => {
-          release();
-          if (error) reject(error);
-          else resolve(value);
-        });
-      } catch (error) {
-        release();
-        reject(error);
-      }
-    };
-    if (admitted < THREAD_POOL_ADMISSIONS) run();
-    else waiting.push(run);
+    const job = new PoolJob(start, resolve, reject);
+    if (admitted < THREAD_POOL_ADMISSIONS) job.run();
+    else waiting.push(job);
   });
+}
+
+/** One job, admitted now or later (a class: two of these run on every call's path, and closures cost more). */
+class PoolJob<T> {
+  constructor(
+    readonly start: (done: (error: Error | null, value: T) => void) => void,
+    readonly resolve: (value: T) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  run(): void {
+    admitted += 1;
+    try {
+      this.start((error, value) => {
+        release();
+        if (error) this.reject(error);
+        else this.resolve(value);
+      });
+    } catch (error) {
+      release();
+      this.reject(error);
+    }
+  }
+}
+
+function release(): void {
+  admitted -= 1;
+  waiting.shift()?.run();
 }
