@@ -12,6 +12,13 @@
  * thin: in a CPU profile none of our functions takes more than 3% of a call, and axios's own per-request work
  * takes about as much as all of ours.
  *
+ * Issue 25 (2026-12-04, load average 8.6-9.4, 2 cores shared with seven other sessions): 1.49-1.51 in three runs
+ * (286 against 427-432 us); earlier the same day, before the change, 1.63-1.95 (load 8-13). Less load-bound:
+ * bench/client-ab.ts runs this call through two builds side by side in one process and compares CPU time per call:
+ * overhead above raw sign+verify 170 us before, 115 us after (-32%; ratio 1.58 -> 1.40, 60 alternating batches).
+ * Still above 1.15 on this machine; what is left is mostly axios's per-request work (bench/throughput.ts, the
+ * profile tables). The resilience layer stayed at 1.7-1.8 us per call.
+ *
  * Then the resilience layer alone (issue 20, docs/resilience.md), with nothing failing: the call's span with
  * `@opentelemetry/api` installed and no SDK registered, the attempt loop, its host choice and its record, around an
  * attempt that answers at once, against the same attempt called bare. Target: <= 5 us per call.
