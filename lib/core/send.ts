@@ -13,7 +13,7 @@ import { headerOwner, redirectProblem, withoutCredentials } from './request-rule
  * (a hook, an interceptor, a default) cannot make an unsigned request go out. The answer comes back through
  * {@link receive}: bounded, or streamed.
  */
-export function sendAsSigned(adapter: AxiosAdapter, withSignal = true): AxiosAdapter {
+export function sendAsSigned(adapter: AxiosAdapter, lends = true): AxiosAdapter {
   return async function guardedAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const exchange = exchangeOf(config);
     const refusal = refusalOf(config, exchange);
@@ -24,23 +24,28 @@ export function sendAsSigned(adapter: AxiosAdapter, withSignal = true): AxiosAda
     }
     const bodyFailure = watchBody(config.data);
     let response: AxiosResponse;
-    // The adapter hands over the body as a stream: receive() reads it, and stops at the limit. Set on the config
-    // for the adapter and put back after it (a copy of axios's null-prototype config was this step's largest cost).
-    const { responseType, maxContentLength } = config;
-    config.responseType = 'stream';
-    config.maxContentLength = -1;
-    // axios's http adapter is ended by the deadline's token; any other adapter may want a signal (made when read).
-    const lent = withSignal && config.cancelToken instanceof DeadlineToken && !('signal' in config);
-    if (lent) lendSignal(config);
-    try {
-      response = await adapter(config);
-    } catch (error) {
-      throw bodyFailure.error ?? error;
-    } finally {
-      config.responseType = responseType;
-      config.maxContentLength = maxContentLength;
-      // Taken back: axios reads `signal` after the adapter (a cancellation check), which would make one for nothing.
-      if (lent) delete (config as { signal?: unknown }).signal;
+    // The adapter hands over the body as a stream: receive() reads it, and stops at the limit. axios's http adapter
+    // gets these on axios's config, put back after it (copying that null-prototype config cost more than the rest of
+    // this step), and is ended by the deadline's token; any other adapter gets its own copy, with the deadline's
+    // signal as `signal` (made when read).
+    if (lends) {
+      try {
+        response = await adapter(lentCopy(config));
+      } catch (error) {
+        throw bodyFailure.error ?? error;
+      }
+    } else {
+      const { responseType, maxContentLength } = config;
+      config.responseType = 'stream';
+      config.maxContentLength = -1;
+      try {
+        response = await adapter(config);
+      } catch (error) {
+        throw bodyFailure.error ?? error;
+      } finally {
+        config.responseType = responseType;
+        config.maxContentLength = maxContentLength;
+      }
     }
     response.config = config;
     return receive(response, exchange);
@@ -97,9 +102,13 @@ export function guardedAdapterFor(adapter: AxiosRequestConfig['adapter']): Axios
 
 const HTTP_ADAPTER = axios.getAdapter('http');
 
-/** `config.signal`, the deadline's, made only if the adapter reads it. */
-function lendSignal(config: InternalAxiosRequestConfig): void {
-  Object.defineProperty(config, 'signal', { get: signalOfToken, enumerable: true, configurable: true });
+/** A copy of the config for an adapter of the caller's: the body as a stream, unbounded, and the deadline's signal. */
+function lentCopy(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+  const sent: InternalAxiosRequestConfig = { ...config, responseType: 'stream', maxContentLength: -1 };
+  if (config.cancelToken instanceof DeadlineToken && !('signal' in config)) {
+    Object.defineProperty(sent, 'signal', { get: signalOfToken, enumerable: true, configurable: true });
+  }
+  return sent;
 }
 
 function signalOfToken(this: InternalAxiosRequestConfig): AbortSignal {
