@@ -12,12 +12,14 @@
  * thin: in a CPU profile none of our functions takes more than 3% of a call, and axios's own per-request work
  * takes about as much as all of ours.
  *
- * Issue 25 (2026-12-04, load average 8.6-9.4, 2 cores shared with seven other sessions): 1.49-1.51 in three runs
- * (286 against 427-432 us); earlier the same day, before the change, 1.63-1.95 (load 8-13). Less load-bound:
- * bench/client-ab.ts runs this call through two builds side by side in one process and compares CPU time per call:
- * overhead above raw sign+verify 170 us before, 115 us after (-32%; ratio 1.58 -> 1.40, 60 alternating batches).
- * Still above 1.15 on this machine; what is left is mostly axios's per-request work (bench/throughput.ts, the
- * profile tables). The resilience layer stayed at 1.7-1.8 us per call.
+ * Issue 25 (2026-12-04, load average 7-9.4, 2 cores shared with seven other sessions): 1.40-1.52 in six runs
+ * (285-365 against 420-510 us); earlier the same day, before the change, 1.63-1.95 (load 8-13). Less load-bound:
+ * bench/client-ab.ts runs this call through two builds side by side in one process and compares CPU time per call
+ * (60 alternating batches of 100): overhead above raw sign+verify 165-203 us before, 125-151 us after (after/before
+ * 0.91 of the whole call; ratio to raw 1.55-1.56 -> 1.37-1.43). This file's adapter is the caller's own, which
+ * still gets a copy of the config with the deadline's signal; axios's http adapter (bench/throughput.ts) gets
+ * neither. Still above 1.15 on this machine; what is left is mostly axios's per-request work (bench/throughput.ts,
+ * the profile tables). The resilience layer stayed at 1.7-2.9 us per call (target 5).
  *
  * Then the resilience layer alone (issue 20, docs/resilience.md), with nothing failing: the call's span with
  * `@opentelemetry/api` installed and no SDK registered, the attempt loop, its host choice and its record, around an

@@ -75,7 +75,7 @@
  *   crypto job's `run` (handing the RSA work to the thread pool) and `writev` (waking the server) look far larger
  *   than their CPU; the JavaScript table and the shares by origin are the ones to compare.
  *
- *   BEFORE (b23756c, load 8.8)                                   AFTER (b1d88ff, load 9.1)
+ *   BEFORE (b23756c, load 8.8)                                   AFTER (b1d88ff = 4222f55's http path, load 9.1)
  *   main thread                                                  main thread
  *    1. 24.4% run (crypto job hand-off, see above)                1. 36.0% run
  *    2.  9.2% writev                                              2. 11.8% writev
@@ -123,9 +123,10 @@
  *   (config merge, header objects and their sanitising, the proxy environment read per request) and node's http.
  *
  *   bench/client-ab.ts (the two builds side by side in one process, CPU time per call, 60 alternating batches of
- *   100, load 8.8): raw sign+verify 291 us, before 461 us, after 405 us: overhead above raw 170 -> 115 us (-32%),
- *   ratio to raw 1.58 -> 1.40. bench/client.ts (wall-time medians), load 8.6-9.4: 1.49-1.51 (this session before
- *   the change, load 8-13: 1.63-1.95). The targets (<= 1.15 there; <= 0.55 ms CPU per call, 1.8x the plugin and
+ *   100, load 6.6-8.8; its adapter is the caller's own, so the after side still copies the config for it): raw
+ *   sign+verify 288-292 us, before 457-491 us, after 405-439 us: overhead above raw 165-203 -> 115-151 us, the whole
+ *   call 0.90-0.91 of before, ratio to raw 1.55-1.58 -> 1.37-1.43. bench/client.ts (wall-time medians), load 7-9.4:
+ *   1.40-1.52 (this session before the change, load 8-13: 1.63-1.95). The targets (<= 1.15 there; <= 0.55 ms CPU per call, 1.8x the plugin and
  *   0.9x the plain floor at 64 in flight here) are NOT shown met: the in-process ratio is still above 1.15 on this
  *   machine, and the throughput figures need a quiet machine (three full runs of this file).
  *
