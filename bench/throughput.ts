@@ -109,7 +109,7 @@
  *   13.  0.7% findKey axios                                      14.  0.5% emit node
  *   14.  0.7% a thread-pool job's completion, ours             15.  0.5% the call's async steps, ours (transport.ts)
  *   15.  0.6% isSafeAndFullyMutable axios
- *   by origin: ours 10.2-13.2%, axios 15.6-19.1%                 by origin: ours 7.4-9.5%, axios 14.2-16.4%
+ *   by origin: ours 7.8-13.2%, axios 11.5-19.1%                  by origin: ours 7.4-9.5%, axios 14.2-16.4%
  *   ours / axios (axios's work per call did not change)  0.65-0.69 before, 0.50-0.58 after (three profiles each side)
  *
  *   What went: the deadline's AbortSignal per call (axios's http adapter is ended through a cancelToken-shaped
