@@ -6,7 +6,6 @@ import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { Readable, Writable } from 'node:stream';
 import type { MediaUtil } from '../util/media.js';
 import type { Attempt } from '../errors.js';
-import type { RetryOptions } from './retry.js';
 
 /** The HTTP verbs a chain node offers. */
 export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -156,3 +155,13 @@ export interface TypedOptionsV2 extends TransportOptions {
  * written into the path (`id[orderId]`), and the child reached that way no longer takes the variable.
  */
 export type DynamicSegment<Node, Given> = Node & { readonly [value: string]: Given };
+
+/** `retry` of `Builder.factory` and of a call: `false` (one attempt), or how many retries and how far apart. */
+export interface RetryOptions {
+  /** Attempts after the first (default 2; 0 = one attempt). */
+  retries?: number;
+  /** Milliseconds: the first retry waits up to this long, each next one up to twice as long (default 100). */
+  minDelay?: number;
+  /** Milliseconds: no retry waits longer than this, unless the platform's `Retry-After` asks for it (default 2,000). */
+  maxDelay?: number;
+}

@@ -1,3 +1,4 @@
+import type { RetryOptions } from './endpoint-types.js';
 import { IDEMPOTENT_ENDPOINTS } from '../generated/idempotency.js';
 import { ApiError, VerificationError, type WechatpayError } from '../errors.js';
 import { describe, type Refuse } from './options.js';
@@ -9,15 +10,7 @@ import { describe, type Refuse } from './options.js';
  * which the platform answers a second time with the first result).
  */
 
-/** `retry` of `Builder.factory` and of a call: `false` (one attempt), or how many retries and how far apart. */
-export interface RetryOptions {
-  /** Attempts after the first (default 2; 0 = one attempt). */
-  retries?: number;
-  /** Milliseconds: the first retry waits up to this long, each next one up to twice as long (default 100). */
-  minDelay?: number;
-  /** Milliseconds: no retry waits longer than this, unless the platform's `Retry-After` asks for it (default 2,000). */
-  maxDelay?: number;
-}
+export type { RetryOptions };
 
 export interface RetrySettings {
   readonly retries: number;

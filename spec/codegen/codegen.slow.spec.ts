@@ -170,7 +170,7 @@ describe('generated from the API description', () => {
       'path-parameter-not-required': 9,
       'misspelled-property': 2,
       'missing-produces': 2,
-      'incomplete-schema': 2,
+      'incomplete-schema': 5,
       'example-breaks-schema': 4,
       'not-an-endpoint': 4,
     });
@@ -226,7 +226,8 @@ describe('generated from the API description', () => {
   });
 
   it('writes the generated types as types only (nothing to load at runtime)', () => {
-    for (const f of first.files.filter((x) => x.root === 'lib/generated' && x.path !== 'routes.ts')) {
+    // routes.ts and idempotency.ts are the runtime tables (the routing rules, the endpoints a retry may repeat).
+    for (const f of first.files.filter((x) => x.root === 'lib/generated' && x.path !== 'routes.ts' && x.path !== 'idempotency.ts')) {
       expect(f.content).not.toMatch(/^(export )?(const|let|var|function|class|enum) /m);
       expect(f.content).not.toMatch(/^import (?!type )/m);
     }
