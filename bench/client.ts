@@ -23,7 +23,9 @@
  *
  * Then the resilience layer alone (issue 20, docs/resilience.md), with nothing failing: the call's span with
  * `@opentelemetry/api` installed and no SDK registered, the attempt loop, its host choice and its record, around an
- * attempt that answers at once, against the same attempt called bare. Target: <= 5 us per call.
+ * attempt that answers at once, against the same attempt called bare. Target: <= 5 us per call. Measured
+ * 2026-12-04 08:13 UTC (load 1.9 rising to 2.9, one run): 2.85 us per call added (the same run: raw 429.9 us,
+ * client 657.4 us, ratio 1.53).
  *
  *   npm run build && npx tsx bench/client.ts [rounds]
  */
