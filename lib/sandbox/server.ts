@@ -188,9 +188,21 @@ function collect(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** 413, and the connection closed: the rest of the body is never read nor kept. */
+/** How long a connection closed after a 413 stays open for its client to read the answer (lingering close). */
+const LINGER_MS = 1000;
+
+/**
+ * 413, and the connection closed: the rest of the body is never read nor kept. node destroys a connection it
+ * closes as soon as the answer is written, and a client still sending would then get a reset that can overtake
+ * the 413; so the FIN goes at once and the socket is destroyed a moment later, its unread bytes left unread.
+ */
 function refuseBody(req: IncomingMessage, res: ServerResponse): void {
   const body = Buffer.from(JSON.stringify({ code: 'PARAM_ERROR', message: `The body exceeds ${MAX_BODY} bytes` }));
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
   res.writeHead(413, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), Connection: 'close' });
   res.end(body);
 }
