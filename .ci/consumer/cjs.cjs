@@ -26,7 +26,7 @@ async function main() {
     const error = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid } }).then(() => undefined, (caught) => caught);
     const esm = await import('wechatpay-chain');
     sandbox.faults.inject('server-error', 1);
-    const refused = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid } }).then(() => undefined, (caught) => caught);
+    const refused = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid }, retry: false }).then(() => undefined, (caught) => caught);
     console.log(JSON.stringify({
       version: VERSION,
       // Errors built from platform answers, and every exported class, named as in the source (not a bundler's rename).

@@ -25,7 +25,7 @@ try {
     (error) => (error instanceof VerificationError ? error.code : `${error?.name}: ${error?.message}`),
   );
   sandbox.faults.inject('server-error', 1);
-  const refused = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid } }).then(() => undefined, (error) => error);
+  const refused = await client.v3.pay.transactions.outTradeNo[outTradeNo].get({ query: { mchid }, retry: false }).then(() => undefined, (error) => error);
   console.log(JSON.stringify({
     version: VERSION,
     // Errors built from platform answers, and every exported class, named as in the source (not a bundler's rename).
