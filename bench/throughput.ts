@@ -130,6 +130,13 @@
  *   0.9x the plain floor at 64 in flight here) are NOT shown met: the in-process ratio is still above 1.15 on this
  *   machine, and the throughput figures need a quiet machine (three full runs of this file).
  *
+ * Measured on a quiet machine at the end of that session (fresh clone, load 1.9-3.6; one full run of 15 rounds and
+ * one --quick run): ours 602 / 1,260 calls/s at 1 / 64 in flight, plugin 565 / 1,230, node-v3 346 / 619, plain
+ * 702 / 1,561; 64 in flight ours/plugin 1.11 (target 1.8, missed), ours/plain 0.73 (target 0.9, missed),
+ * event-loop delay p99 9.4 ms (met), 1 in flight ours/plugin 1.11 (target 1.15, missed); client CPU per call
+ * 0.71-0.79 ms (target 0.55, missed; the plain floor's 0.54). bench/client.ts, three runs at load ~2.5: 1.49-1.52
+ * (target 1.15, missed); retries + span with nothing failing 1.8-3.4 us per call (target 5, met).
+ *
  * The machine is shared: read the load average printed beside the figures, and compare ratios, not absolutes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -620,9 +627,9 @@ async function orchestrate(): Promise<void> {
 
   const checks = [
     ['64 in flight, ours / wechatpay-axios-plugin', ratio('ours', 'plugin', 64), '>= 1.8', ratio('ours', 'plugin', 64) >= 1.8],
-    ['64 in flight, ours / plain node:http floor', ratio('ours', 'plain', 64), '>= 1.3', ratio('ours', 'plain', 64) >= 1.3],
+    ['64 in flight, ours / plain node:http floor', ratio('ours', 'plain', 64), '>= 0.9', ratio('ours', 'plain', 64) >= 0.9],
     ['event-loop delay p99 at 64, ours (ms)', med('ours', 64, (s) => s.eldP99), '<= 10', med('ours', 64, (s) => s.eldP99) <= 10],
-    ['1 in flight, ours / wechatpay-axios-plugin', ratio('ours', 'plugin', 1), '>= 1.1', ratio('ours', 'plugin', 1) >= 1.1],
+    ['1 in flight, ours / wechatpay-axios-plugin', ratio('ours', 'plugin', 1), '>= 1.15', ratio('ours', 'plugin', 1) >= 1.15],
     ['1 in flight, ours / plain node:http floor', ratio('ours', 'plain', 1), '(no target)', true],
     ['64 in flight, ours / wechatpay-node-v3', ratio('ours', 'nodeV3', 64), '(no target)', true],
   ] as const;
