@@ -8,21 +8,16 @@
 import { openBill } from '../../lib/helpers/bill.js';
 import { readBill } from '../../lib/helpers/bill-csv.js';
 import { type Sandbox } from '../../lib/sandbox/index.js';
-import { withSandbox } from '../support/sandbox.js';
-import { control, Receiver } from './sandbox-flow-support.js';
+import { control, useFlow } from './sandbox-flow-support.js';
 
 let sandbox: Sandbox;
 let client: any;
 let mchid: string;
-const receiver = new Receiver(() => sandbox.config);
-
-withSandbox((s, c) => {
+const receiver = useFlow((s, c) => {
   sandbox = s;
   client = c;
   mchid = s.config.mchid;
 });
-beforeAll(() => receiver.start());
-afterAll(() => receiver.stop());
 
 const APPID = 'wxd678efh567hg6787';
 let day = '';

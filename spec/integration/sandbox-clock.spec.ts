@@ -6,21 +6,16 @@
  */
 import { openBill } from '../../lib/helpers/bill.js';
 import { type Sandbox } from '../../lib/sandbox/index.js';
-import { withSandbox } from '../support/sandbox.js';
-import { control, Receiver } from './sandbox-flow-support.js';
+import { control, useFlow } from './sandbox-flow-support.js';
 
 let sandbox: Sandbox;
 let client: any;
 let mchid: string;
-const receiver = new Receiver(() => sandbox.config);
-
-withSandbox((s, c) => {
+const receiver = useFlow((s, c) => {
   sandbox = s;
   client = c;
   mchid = s.config.mchid;
 });
-beforeAll(() => receiver.start());
-afterAll(() => receiver.stop());
 
 const RFC3339_BEIJING = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/;
 const order = (no: string, extra: Record<string, unknown> = {}) => ({

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { SandboxConfig } from '../../lib/sandbox/index.js';
+import type { Client } from '../../lib/index.js';
+import type { Sandbox, SandboxConfig, SandboxOptions } from '../../lib/sandbox/index.js';
+import { withSandbox } from '../support/sandbox.js';
 
 export interface Received {
   envelope: { id: string; create_time: string; event_type: string; resource_type: string; summary: string; resource: { original_type: string; algorithm: string; associated_data: string; nonce: string; ciphertext: string } };
@@ -101,4 +103,20 @@ export async function control(baseURL: string, method: string, path: string, bod
     method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
   });
   return [response.status, await response.json()];
+}
+
+/**
+ * A flow spec's sandbox and client (given to `use` once started) and a receiver of its notifications, started
+ * and stopped around the spec file.
+ */
+export function useFlow(use: (sandbox: Sandbox, client: Client) => void, options?: SandboxOptions): Receiver {
+  let current: Sandbox | undefined;
+  const receiver = new Receiver(() => current!.config);
+  withSandbox((sandbox, client) => {
+    current = sandbox;
+    use(sandbox, client);
+  }, options);
+  beforeAll(() => receiver.start());
+  afterAll(() => receiver.stop());
+  return receiver;
 }

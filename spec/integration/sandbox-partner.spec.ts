@@ -5,21 +5,16 @@
  * Notifications verified and decrypted here with node:crypto alone.
  */
 import { type Sandbox } from '../../lib/sandbox/index.js';
-import { withSandbox } from '../support/sandbox.js';
-import { control, Receiver } from './sandbox-flow-support.js';
+import { control, useFlow } from './sandbox-flow-support.js';
 
 let sandbox: Sandbox;
 let client: any;
 let spMchid: string;
-const receiver = new Receiver(() => sandbox.config);
-
-withSandbox((s, c) => {
+const receiver = useFlow((s, c) => {
   sandbox = s;
   client = c;
   spMchid = s.config.mchid;
 }, { refunds: 'manual' });
-beforeAll(() => receiver.start());
-afterAll(() => receiver.stop());
 
 const SP_APPID = 'wx8888888888888888';
 const SUB_APPID = 'wxd678efh567hg6999';

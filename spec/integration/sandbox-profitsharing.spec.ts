@@ -5,21 +5,16 @@
  * step; the platform's refusals. Notifications verified and decrypted here with node:crypto alone.
  */
 import { type Sandbox } from '../../lib/sandbox/index.js';
-import { withSandbox } from '../support/sandbox.js';
-import { control, Receiver } from './sandbox-flow-support.js';
+import { control, useFlow } from './sandbox-flow-support.js';
 
 let sandbox: Sandbox;
 let client: any;
 let mchid: string;
-const receiver = new Receiver(() => sandbox.config);
-
-withSandbox((s, c) => {
+const receiver = useFlow((s, c) => {
   sandbox = s;
   client = c;
   mchid = s.config.mchid;
 });
-beforeAll(() => receiver.start());
-afterAll(() => receiver.stop());
 
 const APPID = 'wxd678efh567hg6787';
 const STORE = '1900000109';

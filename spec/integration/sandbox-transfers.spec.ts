@@ -5,19 +5,14 @@
  * end notified as MCHTRANSFER.BILL.FINISHED, verified and decrypted here with node:crypto alone.
  */
 import { type Sandbox } from '../../lib/sandbox/index.js';
-import { withSandbox } from '../support/sandbox.js';
-import { control, Receiver, type Received } from './sandbox-flow-support.js';
+import { control, type Received, useFlow } from './sandbox-flow-support.js';
 
 let sandbox: Sandbox;
 let client: any;
-const receiver = new Receiver(() => sandbox.config);
-
-withSandbox((s, c) => {
+const receiver = useFlow((s, c) => {
   sandbox = s;
   client = c;
 });
-beforeAll(() => receiver.start());
-afterAll(() => receiver.stop());
 
 const bills = () => client.v3.fundApp.mchTransfer.transferBills;
 const bill = (outBillNo: string, extra: Record<string, unknown> = {}) => ({
