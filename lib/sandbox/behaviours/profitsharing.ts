@@ -114,15 +114,25 @@ function replay(call: Call, key: string, body: Body): SharingOrder | undefined {
   return existing;
 }
 
-const share: Handler = (call) => {
+/** What a share and an unfreeze start with: the earlier answer to the same request, or the paid order to share. */
+type Opening = { again: SharingOrder } | { body: Body; sub: string | undefined; key: string; orderId: string; order: Order };
+
+function openSharing(call: Call): Opening {
   const body = record(call.body);
-  const { runtime } = call;
   const sub = str(body['sub_mchid']);
-  const key = sharingKey(runtime.identity.mchid, sub, String(body['out_order_no']));
+  const key = sharingKey(call.runtime.identity.mchid, sub, String(body['out_order_no']));
   const again = replay(call, key, body);
-  if (again) return json(sharingView(again));
+  if (again) return { again };
   const [orderId, order] = paidOrder(call, String(body['transaction_id']), sub);
   if (!order.profit_sharing) throw invalidRequest('订单不需要分账: the order was not paid with settle_info.profit_sharing true');
+  return { body, sub, key, orderId, order };
+}
+
+const share: Handler = (call) => {
+  const opening = openSharing(call);
+  if ('again' in opening) return json(sharingView(opening.again));
+  const { body, sub, key, orderId, order } = opening;
+  const { runtime } = call;
   const asked = (Array.isArray(body['receivers']) ? body['receivers'] : []).map(record);
   if (asked.length === 0 && body['unfreeze_unsplit'] !== true) throw paramError('body', '/receivers', 'is required (or unfreeze_unsplit: true)');
   const now = rfc3339(runtime.state.clock.date());
@@ -151,14 +161,10 @@ const share: Handler = (call) => {
 };
 
 const unfreeze: Handler = (call) => {
-  const body = record(call.body);
+  const opening = openSharing(call);
+  if ('again' in opening) return json(sharingView(opening.again));
+  const { body, sub, key, orderId, order } = opening;
   const { runtime } = call;
-  const sub = str(body['sub_mchid']);
-  const key = sharingKey(runtime.identity.mchid, sub, String(body['out_order_no']));
-  const again = replay(call, key, body);
-  if (again) return json(sharingView(again));
-  const [orderId, order] = paidOrder(call, String(body['transaction_id']), sub);
-  if (!order.profit_sharing) throw invalidRequest('订单不需要分账: the order was not paid with settle_info.profit_sharing true');
   if (order.unfrozen) throw invalidRequest('订单已解冻: nothing is left to unfreeze');
   const left = unsplit(order);
   order.unfrozen = true;
