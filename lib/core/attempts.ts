@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, WechatpayError, type Attempt } from '../errors.js';
-import type { HostChoice, HostSelector } from './hosts.js';
+import { BACKUP, PRIMARY, type HostChoice, type HostSelector } from './hosts.js';
 import { classify, nextDelay, parseRetryAfter, verdict, type RetrySettings, type RetryTarget } from './retry.js';
 import type { CallSpan } from './telemetry.js';
 
@@ -119,9 +119,6 @@ Promise<{ response: T; attempts: Attempt[] }> {
     choice = next;
   }
 }
-
-const PRIMARY: HostChoice = Object.freeze({ backup: false, probe: false });
-const BACKUP: HostChoice = Object.freeze({ backup: true, probe: false });
 
 function answered(url: string, status: number, requestId: string | undefined, started: number): Attempt {
   const ms = Math.round(performance.now() - started);

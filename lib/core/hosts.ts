@@ -30,8 +30,10 @@ export interface HostChoice {
   readonly probe: boolean;
 }
 
-const PRIMARY: HostChoice = Object.freeze({ backup: false, probe: false });
-const BACKUP: HostChoice = Object.freeze({ backup: true, probe: false });
+/** An attempt on the primary host. */
+export const PRIMARY: HostChoice = Object.freeze({ backup: false, probe: false });
+/** An attempt on the backup host. */
+export const BACKUP: HostChoice = Object.freeze({ backup: true, probe: false });
 const PROBE: HostChoice = Object.freeze({ backup: false, probe: true });
 
 export class HostSelector {
@@ -62,11 +64,6 @@ export class HostSelector {
   /** Whether the client currently prefers the backup host. */
   get failedOver(): boolean {
     return this.#until !== 0;
-  }
-
-  /** The backup base URL (for the origin allow-list). */
-  get backupBaseURL(): string | undefined {
-    return this.#backup;
   }
 
   /**
