@@ -44,6 +44,35 @@ export function send(url: string, headers: Record<string, string>, body: string 
   });
 }
 
+/** A server listening (or about to) on 127.0.0.1: its base URL, and how to close it. */
+export async function listening(server: Server): Promise<Served> {
+  if (!server.listening) await new Promise<void>((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A sandbox of its own and a handler of its client that records the out_trade_no of each TRANSACTION.SUCCESS it
+ * runs and each error it reports (`stage: message`), for one test; the sandbox is closed after `test`.
+ */
+export async function withRecordingHandler(
+  test: (setup: { sandbox: Sandbox; handler: NotificationHandler; runs: string[]; reported: string[] }) => Promise<void>,
+): Promise<void> {
+  const sandbox = await startSandbox();
+  try {
+    const runs: string[] = [];
+    const reported: string[] = [];
+    const handler = Builder.factory(sandbox.config).notification.handler({ 'TRANSACTION.SUCCESS': (event) => {
+      runs.push(event.resource.out_trade_no);
+    } }, { onError: (error, stage) => reported.push(`${stage}: ${error.message}`) });
+    await test({ sandbox, handler, runs, reported });
+  } finally {
+    await sandbox.close();
+  }
+}
+
 /** Catches the notifications a sandbox sends to it (answering 500, so nothing counts as delivered). */
 async function captureServer(): Promise<{ url: string; caught: Array<{ headers: Record<string, string>; body: string }>; server: Server }> {
   const caught: Array<{ headers: Record<string, string>; body: string }> = [];
