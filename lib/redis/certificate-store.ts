@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { CertificateLock, CertificateStore, StoredCertificates } from '../helpers/certificate-store.js';
-import { redisCommands, type RedisClientLike, type RedisCommands } from './client.js';
+import type { RedisClientLike, RedisCommands } from './client.js';
 import { RedisStoreError } from './errors.js';
-import { checkOptions, prefixOf, type RedisStoreOptions } from './keys.js';
+import { DELETE_IF_HELD, storeSetup, type RedisStoreOptions } from './keys.js';
 
 /** Takes the lock (SET NX PX) or says how long its holder has left. Reply: `[1, ttl]` taken, `[0, pttl]` held. */
 const LOCK = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, tonumber(ARGV[2])} end
 return {0, redis.call('PTTL', KEYS[1])}`;
-/** Deletes the lock only if it still holds this owner's token. */
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /**
  * Platform certificates shared by a fleet on Redis: `autoCertificates: { store: new RedisCertificateStore(redis) }`.
@@ -21,9 +18,7 @@ export class RedisCertificateStore implements CertificateStore {
   readonly #prefix: string;
 
   constructor(client: RedisClientLike, options?: RedisStoreOptions) {
-    const given = checkOptions(options, ['prefix', 'timeout'], 'RedisCertificateStore');
-    this.#redis = redisCommands(client, given['timeout'] as number | undefined, 'RedisCertificateStore');
-    this.#prefix = prefixOf(given['prefix'], 'RedisCertificateStore');
+    ({ redis: this.#redis, prefix: this.#prefix } = storeSetup(client, options, 'RedisCertificateStore'));
   }
 
   /** The key of a merchant's record. */
@@ -58,7 +53,7 @@ export class RedisCertificateStore implements CertificateStore {
     return {
       taken: true,
       release: async () => {
-        await this.#redis.run(key, ['EVAL', RELEASE, '1', key, token]);
+        await this.#redis.run(key, ['EVAL', DELETE_IF_HELD, '1', key, token]);
       },
     };
   }

@@ -1,7 +1,7 @@
 import type { NotificationClaim, NotificationState, NotificationStore } from '../helpers/notification-store.js';
-import { redisCommands, type RedisClientLike, type RedisCommands } from './client.js';
+import type { RedisClientLike, RedisCommands } from './client.js';
 import { RedisStoreError } from './errors.js';
-import { checkOptions, prefixOf, type RedisStoreOptions } from './keys.js';
+import { DELETE_IF_HELD, storeSetup, type RedisStoreOptions } from './keys.js';
 
 /** What a key holds: `done`, or `busy:<owner>` while a delivery holds the lease. */
 const DONE = 'done';
@@ -12,9 +12,6 @@ const CLAIM = `local found = redis.call('GET', KEYS[1])
 if not found then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 'claimed' end
 if found == '${DONE}' then return 'done' end
 return 'busy'`;
-/** Frees the key only if this owner's lease still holds it. */
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /**
  * Once-only notification handling across a fleet on Redis:
@@ -28,9 +25,7 @@ export class RedisNotificationStore implements NotificationStore {
   readonly #prefix: string;
 
   constructor(client: RedisClientLike, options?: RedisStoreOptions) {
-    const given = checkOptions(options, ['prefix', 'timeout'], 'RedisNotificationStore');
-    this.#redis = redisCommands(client, given['timeout'] as number | undefined, 'RedisNotificationStore');
-    this.#prefix = prefixOf(given['prefix'], 'RedisNotificationStore');
+    ({ redis: this.#redis, prefix: this.#prefix } = storeSetup(client, options, 'RedisNotificationStore'));
   }
 
   /** The Redis key of a notification key. */
@@ -52,7 +47,7 @@ export class RedisNotificationStore implements NotificationStore {
 
   async release(key: string, owner: string): Promise<void> {
     const name = this.key(key);
-    await this.#redis.run(name, ['EVAL', RELEASE, '1', name, `${BUSY}${owner}`]);
+    await this.#redis.run(name, ['EVAL', DELETE_IF_HELD, '1', name, `${BUSY}${owner}`]);
   }
 
   async state(key: string): Promise<NotificationState> {
