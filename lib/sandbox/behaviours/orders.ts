@@ -128,6 +128,11 @@ function findOrder(call: Call, partner: boolean, source: Body): Order {
   return findKeyedOrder(call, partner, source)[1];
 }
 
+/** The order `transaction_id` names, of `mchid` (and `sub_mchid`), with its key. */
+export function orderByTransaction(runtime: Runtime, mchid: string, sub: string | undefined, transactionId: string | undefined): [string, Order] | undefined {
+  return [...runtime.state.orders].find(([, o]) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub);
+}
+
 function findKeyedOrder(call: Call, partner: boolean, source: Body): [string, Order] {
   const mchid = merchantOf(call, partner, source);
   const sub = partner ? str(source['sub_mchid']) : undefined;
@@ -135,7 +140,7 @@ function findKeyedOrder(call: Call, partner: boolean, source: Body): [string, Or
   const orders = call.runtime.state.orders;
   const found = outTradeNo !== undefined
     ? [orderKey(mchid, sub, outTradeNo), orders.get(orderKey(mchid, sub, outTradeNo))] as const
-    : [...orders].find(([, o]) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub);
+    : orderByTransaction(call.runtime, mchid, sub, transactionId);
   if (!found?.[1]) throw orderNotExist();
   return [found[0], found[1]];
 }
@@ -226,7 +231,7 @@ const createRefund: Handler = (call) => {
   const outTradeNo = str(body['out_trade_no']);
   if (!transactionId && !outTradeNo) throw new PlatformError(400, 'PARAM_ERROR', '参数错误: transaction_id or out_trade_no is required', { field: '/transaction_id', issue: 'transaction_id or out_trade_no is required', location: 'body' });
   const found = transactionId
-    ? [...state.orders].find(([, o]) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub)
+    ? orderByTransaction(call.runtime, mchid, sub, transactionId)
     : [orderKey(mchid, sub, outTradeNo!), state.orders.get(orderKey(mchid, sub, outTradeNo!))] as const;
   const [orderId, order] = found ?? [];
   if (!order || !orderId) throw notExists('订单不存在');

@@ -26,6 +26,7 @@ import {
   receiverKey, sharingKey,
   type Order, type SharingOrder, type SharingReceiver, type SharingReturn, type SharingShare,
 } from '../state.js';
+import { orderByTransaction } from './orders.js';
 
 /** How long an order, an unfreeze or a return takes (business seconds). */
 export const SHARING_SECONDS = 5;
@@ -44,8 +45,7 @@ const sharingId = (at: Date): string => `30084507${rfc3339(at).slice(0, 10).repl
 
 /** The paid order `transaction_id` names, of the calling merchant (and `sub_mchid`). */
 function paidOrder(call: Call, transactionId: string, sub: string | undefined): [string, Order] {
-  const mchid = call.runtime.identity.mchid;
-  const found = [...call.runtime.state.orders].find(([, o]) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub);
+  const found = orderByTransaction(call.runtime, call.runtime.identity.mchid, sub, transactionId);
   if (!found) throw notExists(`订单不存在: no paid order ${transactionId}${sub ? ` of sub-merchant ${sub}` : ''}`);
   return found;
 }
@@ -251,10 +251,8 @@ const queryReturn: Handler = (call) => {
   return json(returnView(back));
 };
 
-function notifyUrlOf(runtime: Runtime, mchid: string, sub: string | undefined, transactionId: string): string | undefined {
-  const order = [...runtime.state.orders.values()].find((o) => o.transaction_id === transactionId && o.mchid === mchid && o.sub_mchid === sub);
-  return order?.notify_url;
-}
+const notifyUrlOf = (runtime: Runtime, mchid: string, sub: string | undefined, transactionId: string): string | undefined =>
+  orderByTransaction(runtime, mchid, sub, transactionId)?.[1].notify_url;
 
 const merchantOf = (mchid: string, sub: string | undefined) => (sub ? { sp_mchid: mchid, sub_mchid: sub } : { mchid });
 
