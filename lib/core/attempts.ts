@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, WechatpayError, type Attempt } from '../errors.js';
+import { headerOf, type HeaderBag } from '../util/headers.js';
 import { BACKUP, PRIMARY, type HostChoice, type HostSelector } from './hosts.js';
 import { classify, nextDelay, parseRetryAfter, verdict, type RetrySettings, type RetryTarget } from './retry.js';
 import type { CallSpan } from './telemetry.js';
@@ -45,7 +46,7 @@ export interface AttemptPlan {
 /** What one attempt's answer says of itself: enough for its {@link Attempt} record. */
 export interface AnswerLike {
   readonly status: number;
-  readonly headers: unknown;
+  readonly headers: HeaderBag;
 }
 
 /**
@@ -64,7 +65,7 @@ Promise<{ response: T; attempts: Attempt[] }> {
     let failure: WechatpayError;
     try {
       const response = await send(target, index);
-      const record = answered(target, response.status, requestIdOf(response.headers), started);
+      const record = answered(target, response.status, headerOf(response.headers, 'request-id'), started);
       attempts.push(record);
       plan.span?.attempt(index, record);
       if (backupURL !== undefined) plan.hosts.reached(choice);
@@ -101,7 +102,7 @@ Promise<{ response: T; attempts: Attempt[] }> {
     // A host that could not be reached is left at once for the other one; the same host is given time.
     const switching = outcome === 'never-reached' && backupURL !== undefined;
     const next: HostChoice = switching ? (choice.backup ? PRIMARY : BACKUP) : choice;
-    const retryAfter = failure instanceof ApiError ? parseRetryAfterHeader(failure.headers) : undefined;
+    const retryAfter = failure instanceof ApiError ? parseRetryAfter(headerOf(failure.headers, 'retry-after')) : undefined;
     const wait = switching ? { delay: 0 } : nextDelay(index + 1, plan.retry, retryAfter, plan.remaining());
     if ('refused' in wait) stop(`${policy.reason}, but ${wait.refused}`);
     const { delay } = wait as { delay: number };
@@ -138,28 +139,4 @@ function failed(url: string, error: WechatpayError, started: number): Attempt {
     ...(typeof facts.requestId === 'string' ? { requestId: facts.requestId } : {}),
     ms,
   };
-}
-
-function requestIdOf(headers: unknown): string | undefined {
-  const value = headerValue(headers, 'request-id');
-  return value === undefined ? undefined : String(value);
-}
-
-function parseRetryAfterHeader(headers: Record<string, string>): number | undefined {
-  const value = headerValue(headers, 'retry-after');
-  return value === undefined ? undefined : parseRetryAfter(String(value));
-}
-
-/** A header of axios headers or a plain object, by its lower-case name. */
-function headerValue(headers: unknown, name: string): unknown {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  const getter = (headers as { get?: unknown }).get;
-  if (typeof getter === 'function') {
-    const value: unknown = (getter as (name: string) => unknown).call(headers, name);
-    if (value !== undefined && value !== null && value !== false) return value;
-  }
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() === name) return (headers as Record<string, unknown>)[key];
-  }
-  return undefined;
 }
