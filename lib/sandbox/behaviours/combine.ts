@@ -21,7 +21,7 @@ import { notFound, type ControlRoute } from '../control.js';
 import { invalidRequest, paramError, PlatformError } from '../errors.js';
 import { digits, ids, rfc3339 } from '../ids.js';
 import { combineKey, orderKey, type CombineOrder, type Delivery, type Order, type TradeType } from '../state.js';
-import { markPaid, scheduleExpiry } from './orders.js';
+import { markPaid, newPrepay, scheduleExpiry } from './orders.js';
 
 type Body = Record<string, unknown>;
 const record = (value: unknown): Body => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Body : {});
@@ -107,10 +107,7 @@ function create(tradeType: TradeType, payerRequired: boolean): Handler {
       seen.add(orderId);
       if (state.orders.has(orderId)) throw invalidRequest(`201 商户订单号重复: sub_orders[${i}].out_trade_no ${String(sub['out_trade_no'])} is already an order${str(sub['sub_mchid']) ? ` of ${String(sub['sub_mchid'])}` : ''}`);
     });
-    const prepayId = ids.prepay();
-    const prepay: Record<string, string> = tradeType === 'NATIVE' ? { code_url: ids.codeUrl() }
-      : tradeType === 'MWEB' ? { h5_url: ids.h5Url(prepayId) }
-        : { prepay_id: prepayId };
+    const prepay = newPrepay(tradeType);
     const now = rfc3339(state.clock.date());
     const timeExpire = str(body['time_expire']);
     const keys: string[] = [];

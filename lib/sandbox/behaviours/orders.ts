@@ -68,6 +68,14 @@ export function transactionOf(order: Order): Record<string, unknown> {
     : { appid: order.appid, mchid: order.mchid, ...common };
 }
 
+/** What a create call answers: a Native order's code_url, an H5 order's h5_url, else a prepay_id. */
+export function newPrepay(tradeType: TradeType): Record<string, string> {
+  const prepayId = ids.prepay();
+  return tradeType === 'NATIVE' ? { code_url: ids.codeUrl() }
+    : tradeType === 'MWEB' ? { h5_url: ids.h5Url(prepayId) }
+      : { prepay_id: prepayId };
+}
+
 function create(tradeType: TradeType, partner: boolean): Handler {
   return (call) => {
     const body = record(call.body);
@@ -90,10 +98,7 @@ function create(tradeType: TradeType, partner: boolean): Handler {
       if (existing.trade_state === 'CLOSED') throw new PlatformError(400, 'ORDER_CLOSED', '该订单已关闭');
       throw invalidRequest('201 商户订单号重复');
     }
-    const prepayId = ids.prepay();
-    const prepay: Record<string, string> = tradeType === 'NATIVE' ? { code_url: ids.codeUrl() }
-      : tradeType === 'MWEB' ? { h5_url: ids.h5Url(prepayId) }
-        : { prepay_id: prepayId };
+    const prepay = newPrepay(tradeType);
     const payer = record(body['payer']);
     const order: Order = {
       partner,
