@@ -12,7 +12,7 @@ export interface AdapterCore {
   maxBodySize: number;
   failure(message: string, status: number): NotificationHandlerReply;
   /** A body that cannot be had (consumed by a body parser, a broken stream). */
-  report(error: Error): void;
+  report(error: unknown): void;
 }
 
 /** The part of an Express request and response the middleware uses. */
@@ -111,9 +111,12 @@ function readNodeBody(req: IncomingMessage, limit: number): Promise<Body> {
 /** Whether a body parser (or anything) has already read the stream. */
 const consumed = (req: IncomingMessage): boolean => req.readableEnded || req.readableDidRead || (req as { _body?: unknown })._body === true;
 
-function writeNode(res: ServerResponse, reply: NotificationHandlerReply, close = false): void {
+/** A reply that closes the connection: the request's unread bytes are not waited for. */
+const closing = (reply: NotificationHandlerReply): NotificationHandlerReply => ({ ...reply, headers: { ...reply.headers, Connection: 'close' } });
+
+function writeNode(res: ServerResponse, reply: NotificationHandlerReply): void {
   if (res.headersSent) return;
-  res.writeHead(reply.status, { ...reply.headers, ...(close ? { Connection: 'close' } : {}) });
+  res.writeHead(reply.status, reply.headers);
   res.end(reply.body);
 }
 
@@ -121,43 +124,42 @@ export function adapters(core: AdapterCore): NotificationAdapters {
   const { handle, maxBodySize, failure, report } = core;
 
   /** The reply for a node request whose raw body is `given` (a body parser's Buffer or string) or still to read. */
-  const nodeReply = async (req: IncomingMessage, given: unknown): Promise<[NotificationHandlerReply, boolean]> => {
-    if ((req.method ?? 'POST').toUpperCase() !== 'POST') return [await handle({ method: req.method!, headers: req.headers, body: '' }), false];
+  const nodeReply = async (req: IncomingMessage, given: unknown): Promise<NotificationHandlerReply> => {
+    if ((req.method ?? 'POST').toUpperCase() !== 'POST') return handle({ method: req.method!, headers: req.headers, body: '' });
     let body: Buffer | string;
     if (Buffer.isBuffer(given) || typeof given === 'string') {
       body = given;
     } else if (consumed(req)) {
       report(new Error(`The notification's raw body was consumed before the handler ran (a body parser parsed it), so it cannot be verified: ${CONSUMED_FIX}`));
-      return [failure('raw body consumed by a body parser', 500), false];
+      return failure('raw body consumed by a body parser', 500);
     } else {
       let read: Body;
       try {
         read = await readNodeBody(req, maxBodySize);
       } catch (error) {
-        report(error instanceof Error ? error : new Error(String(error)));
-        return [failure('cannot read body', 500), true];
+        report(error);
+        return closing(failure('cannot read body', 500));
       }
-      if (read === 'too-large') return [failure('body too large', 413), true];
+      if (read === 'too-large') return closing(failure('body too large', 413));
       body = read;
     }
-    return [await handle({ method: 'POST', headers: req.headers, body }), false];
+    return handle({ method: 'POST', headers: req.headers, body });
   };
 
   return {
     async node(req, res) {
       try {
-        const [reply, close] = await nodeReply(req, undefined);
-        writeNode(res, reply, close);
+        writeNode(res, await nodeReply(req, undefined));
       } catch (error) {
         // Nothing above should throw; if it does, the platform still gets a failure (and retries), never a hang.
-        report(error instanceof Error ? error : new Error(String(error)));
-        writeNode(res, failure('internal error', 500), true);
+        report(error);
+        writeNode(res, closing(failure('internal error', 500)));
       }
     },
 
     express() {
       return (req, res, next) => {
-        nodeReply(req, req.body).then(([reply, close]) => writeNode(res, reply, close), next);
+        nodeReply(req, req.body).then((reply) => writeNode(res, reply), next);
       };
     },
 
@@ -169,9 +171,9 @@ export function adapters(core: AdapterCore): NotificationAdapters {
         }
         // koa-bodyparser keeps the text it parsed as ctx.request.rawBody.
         const raw = ctx.request.rawBody;
-        const [reply, close] = await nodeReply(ctx.req, typeof raw === 'string' ? raw : undefined);
+        const reply = await nodeReply(ctx.req, typeof raw === 'string' ? raw : undefined);
         ctx.status = reply.status;
-        ctx.set({ ...reply.headers, ...(close ? { Connection: 'close' } : {}) });
+        ctx.set(reply.headers);
         // An empty body must stay empty: Koa writes the status text ("OK") for a 200 without one.
         ctx.body = reply.body === '' ? null : reply.body;
       };
@@ -186,8 +188,8 @@ export function adapters(core: AdapterCore): NotificationAdapters {
           method: ['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
           url: path,
           handler: async (request, reply) => {
-            const [answer, close] = await nodeReply(request.raw, undefined);
-            reply.code(answer.status).headers({ ...answer.headers, ...(close ? { Connection: 'close' } : {}) });
+            const answer = await nodeReply(request.raw, undefined);
+            reply.code(answer.status).headers(answer.headers);
             return reply.send(answer.body === '' ? undefined : answer.body);
           },
         });
@@ -219,7 +221,7 @@ export function adapters(core: AdapterCore): NotificationAdapters {
           chunks.push(read.value);
         }
       } catch (error) {
-        report(error instanceof Error ? error : new Error(String(error)));
+        report(error);
         return toResponse(failure('cannot read body', 500));
       }
       // A plain object: Bun's Headers has a toJSON, which header lookups take for AxiosHeaders.
