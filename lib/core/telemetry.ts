@@ -5,6 +5,7 @@
  * loaded and nothing happens; with it but no SDK registered, a call costs one non-recording span.
  */
 import { createRequire } from 'node:module';
+import type { Attempt } from '../errors.js';
 import { VERSION } from '../version.js';
 
 /** The few parts of `@opentelemetry/api` used here (structural: the package is not needed to build). */
@@ -53,15 +54,6 @@ function otel(): OtelApi | null {
   return api;
 }
 
-/** One attempt as a span event and as `attempts` on responses and errors. */
-export interface AttemptFacts {
-  readonly url: string;
-  readonly status?: number | undefined;
-  readonly code?: string | undefined;
-  readonly requestId?: string | undefined;
-  readonly ms: number;
-}
-
 /** A call's span, while it records (an SDK is registered and sampled it). */
 export class CallSpan {
   readonly #api: OtelApi;
@@ -80,7 +72,7 @@ export class CallSpan {
   }
 
   /** An attempt ended (`index` 0 for the first). */
-  attempt(index: number, facts: AttemptFacts, errorType?: string): void {
+  attempt(index: number, facts: Attempt, errorType?: string): void {
     if (!this.#server) {
       this.#server = true;
       const url = safeURL(facts.url);
@@ -103,7 +95,7 @@ export class CallSpan {
   }
 
   /** The call ended: its last attempt's status and request id, or the error it ended with (once; later calls do nothing). */
-  end(attempts: readonly AttemptFacts[], error?: { code: string; message: string }): void {
+  end(attempts: readonly Attempt[], error?: { code: string; message: string }): void {
     if (this.#ended) return;
     this.#ended = true;
     const last = attempts[attempts.length - 1];
