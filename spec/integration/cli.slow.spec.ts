@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder } from '../../lib/core/builder.js';
+import { printed } from '../support/child.js';
 
 const root = join(__dirname, '..', '..');
 const bin = join(root, 'dist', 'cjs', 'cli', 'index.js');
@@ -32,24 +33,11 @@ interface Running {
 }
 
 /** Starts the CLI and resolves once it says where it listens. */
-function start(args: string[], cwd?: string): Promise<Running> {
+async function start(args: string[], cwd?: string): Promise<Running> {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   children.push(child);
-  let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the CLI did not start: ${output}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Stop with Ctrl-C.')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output, exited });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the CLI exited (${code}): ${output}`)));
-  });
+  return { child, output: await printed(child, 'Stop with Ctrl-C.', 'the CLI', 15_000), exited };
 }
 
 describe('npx wechatpay-chain sandbox', () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder } from '../../lib/core/builder.js';
 import type { Delivery } from '../../lib/sandbox/index.js';
+import { printed } from '../support/child.js';
 
 const root = join(__dirname, '..', '..');
 let dir: string;
@@ -25,25 +26,13 @@ afterAll(() => {
 });
 
 /** The CLI from source, on the spec's folder; resolves once it listens. */
-function start(): Promise<{ child: ChildProcess; output: () => string; config: any }> {
+async function start(): Promise<{ child: ChildProcess; output: () => string; config: any }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'lib', 'cli', 'index.ts'), 'sandbox', '--port', '0', '--dir', dir, '--quiet'], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the sandbox did not start: ${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Stop with Ctrl-C.')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output, config: JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the sandbox exited (${code}): ${output}`)));
-  });
+  const output = await printed(child, 'Stop with Ctrl-C.', 'the sandbox', 30_000);
+  return { child, output, config: JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) };
 }
 
 const APPID = 'wxd678efh567hg6787';

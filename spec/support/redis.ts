@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { RedisClientLike } from '../../lib/redis/index.js';
+import { printed } from './child.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -35,27 +36,7 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const child = spawn(process.env['REDIS_SERVER'] ?? 'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
+  await printed(child, 'Ready to accept connections', 'redis-server', 10_000);
   child.stdout!.removeAllListeners('data').resume();
   child.stderr!.removeAllListeners('data').resume();
   child.removeAllListeners('exit');
