@@ -66,6 +66,10 @@ export function requiredText(value: unknown, name: string): string {
   return value;
 }
 
+/** `value` when it is a JSON object, else `{}` (how the API behaviours read a request body and its parts). */
+export const objectOf = (value: unknown): Record<string, unknown> =>
+  (typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {});
+
 /** A non-empty string, or undefined. */
 export const optionalText = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 

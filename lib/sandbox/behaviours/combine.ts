@@ -16,16 +16,12 @@
  */
 import type { Call, Handler, NotificationInput, Runtime } from '../call.js';
 import { empty, json } from '../answers.js';
-import { InputError } from '../checks.js';
+import { InputError, objectOf as record, optionalText as str } from '../checks.js';
 import { notFound, type ControlRoute } from '../control.js';
 import { invalidRequest, paramError, PlatformError } from '../errors.js';
 import { digits, ids, rfc3339 } from '../ids.js';
 import { combineKey, orderKey, type CombineOrder, type Delivery, type Order, type TradeType } from '../state.js';
 import { markPaid, newPrepay, scheduleExpiry } from './orders.js';
-
-type Body = Record<string, unknown>;
-const record = (value: unknown): Body => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Body : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /** The platform's limit of sub-orders in one combined order. */
 export const MAX_SUB_ORDERS = 50;

@@ -14,6 +14,7 @@
  */
 import type { Call, Handler, Runtime } from '../call.js';
 import { json, empty } from '../answers.js';
+import { objectOf as record, optionalText as str } from '../checks.js';
 import { invalidRequest, PlatformError, notExists } from '../errors.js';
 import { ids, rfc3339 } from '../ids.js';
 import { orderKey, refundKey, type Order, type Refund, type TradeState, type TradeType } from '../state.js';
@@ -29,8 +30,6 @@ const TRADE_STATE_DESC: Record<TradeState, string> = {
 
 const orderNotExist = () => new PlatformError(404, 'ORDER_NOT_EXIST', '订单不存在');
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const record = (value: unknown): Body => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Body : {});
 
 /** The calling merchant must be the one the body or query names (`mchid`, or `sp_mchid` for a service provider). */
 function merchantOf(call: Call, partner: boolean, source: Body): string {

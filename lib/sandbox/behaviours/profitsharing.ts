@@ -19,6 +19,7 @@
  */
 import type { Call, Handler, NotificationInput, Runtime } from '../call.js';
 import { json } from '../answers.js';
+import { objectOf as record, optionalText as str } from '../checks.js';
 import type { ControlRoute } from '../control.js';
 import { invalidRequest, notExists, paramError, PlatformError } from '../errors.js';
 import { digits, rfc3339 } from '../ids.js';
@@ -34,8 +35,6 @@ export const SHARING_SECONDS = 5;
 export const MAX_RATIO = 0.3;
 
 type Body = Record<string, unknown>;
-const record = (value: unknown): Body => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Body : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 const notFound = () => notExists('记录不存在');
 const notEnough = (message: string) => new PlatformError(403, 'NOT_ENOUGH', message);

@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Call, Handler, NotificationInput, Runtime } from '../call.js';
 import { json } from '../answers.js';
-import { InputError, optionalText, requiredText } from '../checks.js';
+import { InputError, requiredText, objectOf as record, optionalText as str } from '../checks.js';
 import { notFound, type ControlRoute } from '../control.js';
 import { invalidRequest, paramError, PlatformError } from '../errors.js';
 import { digits, rfc3339 } from '../ids.js';
@@ -54,8 +54,6 @@ const NAME_FROM = 200_000;
 const FINAL = new Set(['SUCCESS', 'FAIL', 'CANCELLED']);
 
 type Body = Record<string, unknown>;
-const record = (value: unknown): Body => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Body : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 const billNotFound = () => new PlatformError(404, 'NOT_FOUND', '记录不存在');
 
@@ -285,7 +283,7 @@ export const transferRoutes: readonly ControlRoute[] = [
     handle: ({ parts, params, input }) => {
       const request = input();
       if (typeof request['accept'] !== 'boolean') throw new InputError('accept is true (confirm receipt) or false (decline)');
-      const failReason = optionalText(request['fail_reason']);
+      const failReason = str(request['fail_reason']);
       return confirmTransfer(parts.runtime, requiredText(params['out_bill_no'], 'out_bill_no'), { accept: request['accept'], ...(failReason ? { fail_reason: failReason } : {}) });
     },
   },
