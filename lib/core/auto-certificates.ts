@@ -28,7 +28,7 @@ const MIN_SETTING = 1000;
  * How long a fleet's download lock lasts (a store with `lock`): the longest its holder may take to download
  * and store, and the longest the others wait for its record before downloading themselves.
  */
-export const DOWNLOAD_LOCK_MS = 5000;
+const DOWNLOAD_LOCK_MS = 5000;
 /** How often a process waiting for the lock holder's record reads the store. */
 const LOCK_POLL_MS = 100;
 /** The largest certificate download kept (a few certificates are a few KiB). */

@@ -7,7 +7,7 @@
 /** The official host (`baseURL`'s default). */
 const OFFICIAL_ORIGIN = 'https://api.mch.weixin.qq.com';
 /** The platform's documented backup domain, used when `baseURL` is the official host. */
-export const DEFAULT_BACKUP_ORIGIN = 'https://api2.mch.weixin.qq.com';
+const DEFAULT_BACKUP_ORIGIN = 'https://api2.mch.weixin.qq.com';
 /** How long a client that failed over keeps to the backup host before trying the primary again. */
 export const FAILOVER_WINDOW_MS = 30_000;
 

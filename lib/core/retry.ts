@@ -21,7 +21,7 @@ export interface RetrySettings {
 export const DEFAULT_RETRY: RetrySettings = Object.freeze({ retries: 2, minDelay: 100, maxDelay: 2_000 });
 export const NO_RETRY: RetrySettings = Object.freeze({ retries: 0, minDelay: 0, maxDelay: 0 });
 /** The most retries a call may ask for: more would only hide an outage. */
-export const MAX_RETRIES = 10;
+const MAX_RETRIES = 10;
 
 /** `retry` as given (`false`, `true`, or {@link RetryOptions}), checked; `base` fills what is not given. */
 export function checkRetry(value: unknown, refuse: Refuse, base: RetrySettings = DEFAULT_RETRY): RetrySettings {
