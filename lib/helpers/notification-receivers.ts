@@ -94,28 +94,20 @@ export function v2Handler(
   }, options);
 }
 
-/** What a client adds to `client.notification`. */
-export function clientHandlers(
-  parseAsync: (request: IncomingNotification) => Promise<NotificationEnvelope>,
-  parseV2: (request: NotificationV2Request) => V2Notification,
-  configured: { apiv3Key: boolean; secret: boolean },
-): ClientNotificationHandlers {
-  return {
-    handler(handlers, options) {
-      if (!configured.apiv3Key) throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
-      return v3Handler<Record<never, never>>(parseAsync, handlers, options);
-    },
-    handlerV2(handlers, options) {
-      if (!configured.secret) throw new ConfigError('secret', 'is not configured: Builder.factory({ ..., secret }) is needed to check APIv2 notifications');
-      return v2Handler(parseV2, handlers, options);
-    },
-  };
-}
-
 /** A client's notification parsers, with `handler` and `handlerV2` over them. */
 export function withHandlers<Parsers extends {
   parseAsync(request: IncomingNotification): Promise<NotificationEnvelope>;
   parseV2(request: NotificationV2Request): V2Notification;
 }>(parsers: Parsers, configured: { apiv3Key: boolean; secret: boolean }): Parsers & ClientNotificationHandlers {
-  return { ...parsers, ...clientHandlers((request) => parsers.parseAsync(request), (request) => parsers.parseV2(request), configured) };
+  return {
+    ...parsers,
+    handler(handlers, options) {
+      if (!configured.apiv3Key) throw new ConfigError('apiv3Key', 'is not configured: Builder.factory({ ..., apiv3Key }) is needed to decrypt notifications');
+      return v3Handler<Record<never, never>>((request) => parsers.parseAsync(request), handlers, options);
+    },
+    handlerV2(handlers, options) {
+      if (!configured.secret) throw new ConfigError('secret', 'is not configured: Builder.factory({ ..., secret }) is needed to check APIv2 notifications');
+      return v2Handler((request) => parsers.parseV2(request), handlers, options);
+    },
+  };
 }
