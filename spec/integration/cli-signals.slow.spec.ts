@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { printed } from '../support/child.js';
 
 const root = join(__dirname, '..', '..');
 const bin = join(root, 'dist', 'cjs', 'cli', 'index.js');
@@ -53,20 +54,7 @@ async function launch(command: string, args: string[], cwd: string, dir: string)
   // Its own process group, as a terminal's foreground job.
   const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
   children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no sandbox within 40 s: ${output}`)), 40_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Stop with Ctrl-C.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${command} exited (${code}): ${output}`)));
-  });
+  await printed(child, 'Stop with Ctrl-C.', command, 40_000);
   const { baseURL } = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
   const { pid } = await (await fetch(`${baseURL}__sandbox`)).json() as { pid: number };
   servers.push(pid);
