@@ -34,6 +34,12 @@ export const ids = {
   transaction: (at = new Date()): string => `4200${digits(6)}${compact(at).slice(0, 8)}${digits(10)}`,
   /** 29 digits, `50...`. */
   refund: (at = new Date()): string => `50${digits(11)}${compact(at).slice(0, 8)}${digits(8)}`,
+  /** 28 digits, `30084507...`: a profit-sharing order's, a share's or a return's id. */
+  sharing: (at = new Date()): string => `30084507${compact(at).slice(0, 8)}${digits(12)}`,
+  /** 28 digits, `12177525...`: a combined order's transaction id. */
+  combineTransaction: (at = new Date()): string => `12177525${compact(at).slice(0, 8)}${digits(12)}`,
+  /** 40 digits, `1330000...`: a transfer bill's number. */
+  transferBill: (at = new Date()): string => `1330000${digits(5)}${compact(at).slice(0, 8)}${digits(20)}`,
   /** `wx` + time + 22 hex characters (36 in all). */
   prepay: (at = new Date()): string => `wx${compact(at)}${randomBytes(11).toString('hex')}`,
   codeUrl: (): string => `weixin://wxpay/bizpayurl?pr=${alnum(7)}`,

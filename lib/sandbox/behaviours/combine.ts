@@ -19,7 +19,7 @@ import { empty, json } from '../answers.js';
 import { InputError, objectOf as record, optionalText as str } from '../checks.js';
 import { notFound, type ControlRoute } from '../control.js';
 import { invalidRequest, paramError, PlatformError } from '../errors.js';
-import { digits, ids, rfc3339 } from '../ids.js';
+import { ids, rfc3339 } from '../ids.js';
 import { combineKey, orderKey, type CombineOrder, type Delivery, type Order, type TradeType } from '../state.js';
 import { markPaid, newPrepay, scheduleExpiry } from './orders.js';
 
@@ -27,9 +27,6 @@ import { markPaid, newPrepay, scheduleExpiry } from './orders.js';
 export const MAX_SUB_ORDERS = 50;
 
 const orderNotExist = () => new PlatformError(404, 'ORDER_NOT_EXIST', '订单不存在');
-
-/** 合单 transaction ids: 28 digits (`1217752501201407033233368018` in the documentation). */
-const combineTransactionId = (at: Date): string => `12177525${rfc3339(at).slice(0, 10).replace(/-/g, '')}${digits(12)}`;
 
 function subOrders(runtime: Runtime, combine: CombineOrder): Order[] {
   return combine.sub_orders.map((key) => runtime.state.orders.get(key)).filter((order): order is Order => order !== undefined);
@@ -210,7 +207,7 @@ export async function payCombine(runtime: Runtime, combineOutTradeNo: string, op
   }
   const openid = options.openid ?? combine.openid ?? ids.openid();
   combine.openid = openid;
-  combine.combine_transaction_id = combineTransactionId(runtime.state.clock.date());
+  combine.combine_transaction_id = ids.combineTransaction(runtime.state.clock.date());
   combine.sub_orders.forEach((orderId, i) => markPaid(runtime, orderId, orders[i]!, openid));
   runtime.state.changed('combine', key);
   runtime.state.flush();

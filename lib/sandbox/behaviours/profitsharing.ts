@@ -22,7 +22,7 @@ import { json } from '../answers.js';
 import { objectOf as record, optionalText as str } from '../checks.js';
 import type { ControlRoute } from '../control.js';
 import { invalidRequest, notExists, paramError, PlatformError } from '../errors.js';
-import { digits, rfc3339 } from '../ids.js';
+import { ids, rfc3339 } from '../ids.js';
 import {
   receiverKey, sharingKey,
   type Order, type SharingOrder, type SharingReceiver, type SharingReturn, type SharingShare,
@@ -38,9 +38,6 @@ type Body = Record<string, unknown>;
 
 const notFound = () => notExists('记录不存在');
 const notEnough = (message: string) => new PlatformError(403, 'NOT_ENOUGH', message);
-
-/** `3008450740201411110007820472` (分账单号), `3008450740201411110007820473` (回退单号): 28 digits. */
-const sharingId = (at: Date): string => `30084507${rfc3339(at).slice(0, 10).replace(/-/g, '')}${digits(12)}`;
 
 /** The paid order `transaction_id` names, of the calling merchant (and `sub_mchid`). */
 function paidOrder(call: Call, transactionId: string, sub: string | undefined): [string, Order] {
@@ -100,7 +97,7 @@ function newSharing(call: Call, body: Body, receivers: SharingShare[]): SharingO
   const sub = str(body['sub_mchid']);
   return {
     mchid: call.runtime.identity.mchid, ...(sub ? { sub_mchid: sub } : {}),
-    transaction_id: String(body['transaction_id']), out_order_no: String(body['out_order_no']), order_id: sharingId(now),
+    transaction_id: String(body['transaction_id']), out_order_no: String(body['out_order_no']), order_id: ids.sharing(now),
     state: 'PROCESSING', receivers, due_at: now.getTime() + SHARING_SECONDS * 1000, fingerprint: JSON.stringify(body),
   };
 }
@@ -143,7 +140,7 @@ const share: Handler = (call) => {
     }
     const amount = Number(receiver['amount']);
     if (!Number.isSafeInteger(amount) || amount < 1) throw paramError('body', `/receivers/${i}/amount`, 'must be a whole number of cents, 1 or more', receiver['amount']);
-    return { type, account, amount, description: String(receiver['description']), result: 'PENDING', detail_id: sharingId(runtime.state.clock.date()), create_time: now };
+    return { type, account, amount, description: String(receiver['description']), result: 'PENDING', detail_id: ids.sharing(runtime.state.clock.date()), create_time: now };
   });
   const total = shares.reduce((sum, s) => sum + s.amount, 0);
   if (total > unsplit(order)) throw notEnough(`分账金额不足: ${total} asked, ${unsplit(order)} left to share`);
@@ -172,7 +169,7 @@ const unfreeze: Handler = (call) => {
   // The rest goes back to the merchant: shown as a share to itself (as the platform's answer does).
   const sharing = newSharing(call, body, [{
     type: 'MERCHANT_ID', account: sub ?? runtime.identity.mchid, amount: left, description: String(body['description']),
-    result: 'PENDING', detail_id: sharingId(runtime.state.clock.date()), create_time: now,
+    result: 'PENDING', detail_id: ids.sharing(runtime.state.clock.date()), create_time: now,
   }]);
   runtime.state.sharings.set(key, sharing);
   runtime.state.changed('sharing', key);
@@ -233,7 +230,7 @@ const createReturn: Handler = (call) => {
   const now = runtime.state.clock.date();
   const back: SharingReturn = {
     mchid, ...(sub ? { sub_mchid: sub } : {}), order_id: sharing.order_id, out_order_no: sharing.out_order_no,
-    out_return_no: String(body['out_return_no']), return_id: sharingId(now), return_mchid: returnMchid, amount,
+    out_return_no: String(body['out_return_no']), return_id: ids.sharing(now), return_mchid: returnMchid, amount,
     description: String(body['description']), result: 'PROCESSING', create_time: rfc3339(now),
     due_at: now.getTime() + SHARING_SECONDS * 1000, fingerprint: JSON.stringify(body),
   };

@@ -22,7 +22,7 @@ import { json } from '../answers.js';
 import { InputError, requiredText, objectOf as record, optionalText as str } from '../checks.js';
 import { notFound, type ControlRoute } from '../control.js';
 import { invalidRequest, paramError, PlatformError } from '../errors.js';
-import { digits, rfc3339 } from '../ids.js';
+import { ids, rfc3339 } from '../ids.js';
 import { transferKey, type Delivery, type TransferBill } from '../state.js';
 
 /** How long the payee has to confirm (the platform's 24 hours). */
@@ -56,9 +56,6 @@ const FINAL = new Set(['SUCCESS', 'FAIL', 'CANCELLED']);
 type Body = Record<string, unknown>;
 
 const billNotFound = () => new PlatformError(404, 'NOT_FOUND', '记录不存在');
-
-/** `1330000...`: 40 digits, as the documented example. */
-const transferBillNo = (at: Date): string => `1330000${digits(5)}${rfc3339(at).slice(0, 10).replace(/-/g, '')}${digits(20)}`;
 
 /** The bill as its query endpoints show it. */
 export function transferView(bill: TransferBill): Record<string, unknown> {
@@ -131,7 +128,7 @@ const create: Handler = (call) => {
   const bill: TransferBill = {
     mch_id: mchid,
     out_bill_no: outBillNo,
-    transfer_bill_no: transferBillNo(now),
+    transfer_bill_no: ids.transferBill(now),
     appid: String(body['appid']),
     openid: String(body['openid']),
     transfer_amount: amount,
