@@ -4,16 +4,15 @@
  * lines on stdin (`{ id, cmd, ... }`) and answering one JSON line per command on stdout.
  */
 import { createInterface } from 'node:readline';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { Builder, type ClientConfig } from '../../lib/index.js';
-import { RedisCertificateStore, RedisNotificationStore, type RedisClientLike } from '../../lib/redis/index.js';
+import { RedisCertificateStore, RedisNotificationStore } from '../../lib/redis/index.js';
+import { CLIENTS, type ClientName } from '../support/redis.js';
 
 export interface WorkerSettings {
   settings: ClientConfig;
   outTradeNo: string;
   redisUrl: string;
-  client: 'ioredis' | 'node-redis';
+  client: ClientName;
   prefix: string;
 }
 
@@ -25,22 +24,9 @@ export type WorkerCommand =
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function connect(settings: WorkerSettings): Promise<{ redis: RedisClientLike; close(): void }> {
-  if (settings.client === 'ioredis') {
-    const redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, lazyConnect: true });
-    redis.on('error', () => undefined);
-    await redis.connect();
-    return { redis, close: () => redis.disconnect() };
-  }
-  const redis = createClient({ url: settings.redisUrl, disableOfflineQueue: true, socket: { reconnectStrategy: (retries) => Math.min(50 * retries, 500) } });
-  redis.on('error', () => undefined);
-  await redis.connect();
-  return { redis, close: () => redis.destroy() };
-}
-
 async function main() {
   const settings = JSON.parse(process.argv[2]!) as WorkerSettings;
-  const { redis, close } = await connect(settings);
+  const { client: redis, close } = await CLIENTS[settings.client](settings.redisUrl);
   const refreshes: Array<{ reason: string; source: string; added: string[] }> = [];
   const errors: Array<{ code: string; message: string }> = [];
   const client = Builder.factory({
@@ -95,7 +81,7 @@ async function main() {
       case 'state':
         return { refreshes, errors };
       case 'exit':
-        close();
+        void close();
         client.certificates.stop();
         setImmediate(() => process.exit(0));
         return {};
