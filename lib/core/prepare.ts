@@ -158,7 +158,8 @@ export async function prepareV2(
   const request = baseRequest(template, traits.get ? 'get' : verb, url, options, headers, deadline);
   const sink = sinkTarget(template, options.sink);
   if (sink) request.responseType = 'stream';
-  if (options.security ?? traits.certRequired) {
+  const mutualTls = (options.security as boolean | undefined) ?? traits.certRequired;
+  if (mutualTls) {
     if (!config.tls) {
       throw new ConfigError('merchant',
         `is not configured: ${template} needs the merchant API certificate (mutual TLS); Builder.factory({ ..., merchant: { cert, key } })`);
@@ -179,6 +180,7 @@ export async function prepareV2(
     nonceless: options.nonceless === true || (upload !== undefined && options.nonceless === undefined),
     inQuery: traits.get,
     unsignedAnswer: traits.unsignedResponse,
+    mutualTls,
     acceptStatus: acceptStatusOf(options, config),
     sink: sink !== undefined,
     ...(upload ? { upload: upload.media } : {}),

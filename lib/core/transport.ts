@@ -18,7 +18,6 @@ import { withAttempts, type AttemptPlan, type RetryInfo } from './attempts.js';
 import { HostSelector } from './hosts.js';
 import { withConnectTimeout } from './connect-timeout.js';
 import { checkRetry, DEFAULT_RETRY, type RetrySettings, type RetryTarget } from './retry.js';
-import { v2Traits } from './routes.js';
 import { startCallSpan, type CallSpan } from './telemetry.js';
 import { RequestError } from '../errors.js';
 import { checkOptions, type RequestOptions } from './options.js';
@@ -149,7 +148,7 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
           }
           // 3.-8. the attempts
           const prepared = call;
-          const plan = new CallPlan({ verb, route, mutualTls: prepared.exchange.protocol === 'v2' && mutualTls(template, options) },
+          const plan = new CallPlan({ verb, route, mutualTls: prepared.exchange.protocol === 'v2' && prepared.exchange.mutualTls },
             retry, hosts, span, attempts, within, started, prepared, hooks);
           const { response: answer } = await withAttempts(plan, prepared.request.url ?? '', (url) => attempt(instance, prepared, url));
           const response = within.settle(answer);
@@ -237,11 +236,6 @@ function retryOf(template: string, options: RequestOptions, client: RetrySetting
   const given = options['retry'];
   if (given === undefined) return client;
   return checkRetry(given, (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: retry ${problem}`), client.retries === 0 ? DEFAULT_RETRY : client);
-}
-
-/** An APIv2 call over mutual TLS (`security: true`, or an endpoint that needs the merchant certificate), as prepareV2 decides it. */
-function mutualTls(template: string, options: RequestOptions): boolean {
-  return (options.security as boolean | undefined) ?? v2Traits(template).certRequired;
 }
 
 type Signer = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;

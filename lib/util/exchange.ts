@@ -51,6 +51,8 @@ export interface V2Exchange extends ExchangeBase {
   readonly inQuery: boolean;
   /** The endpoint answers without a `sign` (from the API description). */
   readonly unsignedAnswer: boolean;
+  /** Sent over mutual TLS (`security: true`, or an endpoint that needs the merchant certificate). */
+  readonly mutualTls: boolean;
   /** An upload (`v2/secapi/mch/uploadmedia`): the signed fields travel as form fields beside the file. */
   readonly upload?: V2Upload;
 }
