@@ -130,8 +130,9 @@ export function resourceOf(eventType: string, mchid: string, at = new Date()): J
     const entry = loadData().endpoints.find((endpoint) => endpoint.method === 'get' && endpoint.template === event.from);
     const answer: Json | undefined = entry?.example.answer;
     if (!isObject(answer)) throw new Error(`The API description has no documented answer of GET ${event.from}`);
-    resource = JSON.parse(JSON.stringify(answer)) as JsonObject;
+    resource = answer;
   }
+  // The description's answer is shared: only copies are changed (this one, then the deep one returned).
   resource = { ...resource, ...(event.set ?? {}) };
   if (event.pick) resource = Object.fromEntries(event.pick.filter((key) => key in resource).map((key) => [key, resource[key]!]));
   for (const key of MERCHANT_FIELDS) if (typeof resource[key] === 'string') resource[key] = mchid;
