@@ -17,6 +17,7 @@
  */
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
+import { DEFAULT_NOTIFY_TIMEOUT } from '../sandbox/deliveries.js';
 import { VERSION } from '../version.js';
 import { httpUrl, milliseconds, port, scale } from './arguments.js';
 import { registerCertificates } from './certificates.js';
@@ -114,7 +115,7 @@ function program(): Command {
     .addOption(new Option('--sign-with <key>', 'platform key that signs answers').choices(['certificate', 'public-key']).default('certificate'))
     .addOption(new Option('--refunds <mode>', 'refunds succeed at once, or wait to be settled in the console').choices(['succeed', 'manual']).default('succeed'))
     .option('--time-scale <factor>', 'multiply the notification retry intervals (0.001: 15 s become 15 ms)', scale, 1)
-    .option('--notify-timeout <ms>', 'how long the merchant has to answer a notification', milliseconds, 5000)
+    .option('--notify-timeout <ms>', 'how long the merchant has to answer a notification', milliseconds, DEFAULT_NOTIFY_TIMEOUT)
     .option('--forward-to <url>', "deliver every notification to this URL instead of the notify_url it names (printed as it goes)", httpUrl)
     .option('-q, --quiet', 'do not log requests')
     .action((flags: SandboxFlags, command: Command) => sandbox(flags, command));

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { notificationBody, post } from '../sandbox/behaviours/notifications.js';
-import { RETRY_SCHEDULE } from '../sandbox/deliveries.js';
+import { DEFAULT_NOTIFY_TIMEOUT, RETRY_SCHEDULE } from '../sandbox/deliveries.js';
 import { loadIdentity } from '../sandbox/identity.js';
 import { signatureHeaders, signingKey, type SignWith } from '../sandbox/sign.js';
 import { count, httpUrl, jsonArgument, milliseconds, scale } from './arguments.js';
@@ -95,7 +95,7 @@ export function registerTrigger(sandbox: Command): void {
     .option('--original-type <type>', "the resource's original_type and associated_data (default: the event's)")
     .option('--time-scale <factor>', "multiply the platform's retry intervals (15s, 15s, 30s, 3m, ... 6h; 0.001: 15 s become 15 ms)", scale, 1)
     .option('--attempts <n>', `at most this many attempts (default: the platform's ${RETRY_SCHEDULE.length + 1})`, count, RETRY_SCHEDULE.length + 1)
-    .option('--notify-timeout <ms>', 'how long the receiver has to answer one attempt', milliseconds, 5000)
+    .option('--notify-timeout <ms>', 'how long the receiver has to answer one attempt', milliseconds, DEFAULT_NOTIFY_TIMEOUT)
     .addOption(new Option('--sign-with <key>', 'the platform key that signs').choices(['certificate', 'public-key']).default('certificate'))
     .addHelpText('after', `\nExit codes: 0 delivered (a 2xx answer), 1 given up, 2 bad usage.\n\nEvent types:\n${[...EVENT_TYPES].map(([type, event]) => `  ${type.padEnd(38)} ${event.summary}`).join('\n')}`)
     .action((eventType: string, flags: TriggerFlags) => trigger(eventType, flags));
