@@ -99,9 +99,7 @@ export class RunningSandbox implements Sandbox {
     }
     const sandbox = new RunningSandbox(options, host, folder, identity, state, settings, { timeScale, timeout }, restored);
     try {
-      const port = await listen(sandbox.#server, options.port ?? 0, host);
-      sandbox.#listenOn = { port, host };
-      sandbox.#baseURL = `http://${urlHost(host)}:${port}/`;
+      await sandbox.#open(options.port ?? 0, host);
     } catch (error) {
       state.close();
       if (folder.temporary) rmSync(folder.dir, { recursive: true, force: true });
@@ -125,11 +123,16 @@ export class RunningSandbox implements Sandbox {
     const { runtime } = primary.#parts;
     const sandbox = new RunningSandbox(options, host, { dir: primary.dir, temporary: false }, runtime.identity, runtime.state, runtime.settings,
       primary.delivery, undefined, primary);
-    const port = await listen(sandbox.#server, options.port ?? 0, host);
-    sandbox.#listenOn = { port, host };
-    sandbox.#baseURL = `http://${urlHost(host)}:${port}/`;
+    await sandbox.#open(options.port ?? 0, host);
     sandbox.#config = { ...primary.config, baseURL: sandbox.#baseURL };
     return sandbox;
+  }
+
+  /** Listens on `port` (0: any free one) and `host`; the port it got is kept for `reachable()`. */
+  async #open(port: number, host: string): Promise<void> {
+    const bound = await listen(this.#server, port, host);
+    this.#listenOn = { port: bound, host };
+    this.#baseURL = `http://${urlHost(host)}:${bound}/`;
   }
 
   private constructor(
