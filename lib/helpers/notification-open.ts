@@ -1,10 +1,11 @@
 /**
- * Reading a notification: its raw body, and its envelope once verified, with the resource decrypted by an APIv3 key.
- * Below both `Notification` (notification.ts) and the router of several merchants (notification-router.ts).
+ * Reading a notification: its raw body, and its envelope once verified, with the resource decrypted by an APIv3 key;
+ * and the APIv3 replies. Below both `Notification` (notification.ts) and the router of several merchants (notification-router.ts).
  */
 import { AesGcm } from '../crypto/aes-gcm.js';
 import { CryptoError, VerificationError } from '../errors.js';
 import { plainHeaders, type HeaderBag } from '../util/headers.js';
+import type { NotificationReply } from './notification.js';
 
 /** The raw callback as received: headers (any casing) and the body bytes exactly as sent. */
 export interface NotificationRequest {
@@ -89,4 +90,18 @@ export function rawBody(request: NotificationRequest): Buffer {
     'object no longer has the signed bytes (key order, spacing and escapes change). Keep the raw body: ' +
     'express.raw({ type: "application/json" }), Koa ctx.request.rawBody, Fastify addContentTypeParser(..., { parseAs: "buffer" }), ' +
     'Next.js `await request.text()`.');
+}
+
+/** The APIv3 reply that tells the platform the notification was handled (HTTP 204, no body). */
+export function v3Success(): NotificationReply {
+  return { status: 204, headers: {}, body: '' };
+}
+
+/** The APIv3 reply that asks the platform to retry later: `{"code":"FAIL","message":...}` with a 4xx/5xx status (else 500). */
+export function v3Failure(message: string, status: number): NotificationReply {
+  return {
+    status: status >= 400 && status < 600 ? status : 500,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: 'FAIL', message }),
+  };
 }

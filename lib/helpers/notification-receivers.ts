@@ -6,8 +6,8 @@
 import { ConfigError, VerificationError } from '../errors.js';
 import { plainHeaders } from '../util/headers.js';
 import { dispatcher, type NotificationEvent, type NotificationHandlers } from './notification-dispatch.js';
-import { createNotificationHandler, type IncomingNotification, type NotificationHandler, type NotificationHandlerOptions, type NotificationHandlerReply } from './notification-handler.js';
-import type { NotificationEnvelope } from './notification-open.js';
+import { createNotificationHandler, type IncomingNotification, type NotificationHandler, type NotificationHandlerOptions } from './notification-handler.js';
+import { v3Failure, v3Success, type NotificationEnvelope } from './notification-open.js';
 import {
   failureV2, successV2, type NotificationV2Request, type V2Notification, type V2PaymentNotification, type V2RefundNotification,
 } from './notification-v2.js';
@@ -30,11 +30,6 @@ export interface ClientNotificationHandlers {
   handlerV2(handlers: NotificationV2Handlers, options?: NotificationHandlerOptions<V2Notification>): NotificationHandler;
 }
 
-const success = (): NotificationHandlerReply => ({ status: 204, headers: {}, body: '' });
-const failure = (message: string, status: number): NotificationHandlerReply => ({
-  status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'FAIL', message }),
-});
-
 /** An APIv3 handler over `parse` (a client's, or a router's, which adds `mchid`). */
 export function v3Handler<Extra extends object>(
   parse: (request: IncomingNotification) => (NotificationEnvelope & Extra) | Promise<NotificationEnvelope & Extra>,
@@ -53,8 +48,8 @@ export function v3Handler<Extra extends object>(
     },
     key: (event) => `v3:${event.id}`,
     route: (event) => dispatch(event.event_type),
-    success,
-    failure,
+    success: v3Success,
+    failure: v3Failure,
   }, options);
 }
 
@@ -83,14 +78,8 @@ export function v2Handler(
       const payment = handlers.payment;
       return payment && ((notification) => payment(notification as V2PaymentNotification));
     },
-    success: () => {
-      const reply = successV2();
-      return { status: 200, headers: reply.headers, body: reply.body };
-    },
-    failure: (message, status) => {
-      const reply = failureV2(message);
-      return { status, headers: reply.headers, body: reply.body };
-    },
+    success: successV2,
+    failure: (message, status) => ({ ...failureV2(message), status }),
   }, options);
 }
 

@@ -9,7 +9,7 @@ import {
   type NotificationV2Options, type NotificationV2Reply, type NotificationV2Request, type V2Notification,
 } from './notification-v2.js';
 import { createRouter, type NotificationRouter, type RoutableClient } from './notification-router.js';
-import { openWith, rawBody, type NotificationEnvelope, type NotificationRequest } from './notification-open.js';
+import { openWith, rawBody, v3Failure, v3Success, type NotificationEnvelope, type NotificationRequest } from './notification-open.js';
 
 export { openWith, rawBody } from './notification-open.js';
 export type { EncryptedResource, NotificationEnvelope, NotificationRequest } from './notification-open.js';
@@ -85,16 +85,12 @@ export const Notification = {
 
   /** The answer that tells the platform the notification was handled (HTTP 204, no body). */
   success(): NotificationReply {
-    return { status: 204, headers: {}, body: '' };
+    return v3Success();
   },
 
   /** The answer that asks the platform to retry later: `{"code":"FAIL","message":...}` with a 4xx/5xx status. */
   failure(message = 'FAIL', status = 500): NotificationReply {
-    return {
-      status: status >= 400 && status < 600 ? status : 500,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ code: 'FAIL', message }),
-    };
+    return v3Failure(message, status);
   },
 
   /**
