@@ -182,14 +182,11 @@ export function closeOrder(runtime: Runtime, key: string, order: Order): void {
 }
 
 /** The payer pays: the sandbox's stand-in for the WeChat app confirming a payment. */
-export function payOrder(runtime: Runtime, outTradeNo: string, options: { sub_mchid?: string; openid?: string } = {}): Order {
-  const key = orderKey(runtime.identity.mchid, options.sub_mchid, outTradeNo);
-  const order = runtime.state.orders.get(key);
-  if (!order) throw new Error(`No order ${outTradeNo}${options.sub_mchid ? ` of sub-merchant ${options.sub_mchid}` : ''} in the sandbox`);
+export function payOrder(runtime: Runtime, key: string, order: Order, openid?: string): void {
+  const outTradeNo = order.out_trade_no;
   if (order.trade_state !== 'NOTPAY') throw new Error(`Order ${outTradeNo} is ${order.trade_state}: only a NOTPAY order can be paid`);
   if (order.combine_out_trade_no !== undefined) throw new Error(`Order ${outTradeNo} is part of the combined order ${order.combine_out_trade_no}: pay that ({ combine_out_trade_no })`);
-  markPaid(runtime, key, order, options.openid);
-  return order;
+  markPaid(runtime, key, order, openid);
 }
 
 /** Records a NOTPAY order as paid now (business time) by `openid` (default: its payer, else a new one). */

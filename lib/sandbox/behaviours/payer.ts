@@ -54,7 +54,8 @@ export function refundNotification(refund: Refund): NotificationInput {
 }
 
 export async function pay(runtime: Runtime, outTradeNo: string, options: PayOptions = {}): Promise<PayResult> {
-  const order = payOrder(runtime, outTradeNo, options);
+  const [key, order] = findOrder(runtime, outTradeNo, options.sub_mchid);
+  payOrder(runtime, key, order, options.openid);
   runtime.state.flush();
   const transaction = transactionOf(order);
   if (!options.notify) return { transaction };
