@@ -118,10 +118,9 @@ export const payerRoutes: readonly ControlRoute[] = [
     handle: async ({ sandbox, parts, input }) => {
       const request = input();
       const combine = optionalText(request['combine_out_trade_no']);
-      const payer = optionalText(request['openid']);
-      if (combine) return payCombine(parts.runtime, combine, { notify: request['notify'] === true, ...(payer ? { openid: payer } : {}) });
-      const outTradeNo = requiredText(request['out_trade_no'], 'out_trade_no');
       const openid = optionalText(request['openid']);
+      if (combine) return payCombine(parts.runtime, combine, { notify: request['notify'] === true, ...(openid ? { openid } : {}) });
+      const outTradeNo = requiredText(request['out_trade_no'], 'out_trade_no');
       const options = { ...subMchidOf(request['sub_mchid']), ...(openid ? { openid } : {}), notify: request['notify'] === true };
       const before = sandbox.order(outTradeNo, options.sub_mchid)?.['trade_state'];
       // The order is paid before pay() first waits: only the notification's first attempt is awaited.
