@@ -298,25 +298,24 @@ export class RunningSandbox implements Sandbox {
 
   close(): Promise<void> {
     clearTimeout(this.#reopen);
-    if (this.#primary) {
-      // A backup host stops its own server only: the platform (keys, orders) is the primary's.
-      this.#closing ??= new Promise<void>((resolve) => {
-        this.#parts.events.clear();
-        this.#server.close(() => resolve());
-        this.#server.closeAllConnections();
-      });
-      return this.#closing;
-    }
-    this.#closing ??= new Promise<void>((resolve) => {
+    this.#closing ??= this.#stop();
+    return this.#closing;
+  }
+
+  async #stop(): Promise<void> {
+    // A backup host stops its own server only: the platform (keys, orders) is the primary's.
+    const ownsPlatform = this.#primary === undefined;
+    if (ownsPlatform) {
       this.#parts.runtime.state.clock.close();
       this.#parts.runtime.deliveries.close();
-      this.#parts.events.clear();
+    }
+    this.#parts.events.clear();
+    await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
-    }).then(() => {
-      this.#parts.runtime.state.close();
-      if (this.#folder.temporary) rmSync(this.#folder.dir, { recursive: true, force: true });
     });
-    return this.#closing;
+    if (!ownsPlatform) return;
+    this.#parts.runtime.state.close();
+    if (this.#folder.temporary) rmSync(this.#folder.dir, { recursive: true, force: true });
   }
 }
