@@ -3,6 +3,7 @@ import axios, { type AxiosAdapter, type AxiosRequestConfig, type AxiosResponse, 
 import { RequestError, WechatpayError } from '../errors.js';
 import { exchangeOf, headerText, type Exchange } from '../util/exchange.js';
 import { DeadlineToken } from './deadline.js';
+import { sendOverNodeHttp, takes } from './node-http.js';
 import { receive } from './receive.js';
 import { headerOwner, redirectProblem, withoutCredentials } from './request-rules.js';
 
@@ -13,7 +14,7 @@ import { headerOwner, redirectProblem, withoutCredentials } from './request-rule
  * (a hook, an interceptor, a default) cannot make an unsigned request go out. The answer comes back through
  * {@link receive}: bounded, or streamed.
  */
-export function sendAsSigned(adapter: AxiosAdapter, lends = true): AxiosAdapter {
+export function sendAsSigned(adapter: AxiosAdapter, lends = true, direct = false): AxiosAdapter {
   return async function guardedAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const exchange = exchangeOf(config);
     const refusal = refusalOf(config, exchange);
@@ -28,7 +29,13 @@ export function sendAsSigned(adapter: AxiosAdapter, lends = true): AxiosAdapter 
     // gets these on axios's config, put back after it (copying that null-prototype config cost more than the rest of
     // this step), and is ended by the deadline's token; any other adapter gets its own copy, with the deadline's
     // signal as `signal` (made when read).
-    if (lends) {
+    if (direct && takes(config)) {
+      try {
+        response = await sendOverNodeHttp(config);
+      } catch (error) {
+        throw bodyFailure.error ?? error;
+      }
+    } else if (lends) {
       try {
         response = await adapter(lentCopy(config));
       } catch (error) {
@@ -97,10 +104,20 @@ function watchBody(data: unknown): { error: WechatpayError | undefined } {
 /** The adapter a configuration names (the caller's, or axios's http adapter), guarded by {@link sendAsSigned}. */
 export function guardedAdapterFor(adapter: AxiosRequestConfig['adapter']): AxiosAdapter {
   const resolved = axios.getAdapter(adapter ?? 'http');
-  return sendAsSigned(resolved, resolved !== HTTP_ADAPTER);
+  return sendAsSigned(resolved, resolved !== HTTP_ADAPTER, resolved === HTTP_ADAPTER && !proxyInEnvironment());
 }
 
 const HTTP_ADAPTER = axios.getAdapter('http');
+
+/**
+ * The variables axios's http adapter reads (through proxy-from-env) to send a request through a proxy. When one is
+ * set as a client is built, that client's requests go through axios's adapter, which applies it (and `NO_PROXY`).
+ */
+const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy', 'npm_config_http_proxy', 'npm_config_https_proxy', 'npm_config_proxy'];
+
+function proxyInEnvironment(): boolean {
+  return PROXY_VARIABLES.some((name) => Boolean(process.env[name] || process.env[name.toUpperCase()]));
+}
 
 /** A copy of the config for an adapter of the caller's: the body as a stream, unbounded, and the deadline's signal. */
 function lentCopy(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
