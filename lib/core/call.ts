@@ -16,6 +16,8 @@ export class Call extends Carried {
   constructor(
     /** The request config for the protocol's axios instance; it carries this call. */
     readonly request: AxiosRequestConfig,
+    /** The request's headers (but `Authorization` and the framing), which the request interceptor puts on axios's header object. */
+    readonly headers: Readonly<Record<string, string>>,
     exchange: Exchange,
     /** The caller's `transformResponse`, applied to `data` once the answer is verified. */
     readonly transformResponse: readonly AxiosResponseTransformer[],

@@ -104,7 +104,7 @@ export async function prepareV3(
 
   const rule = responseRule(verb, url.pathname);
   const sink = sinkTarget(template, options.sink);
-  const request = baseRequest(template, verb, url, options, { ...headers, ...context.defaultHeaders }, deadline);
+  const { request, headers: sent } = baseRequest(template, verb, url, options, [headers, context.defaultHeaders], deadline);
   // A sink, or a download asked for as a stream, streams the answer: no size limit, its own check on the way.
   // A signed answer is verified whole before a sink writes it: read into memory, bounded like any other.
   const streamed = (sink !== undefined && rule !== 'signed') || (rule === 'unsigned-download' && options['responseType'] === 'stream');
@@ -123,7 +123,7 @@ export async function prepareV3(
   };
   // An upload that ends early (an error, an early answer) stops reading the file and frees a spooled stream.
   const release = multipart && data instanceof Readable ? () => data.destroy() : undefined;
-  return new Call(request, exchange, transformsOf(options, context.config), release, sink);
+  return new Call(request, sent, exchange, transformsOf(options, context.config), release, sink);
 }
 
 /**
@@ -154,8 +154,8 @@ export async function prepareV2(
   const url = sendable(template, traits.get ? 'get' : verb, resolveUrl(baseURLOf(template, options, config), path, traits.get ? '' : queryString(template, query)), context.origins);
   deadline.url = url.href;
   const contentType = upload ? upload.media.getContentType() : CONTENT_TYPE_XML;
-  const headers = { Accept: ACCEPT_XML, 'Content-Type': contentType, 'User-Agent': context.userAgent, ...context.defaultHeaders };
-  const request = baseRequest(template, traits.get ? 'get' : verb, url, options, headers, deadline);
+  const headers = { Accept: ACCEPT_XML, 'Content-Type': contentType, 'User-Agent': context.userAgent };
+  const { request, headers: sent } = baseRequest(template, traits.get ? 'get' : verb, url, options, [headers, context.defaultHeaders], deadline);
   const sink = sinkTarget(template, options.sink);
   if (sink) request.responseType = 'stream';
   const mutualTls = (options.security as boolean | undefined) ?? traits.certRequired;
@@ -188,7 +188,7 @@ export async function prepareV2(
   };
   // An upload that ends early stops reading the file.
   const release = upload ? () => (exchange.signed?.data as Readable | undefined)?.destroy?.() : undefined;
-  return new Call(request, exchange, transformsOf(options, config), release, sink);
+  return new Call(request, sent, exchange, transformsOf(options, config), release, sink);
 }
 
 /**
@@ -209,15 +209,17 @@ Promise<{ media: MediaUtil; fields: Record<string, unknown> } | undefined> {
 }
 
 /**
- * The axios request common to both protocols: method, URL, headers (the call's own last, checked), the caller's
- * axios settings, then the settings the SDK owns. The deadline (its token) replaces `signal`, `cancelToken` and
- * axios's own `timeout` (which only measures idle time), and receive() applies `maxContentLength`.
+ * The axios request common to both protocols: method, URL, the caller's axios settings, then the settings the SDK
+ * owns; and its headers (the call's own last, checked), which the request interceptor puts on axios's header
+ * object (core/transport.ts), so that axios does not copy and re-check them on every request. The deadline (its
+ * token) replaces `signal`, `cancelToken` and axios's own `timeout` (which only measures idle time), and receive()
+ * applies `maxContentLength`.
  */
 function baseRequest(
-  template: string, verb: HttpVerb, url: URL, options: RequestOptions, headers: Record<string, string>, deadline: Deadline,
-): AxiosRequestConfig {
+  template: string, verb: HttpVerb, url: URL, options: RequestOptions, headers: ReadonlyArray<Readonly<Record<string, string>>>, deadline: Deadline,
+): { request: AxiosRequestConfig; headers: Record<string, string> } {
   const own = checkHeaders(options.headers, (problem) => new RequestError('EREQUEST_OPTIONS', `${template}: headers ${problem}`));
-  const request: AxiosRequestConfig = { method: verb, url: url.href, headers: { ...headers, ...own } };
+  const request: AxiosRequestConfig = { method: verb, url: url.href };
   for (const key in options) {
     if (AXIOS_OPTIONS.has(key)) (request as Record<string, unknown>)[key] = options[key];
   }
@@ -232,7 +234,29 @@ function baseRequest(
   if ('maxContentLength' in request) delete request.maxContentLength;
   // The caller's own adapter sends too, but only after the same check as the SDK's.
   if (request.adapter !== undefined) request.adapter = guardedAdapterFor(request.adapter);
-  return request;
+  return { request, headers: headerSet([...headers, own]) };
+}
+
+/**
+ * Header sets merged as axios merges them: a later value replaces an earlier one of the same name in any case,
+ * under the name it was first given.
+ */
+export function headerSet(sets: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+  const out: Record<string, string> = { ...sets[0] };
+  for (let index = 1; index < sets.length; index++) {
+    for (const name in sets[index]) {
+      const lower = name.toLowerCase();
+      let key = name;
+      for (const existing in out) {
+        if (existing.toLowerCase() === lower) {
+          key = existing;
+          break;
+        }
+      }
+      out[key] = sets[index]![name]!;
+    }
+  }
+  return out;
 }
 
 /**

@@ -241,17 +241,28 @@ function retryOf(template: string, options: RequestOptions, client: RetrySetting
 type Signer = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
 type Verifier = (response: AxiosResponse) => AxiosResponse | Promise<AxiosResponse>;
 
-/** The request interceptor: 3. sign, then 4. the beforeRequest hooks see the signed request (a client without hooks: signing only). */
+/**
+ * The request interceptor: the call's headers put on axios's header object, 3. sign, then 4. the beforeRequest
+ * hooks see the signed request (a client without hooks: signing only). The headers are the call's, merged once
+ * when it was prepared (core/prepare.ts); given to axios in the request config they would be copied and
+ * re-checked header by header on every request.
+ */
 function signStep(sign: Signer, hooks: HookLists): Signer {
-  if (!hasHooks(hooks)) return sign;
+  if (!hasHooks(hooks)) return (config) => sign(withCallHeaders(config));
   return async (config) => {
-    const signed = await sign(config);
+    const signed = await sign(withCallHeaders(config));
     const call = callOf(signed);
     // The call's hooks see the request of its latest attempt, timed from its first.
     call.hookRequest = hookRequest(signed, call.exchange.route, call.hookRequest?.startedAt ?? performance.now(), (call.hookRequest?.attempt ?? 0) + 1);
     await runBeforeRequest(hooks, call.hookRequest);
     return signed;
   };
+}
+
+/** `config` with its call's headers, set as AxiosHeaders keeps them (own properties, by the names given). */
+function withCallHeaders(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+  Object.assign(config.headers, callOf(config).headers);
+  return config;
 }
 
 /** The response interceptor: 7. verify, then 8. the afterResponse hooks see the verified answer (without such hooks: verifying only). */
