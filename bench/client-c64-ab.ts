@@ -15,10 +15,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, nativeOrder } from './native-call.js';
 
-const MCHID = '1230000109';
-const MERCHANT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
-const PLATFORM_SERIAL = '7132D72A03E93CDDF8C03BBD1F37EEDF843826FA';
 
 interface ClientSetup {
   build: string;
@@ -46,17 +44,8 @@ async function clientRole(): Promise<void> {
   const setup = await new Promise<ClientSetup>((resolve) => process.once('message', (message) => resolve(message as ClientSetup)));
   const { Builder } = (await import(setup.build)) as typeof import('../lib/index.js');
   const client = Builder.factory({ mchid: MCHID, serial: MERCHANT_SERIAL, privateKey: setup.privateKey, certs: { [PLATFORM_SERIAL]: setup.platformPublic }, baseURL: setup.baseURL });
-  let sequence = 0;
-  const call = async () => {
-    sequence += 1;
-    const { data } = await client.v3.pay.transactions.native.post({
-      json: {
-        appid: 'wxd678efh567hg6787', mchid: MCHID, description: 'Image形象店-深圳腾大-QQ公仔', out_trade_no: `AB${process.pid}${sequence}`.slice(0, 32),
-        notify_url: 'https://www.weixin.qq.com/wxpay/pay.php', amount: { total: 100, currency: 'CNY' },
-      } as never,
-    });
-    if (typeof (data as { code_url?: unknown }).code_url !== 'string') throw new Error('unexpected answer');
-  };
+  const call = nativeOrder(client, 'AB');
+
   const run = async (ms: number): Promise<Result> => {
     let calls = 0;
     const deadline = performance.now() + ms;

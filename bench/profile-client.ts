@@ -19,10 +19,8 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, nativeOrder } from './native-call.js';
 
-const MCHID = '1230000109';
-const MERCHANT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
-const PLATFORM_SERIAL = '7132D72A03E93CDDF8C03BBD1F37EEDF843826FA';
 
 function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
@@ -44,17 +42,8 @@ async function clientRole(): Promise<void> {
   const built = new URL('../dist/esm/index.js', import.meta.url);
   const { Builder } = (await import(built.href)) as typeof import('../lib/index.js');
   const client = Builder.factory({ mchid: MCHID, serial: MERCHANT_SERIAL, privateKey: setup.privateKey, certs: { [PLATFORM_SERIAL]: setup.platformPublic }, baseURL: setup.baseURL });
-  let sequence = 0;
-  const call = async () => {
-    sequence += 1;
-    const { data } = await client.v3.pay.transactions.native.post({
-      json: {
-        appid: 'wxd678efh567hg6787', mchid: MCHID, description: 'Image形象店-深圳腾大-QQ公仔', out_trade_no: `PROFILE${process.pid}${sequence}`.slice(0, 32),
-        notify_url: 'https://www.weixin.qq.com/wxpay/pay.php', amount: { total: 100, currency: 'CNY' },
-      } as never,
-    });
-    if (typeof (data as { code_url?: unknown }).code_url !== 'string') throw new Error('unexpected answer');
-  };
+  const call = nativeOrder(client, 'PROFILE');
+
   const run = async (ms: number) => {
     let count = 0;
     const deadline = performance.now() + ms;

@@ -67,6 +67,7 @@ class NodeHttpExchange {
   req: ExchangeRequest | undefined;
   body: Readable | undefined;
   settled = false;
+  readonly method: string;
   readonly abort: (reason: unknown) => void;
 
   constructor(
@@ -74,6 +75,7 @@ class NodeHttpExchange {
     readonly resolve: (response: AxiosResponse) => void,
     readonly reject: (error: unknown) => void,
   ) {
+    this.method = config.method!.toUpperCase();
     this.abort = this.cancel.bind(this);
   }
 
@@ -86,7 +88,6 @@ class NodeHttpExchange {
     }
     const secure = parts[1] === 'https';
     const host = parts[2]!;
-    const method = config.method!.toUpperCase();
     let data = config.data as unknown;
     const headers = wireHeaders(config.headers);
     if (data !== undefined && data !== null && !(data instanceof Readable)) {
@@ -102,7 +103,7 @@ class NodeHttpExchange {
       hostname: host.startsWith('[') ? host.slice(1, -1) : host,
       port: parts[3] ?? '',
       path: parts[4] ?? '/',
-      method,
+      method: this.method,
       headers,
       agent: (secure ? config.httpsAgent : config.httpAgent) as http.Agent | undefined,
       insecureHTTPParser: false,
@@ -143,7 +144,7 @@ class NodeHttpExchange {
 function onResponse(this: ExchangeRequest, res: http.IncomingMessage): void {
   const exchange = this[EXCHANGE]!;
   if (this.destroyed) return;
-  const decoded: ExchangeBody = exchange.body = decode(res, exchange.config.method!.toUpperCase(), exchange.config.decompress !== false);
+  const decoded: ExchangeBody = exchange.body = decode(res, exchange.method, exchange.config.decompress !== false);
   decoded[EXCHANGE] = exchange;
   decoded.once('close', onBodyClose);
   const headers = new AxiosHeaders();
@@ -208,6 +209,7 @@ function byteString(value: unknown): string {
   return text.replace(NOT_BYTE_STRING, '').replace(/^[\t ]+|[\t ]+$/g, '');
 }
 
+/** util/headers.ts headerOf finds a value, and allocates for a name that is missing: here the common case. */
 function hasHeader(headers: Record<string, unknown>, lower: string): boolean {
   for (const name in headers) if (name.toLowerCase() === lower) return true;
   return false;
@@ -217,9 +219,12 @@ function hasHeader(headers: Record<string, unknown>, lower: string): boolean {
 function decode(res: http.IncomingMessage, method: string, decompress: boolean): Readable {
   const encoding = res.headers['content-encoding'];
   if (!decompress || !encoding) return res;
-  if (method === 'HEAD' || res.statusCode === 204) delete res.headers['content-encoding'];
+  if (method === 'HEAD' || res.statusCode === 204) {
+    delete res.headers['content-encoding'];
+    return res;
+  }
   let decoder: Transform;
-  switch ((res.headers['content-encoding'] ?? '').toLowerCase()) {
+  switch (encoding.toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
     case 'compress':

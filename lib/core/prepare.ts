@@ -241,7 +241,7 @@ function baseRequest(
  * Header sets merged as axios merges them: a later value replaces an earlier one of the same name in any case,
  * under the name it was first given.
  */
-export function headerSet(sets: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+function headerSet(sets: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
   const out: Record<string, string> = { ...sets[0] };
   for (let index = 1; index < sets.length; index++) {
     for (const name in sets[index]) {
