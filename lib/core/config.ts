@@ -255,10 +255,20 @@ function loadKey(field: string, input: KeyInput, type: 'private' | 'public'): Ke
   }
 }
 
+/**
+ * What a merchant number or certificate serial may be: visible ASCII without a quote or a backslash. Both are
+ * written inside the quoted parameters of every request's `Authorization` (and the merchant number into every
+ * APIv2 body), so the header is checked once here and set as it is on each request.
+ */
+const HEADER_PARAMETER = /^[!#-[\]-~]+$/;
+
 function requiredString(config: ClientConfig, field: 'mchid' | 'serial'): string {
   const value: unknown = config[field];
   if (typeof value !== 'string' || value.trim() === '') {
     throw new ConfigError(field, `must be a non-empty string, got ${describeValue(value)}`);
+  }
+  if (!HEADER_PARAMETER.test(value)) {
+    throw new ConfigError(field, 'must be visible ASCII without spaces, quotes or backslashes (it is written into the Authorization header)');
   }
   return value;
 }

@@ -230,7 +230,7 @@ function baseRequest(
   // of the caller's gets the deadline's signal too (core/send.ts). Deletes only when needed: they slow the object.
   if ('signal' in request) delete request.signal;
   request.cancelToken = deadline.token as unknown as CancelToken;
-  request.timeout = 0;
+  if ('timeout' in request) request.timeout = 0;
   if ('maxContentLength' in request) delete request.maxContentLength;
   // The caller's own adapter sends too, but only after the same check as the SDK's.
   if (request.adapter !== undefined) request.adapter = guardedAdapterFor(request.adapter);

@@ -59,6 +59,12 @@ const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 30_000 } 
 
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
+/**
+ * Settings the SDK owns (core/prepare.ts OWNED_SETTINGS) whose absence axios reads as the owned value: no
+ * transform, every status settled as an answer, no idle timeout, no per-method default headers, absolute URLs.
+ * Absent from the instance, they are not copied into every request's config nor re-checked there.
+ */
+const ABSENT_AS_OWNED = ['transformRequest', 'transformResponse', 'validateStatus', 'timeout', 'allowAbsoluteUrls', 'headers'] as const;
 
 /**
  * The request path. One call runs these steps, in this order, all within the call's deadline (core/deadline.ts:
@@ -292,8 +298,8 @@ function protocolInstance(
   signing: { synchronous: boolean } = { synchronous: false },
 ): AxiosInstance {
   const instance = axios.create(defaults);
-  // Every request carries its complete headers; axios's per-method default headers would only be deep-copied each time.
-  instance.defaults.headers = {} as typeof instance.defaults.headers;
+  // Every request carries its complete headers (the Call's); axios's per-method defaults would only be deep-copied.
+  for (const key of ABSENT_AS_OWNED) Reflect.deleteProperty(instance.defaults, key);
   for (const key of UNUSED_DEFAULTS) {
     if (config.axios[key] === undefined) Reflect.deleteProperty(instance.defaults, key);
   }

@@ -97,8 +97,11 @@ function simpleExpansion(template: string): ((context: Record<string, Primitive 
   };
 }
 
+const UNRESERVED_ONLY = /^[A-Za-z0-9._~-]*$/;
+
 /** RFC 3986 unreserved characters kept, everything else percent-encoded (url-template's `{x}` encoding). */
 function encodeUnreserved(text: string): string {
+  if (UNRESERVED_ONLY.test(text)) return text;
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -60,7 +60,9 @@ class SignedV3 {
   apply(signature: string): InternalAxiosRequestConfig {
     const { merchant, config } = this;
     const value = Formatter.authorization(merchant.mchid, this.nonce, signature, this.timestamp, merchant.serial);
-    config.headers.set('Authorization', value, true);
+    // Visible ASCII (core/config.ts checks mchid and serial), and no other Authorization is there to replace
+    // (core/options.ts refuses one in the call's headers): set as AxiosHeaders keeps it, without re-checking it.
+    (config.headers as unknown as Record<string, string>)['Authorization'] = value;
     this.exchange.signed = { method: this.method, url: this.url, data: this.data, authorization: value, contentLength: headerText(config.headers.get('Content-Length')) };
     return config;
   }
