@@ -3,7 +3,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { Readable, Transform, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
-import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { cleanHeaders } from './clean-headers.js';
 
 /**
  * The SDK's own HTTP/1.1 adapter, node:http and the client's agents, for what the SDK sends by default: a signed
@@ -147,8 +148,7 @@ function onResponse(this: ExchangeRequest, res: http.IncomingMessage): void {
   const decoded: ExchangeBody = exchange.body = decode(res, exchange.method, exchange.config.decompress !== false);
   decoded[EXCHANGE] = exchange;
   decoded.once('close', onBodyClose);
-  const headers = new AxiosHeaders();
-  Object.assign(headers, res.headers);
+  const headers = cleanHeaders(res.headers);
   exchange.resolve({ status: res.statusCode!, statusText: res.statusMessage ?? '', headers, config: exchange.config, request: this, data: decoded });
 }
 

@@ -11,6 +11,7 @@ import { createV2Verifier } from '../v2/verifier.js';
 import { createV3Signer } from '../v3/signer.js';
 import { createV3Verifier, WECHATPAY_STATEMENT_SHA1 } from '../v3/verifier.js';
 import { callOf, type Call } from './call.js';
+import { cleanHeaders } from './clean-headers.js';
 import type { LoadedConfig } from './config.js';
 import { Deadline } from './deadline.js';
 import { errorAfterHooks, hasHooks, hookRequest, runAfterResponse, runBeforeRequest, runBeforeRetry, type HookLists } from './hooks.js';
@@ -265,10 +266,20 @@ function signStep(sign: Signer, hooks: HookLists): Signer {
   };
 }
 
-/** `config` with its call's headers, set as AxiosHeaders keeps them (own properties, by the names given). */
+/**
+ * `config` with its call's headers, set as AxiosHeaders keeps them (own properties, by the names given): as
+ * {@link CleanHeaders} when axios brought none of its own (the instances have no default headers), else added.
+ */
 function withCallHeaders(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-  Object.assign(config.headers, callOf(config).headers);
+  const { headers } = callOf(config);
+  if (isEmpty(config.headers)) config.headers = cleanHeaders(headers);
+  else Object.assign(config.headers, headers);
   return config;
+}
+
+function isEmpty(headers: object): boolean {
+  for (const _name in headers) return false;
+  return true;
 }
 
 /** The response interceptor: 7. verify, then 8. the afterResponse hooks see the verified answer (without such hooks: verifying only). */
