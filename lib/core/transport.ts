@@ -62,10 +62,11 @@ const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 30_000 } 
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 /**
  * Settings the SDK owns (core/prepare.ts OWNED_SETTINGS) whose absence axios reads as the owned value: no
- * transform, every status settled as an answer, no idle timeout, no per-method default headers, absolute URLs.
+ * transform, every status settled as an answer, no idle timeout, no per-method default headers, absolute URLs, and
+ * the answer's body as the adapter gives it (the send step asks for a stream; core/receive.ts reads it).
  * Absent from the instance, they are not copied into every request's config nor re-checked there.
  */
-const ABSENT_AS_OWNED = ['transformRequest', 'transformResponse', 'validateStatus', 'timeout', 'allowAbsoluteUrls', 'headers'] as const;
+const ABSENT_AS_OWNED = ['transformRequest', 'transformResponse', 'validateStatus', 'timeout', 'allowAbsoluteUrls', 'headers', 'responseType'] as const;
 
 /**
  * The request path. One call runs these steps, in this order, all within the call's deadline (core/deadline.ts:
