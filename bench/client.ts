@@ -21,6 +21,13 @@
  * neither. Still above 1.15 on this machine; what is left is mostly axios's per-request work (bench/throughput.ts,
  * the profile tables). The resilience layer stayed at 1.7-2.9 us per call (target 5).
  *
+ * Issue 25, third step (2026-12-04 13:10-13:25 UTC, load 1.4-2.6): bench/client-ab.ts against 7598461, overhead
+ * above raw sign+verify 121 -> 89 us (after/before 0.925), ratio to raw 1.42 -> 1.31; this file, six rounds: raw 283.5,
+ * client 399.1 us, ratio 1.41. What is left above raw: axios's request machinery (a bare axios instance with an
+ * in-process adapter and a no-op interceptor pair costs 20-30 us of CPU per request here, most of the 1.15 budget,
+ * about 43 us), this adapter's answer headers as a plain object (axios makes two AxiosHeaders of them, each
+ * re-checking the signature), the copy of the config lent to a caller's adapter, and the per-call guards.
+ *
  * Then the resilience layer alone (issue 20, docs/resilience.md), with nothing failing: the call's span with
  * `@opentelemetry/api` installed and no SDK registered, the attempt loop, its host choice and its record, around an
  * attempt that answers at once, against the same attempt called bare. Target: <= 5 us per call. Measured

@@ -168,6 +168,42 @@
  *   all, client <= 0.28 ms with the server's 0.495: about one RSA-2048 signature (0.28 ms of CPU here) and nothing
  *   else. The plain floor itself makes only 1.52x the plugin's calls/s.
  *
+ * ISSUE 25, THIRD STEP (2026-12-04 13:00-13:40 UTC, load 0.7-4.3, speed drifting as before):
+ *   Less of axios's per-request work, every guarantee kept: the settings the SDK owns whose absence axios reads the
+ *   same way (transformRequest, transformResponse, validateStatus, timeout, allowAbsoluteUrls, responseType, the
+ *   default headers) left off the instances, so mergeConfig and dispatchRequest's toSafeFlatObject copy and check
+ *   fewer keys (18 -> 14 per request); the call's headers and node's parsed answer headers as CleanHeaders
+ *   (core/clean-headers.ts), whose normalize() skips the walk that would change nothing (axios ran it on both, in
+ *   transformData, sanitising the 400-byte Authorization and the answer's signature with a regular expression each
+ *   time); Authorization set as it is (mchid and serial checked once at Builder.factory); unreserved path variables
+ *   not re-encoded.
+ *   bench/client-c64-ab.ts against 7598461 (12 alternating rounds, load 2.2-4.6): CPU per call 0.599 -> 0.549 ms
+ *   (after/before 0.931), calls/s 1,721 -> 1,856 (1.083), event-loop delay p99 6.8 / 6.9 ms.
+ *   bench/client-ab.ts (in process, 60 batches): overhead above raw sign+verify 121 -> 89 us (after/before 0.925 of
+ *   the whole call), ratio to raw 1.42 -> 1.31.
+ *   Profile at 64 in flight after (JavaScript, us per call; 0.735 ms CPU/call in that run): addRequest node 10.5,
+ *   mergeConfig axios 10.1, ClientRequest node 7.9, the call's steps ours 5.3, jsonText ours 5.2, _addHeaderLine node
+ *   4.8, socketOnData node 4.7, isSafeAndFullyMutable axios 4.5, parseBody ours 4.4, send ours 3.9, _addListener node
+ *   3.9, the thread-pool job ours 3.8, emit node 3.7, _request axios 3.7, byteString ours 3.5 (the adapter's
+ *   byte-string headers, as axios's adapter writes them). findKey and sanitizeValue, 7.6 and 7.5 before, are gone
+ *   from the list; axios's share of the samples 5.8% (was 11.0% before the second step).
+ *   Three consecutive full runs of this file afterwards (15 rounds each; load 2.9, 3.5, 3.8 before):
+ *                                           run 1    run 2    run 3    target
+ *     64 in flight ours / plugin             1.38     1.31     1.33    >= 1.8    missed in all three
+ *     64 in flight ours / plain floor        0.83     0.89     0.81    >= 0.9    missed in all three
+ *     event-loop delay p99 at 64 (ms)        7.0      8.6      8.4     <= 10     met in all three
+ *     1 in flight ours / plugin              1.20     1.18     1.23    >= 1.15   met in all three
+ *     client CPU per call at 64 (ms)         0.535    0.689    0.675   <= 0.55   met once (plain 0.428, 0.513, 0.520;
+ *                                                                                 plugin 0.753, 0.896, 0.897)
+ *   Calls/s in run 1: ours 824 / 1,838 at 1 / 64 in flight, plugin 628 / 1,347, node-v3 449 / 726, plain 916 /
+ *   2,079; server CPU per call 0.416 ms for ours, 0.430 for plain. The plain floor itself made 1.54x, 1.53x and 1.61x
+ *   the plugin's calls/s in these runs: 1.8x is beyond what a client making the same signature can reach here.
+ *   What separates ours from the floor now (client CPU 1.25-1.34x the floor's): axios's request machinery (about
+ *   20-30 us of CPU per request for a bare axios instance with an in-process adapter, measured alone), the
+ *   guarantees (the deadline's timer, the send guard, the bounded answer, the verifier's checks). Not the thread
+ *   pool: signing and verifying inline instead (tried again, 8 rounds of client-c64-ab) cost the same CPU per call
+ *   (0.998) and put the event-loop delay p99 at 58 ms, like the floor's 39-48 ms.
+ *
  * The machine is shared: read the load average printed beside the figures, and compare ratios, not absolutes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
