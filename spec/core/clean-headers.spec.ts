@@ -25,8 +25,9 @@ describe('CleanHeaders', () => {
     expect(headers.normalize(false)).toBe(headers);
     expect(headers.toJSON()).toEqual({ 'content-type': 'application/json', 'x-request-id': 'abc' });
     // Given what it must never hold, it shows that the walk is skipped: a plain AxiosHeaders would clean the value.
-    expect(cleanHeaders({ 'x-raw': 'a\u0001b' }).normalize().get('x-raw')).toBe('a\u0001b');
-    expect(new AxiosHeaders({ 'x-raw': 'a' }).concat({ 'x-raw': 'a\u0001b' }).normalize().get('x-raw')).toBe('ab');
+    expect(cleanHeaders({ 'x-raw': 'a\u0001b' }).normalize(false).get('x-raw')).toBe('a\u0001b');
+    const plain = Object.assign(new AxiosHeaders(), { 'x-raw': 'a\u0001b' });
+    expect(plain.normalize(false).get('x-raw')).toBe('ab');
     expect(headers.normalize(true).toJSON()).toEqual({ 'Content-Type': 'application/json', 'X-Request-Id': 'abc' });
   });
 
