@@ -53,7 +53,7 @@ export const OWNED_SETTINGS = {
   baseURL: undefined,
 } satisfies AxiosRequestConfig;
 type OwnedSetting = keyof typeof OWNED_SETTINGS;
-const OWNED_KEYS = Object.keys(OWNED_SETTINGS) as readonly OwnedSetting[];
+export const OWNED_KEYS = Object.keys(OWNED_SETTINGS) as readonly OwnedSetting[];
 
 /**
  * An APIv3 call: the URL (template expanded, base URL, query), the headers (each set here, once), the body

@@ -25,7 +25,7 @@ import { checkOptions, type RequestOptions } from './options.js';
 import { checkTemplate } from './uri.js';
 import type { PlatformKeySource } from '../v3/platform-keys.js';
 import { signableOrigins } from './origins.js';
-import { OWNED_SETTINGS, prepareV2, prepareV3, type CallExtras, type PrepareContext } from './prepare.js';
+import { OWNED_KEYS, prepareV2, prepareV3, type CallExtras, type PrepareContext } from './prepare.js';
 import { MAX_REDIRECTS } from './request-rules.js';
 import { guardedAdapterFor } from './send.js';
 import { AnnouncedHashes, sinkAnswer } from './sink.js';
@@ -61,12 +61,13 @@ const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 30_000 } 
 /** axios defaults the SDK has no use for; axios copies (and for `transitional` re-validates) each on every request. */
 const UNUSED_DEFAULTS = ['transitional', 'env', 'xsrfCookieName', 'xsrfHeaderName', 'maxContentLength', 'maxBodyLength'] as const;
 /**
- * Settings the SDK owns (core/prepare.ts OWNED_SETTINGS) whose absence axios reads as the owned value: no
- * transform, every status settled as an answer, no idle timeout, no per-method default headers, absolute URLs, and
- * the answer's body as the adapter gives it (the send step asks for a stream; core/receive.ts reads it).
- * Absent from the instance, they are not copied into every request's config nor re-checked there.
+ * The settings the SDK owns (core/prepare.ts OWNED_SETTINGS), axios's idle `timeout` and its default headers, whose
+ * absence axios reads as the SDK's value: no transform, every status settled as an answer, the answer's body as the
+ * adapter gives it (the send step asks for a stream; core/receive.ts reads it), absolute URLs, no base URL, no idle
+ * timer, no per-method headers. Absent from the instance, they are not copied into every request's config nor
+ * re-checked there.
  */
-const ABSENT_AS_OWNED = ['transformRequest', 'transformResponse', 'validateStatus', 'timeout', 'allowAbsoluteUrls', 'headers', 'responseType'] as const;
+const ABSENT_AS_OWNED = [...OWNED_KEYS, 'timeout', 'headers'] as const;
 
 /**
  * The request path. One call runs these steps, in this order, all within the call's deadline (core/deadline.ts:
@@ -97,7 +98,6 @@ export function createTransport(config: LoadedConfig, keys: PlatformKeySource, p
     httpAgent: withConnectTimeout(new http.Agent(KEEP_ALIVE), config.connectTimeout),
     httpsAgent: withConnectTimeout(new https.Agent(KEEP_ALIVE), config.connectTimeout),
     ...config.axios,
-    ...OWNED_SETTINGS,
     adapter: guardedAdapterFor(config.axios.adapter),
   };
   let tlsAgent: https.Agent | undefined;
@@ -269,12 +269,13 @@ function signStep(sign: Signer, hooks: HookLists): Signer {
 
 /**
  * `config` with its call's headers, set as AxiosHeaders keeps them (own properties, by the names given): as
- * {@link CleanHeaders} when axios brought none of its own (the instances have no default headers), else added.
+ * {@link CleanHeaders} when axios brought none of its own (the instances have no default headers), else merged
+ * into axios's by `set()`, case-insensitively.
  */
 function withCallHeaders(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
   const { headers } = callOf(config);
   if (isEmpty(config.headers)) config.headers = cleanHeaders(headers);
-  else Object.assign(config.headers, headers);
+  else config.headers.set(headers);
   return config;
 }
 
